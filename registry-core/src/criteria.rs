@@ -1,0 +1,339 @@
+//! `find` criteria: parsing once, then matching entries.
+//!
+//! A key is an optional operator (`~` regex, `*` contains, `^` prefix, `$` suffix; none for
+//! equality) followed by a special field (`.kind`, `.name`, `.ns`, `.id`) or a metadata path
+//! (`field` or `meta.field`). Every criterion must hold.
+
+use regex_lite::Regex;
+
+use crate::entry::Entry;
+use crate::error::{Error, ErrorKind, Result};
+use crate::value::{Map, Value};
+
+/// Regexes from scripts are untrusted: bound the compiled program's size.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// How a criterion compares.
+#[derive(Debug)]
+enum Matcher {
+    /// Equality; against an array value: any element equals (scalar) or all present (array).
+    Equals(Value),
+    Regex(Regex),
+    Contains(String),
+    Prefix(String),
+    Suffix(String),
+}
+
+/// One of the entry's own fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Special {
+    Kind,
+    Name,
+    Ns,
+    Id,
+}
+
+#[derive(Debug)]
+enum Target {
+    Special(Special),
+    Meta(String),
+}
+
+#[derive(Debug)]
+struct Criterion {
+    target: Target,
+    matcher: Matcher,
+}
+
+/// Parsed criteria, ready to match entries.
+#[derive(Debug, Default)]
+pub struct Criteria {
+    criteria: Vec<Criterion>,
+}
+
+impl Criteria {
+    /// Parses `(key, expected value)` pairs, e.g. `(".kind", "service")`, `("~meta.description", ".*api.*")`.
+    pub fn parse<K: AsRef<str>>(pairs: impl IntoIterator<Item = (K, Value)>) -> Result<Self> {
+        let criteria = pairs
+            .into_iter()
+            .map(|(key, expected)| Criterion::parse(key.as_ref(), expected))
+            .collect::<Result<_>>()?;
+        Ok(Self { criteria })
+    }
+
+    /// Whether the entry satisfies every criterion.
+    pub fn matches(&self, entry: &Entry) -> bool {
+        self.criteria.iter().all(|c| c.matches(entry))
+    }
+
+    /// The value an equality criterion on a special field asks for, if any (used to pick an index).
+    pub fn equality_on(&self, field: Special) -> Option<&str> {
+        self.criteria
+            .iter()
+            .find_map(|c| match (&c.target, &c.matcher) {
+                (Target::Special(f), Matcher::Equals(Value::String(s))) if *f == field => {
+                    Some(s.as_str())
+                }
+                _ => None,
+            })
+    }
+}
+
+fn invalid(message: String) -> Error {
+    Error::new(ErrorKind::InvalidCriteria, message)
+}
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "nil",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) | Value::Object(_) => "table",
+    }
+}
+
+impl Criterion {
+    fn parse(key: &str, expected: Value) -> Result<Self> {
+        let (operator, field) = match key.chars().next() {
+            Some(c @ ('~' | '*' | '^' | '$')) => (Some(c), &key[1..]),
+            _ => (None, key),
+        };
+        let target = if let Some(special) = field.strip_prefix('.') {
+            Target::Special(match special {
+                "kind" => Special::Kind,
+                "name" => Special::Name,
+                "ns" => Special::Ns,
+                "id" => Special::Id,
+                _ => {
+                    return Err(invalid(format!(
+                        "unknown special field .{special} in criterion {key:?} (expected .kind, .name, .ns or .id)"
+                    )));
+                }
+            })
+        } else {
+            let path = field.strip_prefix("meta.").unwrap_or(field);
+            if path.is_empty() {
+                return Err(invalid(format!("criterion {key:?} names no field")));
+            }
+            Target::Meta(path.to_owned())
+        };
+        let matcher = match operator {
+            None => {
+                if matches!(target, Target::Special(_)) && !expected.is_string() {
+                    return Err(invalid(format!(
+                        "criterion {key} expects a string, got {}",
+                        type_name(&expected)
+                    )));
+                }
+                Matcher::Equals(expected)
+            }
+            Some(op) => {
+                let Value::String(text) = expected else {
+                    return Err(invalid(format!(
+                        "criterion {key} expects a string, got {}",
+                        type_name(&expected)
+                    )));
+                };
+                match op {
+                    '~' => Matcher::Regex(
+                        regex_lite::RegexBuilder::new(&text)
+                            .size_limit(REGEX_SIZE_LIMIT)
+                            .build()
+                            .map_err(|e| invalid(format!("invalid pattern for {key}: {e}")))?,
+                    ),
+                    '*' => Matcher::Contains(text),
+                    '^' => Matcher::Prefix(text),
+                    _ => Matcher::Suffix(text),
+                }
+            }
+        };
+        Ok(Self { target, matcher })
+    }
+
+    fn matches(&self, entry: &Entry) -> bool {
+        match &self.target {
+            Target::Special(field) => {
+                let text = match field {
+                    Special::Kind => &*entry.kind,
+                    Special::Name => entry.id.name(),
+                    Special::Ns => entry.id.ns(),
+                    Special::Id => entry.id.as_str(),
+                };
+                self.matcher.matches_text(text)
+            }
+            Target::Meta(path) => {
+                lookup(&entry.meta, path).is_some_and(|v| self.matcher.matches(v))
+            }
+        }
+    }
+}
+
+impl Matcher {
+    fn matches(&self, actual: &Value) -> bool {
+        match (self, actual) {
+            (Matcher::Equals(Value::Array(wanted)), Value::Array(items)) => {
+                wanted.iter().all(|w| items.contains(w))
+            }
+            (Matcher::Equals(Value::Array(_)), _) => false,
+            (_, Value::Array(items)) => items.iter().any(|item| self.matches_scalar(item)),
+            _ => self.matches_scalar(actual),
+        }
+    }
+
+    fn matches_scalar(&self, actual: &Value) -> bool {
+        match (self, actual) {
+            (_, Value::String(text)) => self.matches_text(text),
+            // Numbers are stored canonically (integral doubles as integers), so == is numeric.
+            (Matcher::Equals(expected), _) => expected == actual,
+            _ => false,
+        }
+    }
+
+    fn matches_text(&self, text: &str) -> bool {
+        match self {
+            Matcher::Equals(Value::String(expected)) => expected == text,
+            Matcher::Equals(_) => false,
+            Matcher::Regex(re) => re.is_match(text),
+            Matcher::Contains(part) => text.contains(part.as_str()),
+            Matcher::Prefix(part) => text.starts_with(part.as_str()),
+            Matcher::Suffix(part) => text.ends_with(part.as_str()),
+        }
+    }
+}
+
+/// Looks up `a.b` as the key `a.b` if present, otherwise descends into nested maps.
+fn lookup<'a>(map: &'a Map, path: &str) -> Option<&'a Value> {
+    if let Some(value) = map.get(path) {
+        return Some(value);
+    }
+    path.match_indices('.')
+        .find_map(|(dot, _)| match map.get(&path[..dot]) {
+            Some(Value::Object(inner)) => lookup(inner, &path[dot + 1..]),
+            _ => None,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::id::EntryId;
+
+    fn entry(id: &str, kind: &str, meta: Value) -> Entry {
+        let Value::Object(meta) = meta else {
+            unreachable!("test meta is an object")
+        };
+        Entry::new(
+            EntryId::parse(id).expect("valid id"),
+            kind,
+            meta,
+            Value::Null,
+        )
+        .expect("valid entry")
+    }
+
+    fn check(key: &str, expected: Value, meta: Value) -> bool {
+        let criteria = Criteria::parse([(key, expected)]).expect("valid criteria");
+        criteria.matches(&entry("svc:api", "service", meta))
+    }
+
+    #[test]
+    fn special_fields_match_exactly() {
+        let e = entry("svc:api", "service", json!({}));
+        for (key, value, want) in [
+            (".kind", "service", true),
+            (".kind", "serv", false),
+            (".name", "api", true),
+            (".ns", "svc", true),
+            (".id", "svc:api", true),
+            ("^.name", "ap", true),
+            ("~.id", "c:a", true),
+        ] {
+            let criteria = Criteria::parse([(key, json!(value))]).expect("valid");
+            assert_eq!(criteria.matches(&e), want, "{key} = {value}");
+        }
+    }
+
+    #[test]
+    fn operators_on_meta() {
+        let meta = json!({"description": "the api gateway", "status": "healthy-ish"});
+        assert!(check("~meta.description", json!(".*api.*"), meta.clone()));
+        assert!(
+            check("~description", json!("api"), meta.clone()),
+            "regex search is unanchored"
+        );
+        assert!(!check("~description", json!("^api"), meta.clone()));
+        assert!(check("*meta.description", json!("api gate"), meta.clone()));
+        assert!(check("^meta.status", json!("healthy"), meta.clone()));
+        assert!(check("$status", json!("-ish"), meta.clone()));
+        assert!(!check("$status", json!("healthy"), meta.clone()));
+        assert!(!check("meta.missing", json!("x"), meta));
+    }
+
+    #[test]
+    fn equality_is_typed_and_numeric() {
+        assert!(check("port", json!(3), json!({"port": 3})));
+        assert!(!check("port", json!("3"), json!({"port": 3})));
+        assert!(check("on", json!(true), json!({"on": true})));
+        assert!(!check("on", json!("true"), json!({"on": true})));
+        assert!(
+            !check("*port", json!("3"), json!({"port": 3})),
+            "string operators skip numbers"
+        );
+    }
+
+    #[test]
+    fn arrays_match_any_element_or_contain_all() {
+        let meta = json!({"tags": ["microservice", "api"]});
+        assert!(check("tags", json!("api"), meta.clone()));
+        assert!(check("^tags", json!("micro"), meta.clone()));
+        assert!(check("tags", json!(["api", "microservice"]), meta.clone()));
+        assert!(!check("tags", json!(["api", "web"]), meta.clone()));
+        assert!(check("tags", json!([]), meta.clone()));
+        assert!(!check("tags", json!(["x"]), json!({"tags": "x"})));
+    }
+
+    #[test]
+    fn dotted_paths_prefer_the_literal_key() {
+        assert!(check(
+            "meta.a.b",
+            json!(1),
+            json!({"a.b": 1, "a": {"b": 2}})
+        ));
+        assert!(check("meta.a.b", json!(2), json!({"a": {"b": 2}})));
+        assert!(check("a.b.c", json!(3), json!({"a": {"b.c": 3}})));
+    }
+
+    #[test]
+    fn bad_criteria_name_the_problem() {
+        let err =
+            |key: &str, value: Value| Criteria::parse([(key, value)]).expect_err(key).to_string();
+        assert!(
+            err("~meta.description", json!("("))
+                .starts_with("invalid pattern for ~meta.description: ")
+        );
+        assert_eq!(
+            err(".foo", json!("x")),
+            r#"unknown special field .foo in criterion ".foo" (expected .kind, .name, .ns or .id)"#
+        );
+        assert_eq!(
+            err("*meta.x", json!(3)),
+            "criterion *meta.x expects a string, got number"
+        );
+        assert_eq!(
+            err(".kind", json!(true)),
+            "criterion .kind expects a string, got boolean"
+        );
+        assert_eq!(
+            err("meta.", json!(1)),
+            r#"criterion "meta." names no field"#
+        );
+    }
+
+    #[test]
+    fn empty_criteria_match_everything() {
+        assert!(Criteria::default().matches(&entry("a:b", "k", json!({}))));
+    }
+}

@@ -1,0 +1,132 @@
+//! `build_delta`: the operations that turn one list of entries into another.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::entry::{Entry, Op};
+use crate::error::{Error, ErrorKind, Result};
+use crate::id::EntryId;
+
+/// Compares two entry lists by id: deletes first, then updates, then creates, each sorted by id.
+///
+/// An update is emitted when kind, meta or data differ; a kind change becomes a delete plus a
+/// create, since an update cannot change kind. Duplicate ids in either list are refused.
+pub fn build_delta(from: Vec<Entry>, to: Vec<Entry>) -> Result<Vec<Op>> {
+    let from = by_id("from", from)?;
+    let to = by_id("to", to)?;
+    let mut deletes = Vec::new();
+    let mut updates = Vec::new();
+    let mut creates = Vec::new();
+    for (id, old) in &from {
+        match to.get(id) {
+            None => deletes.push(Op::Delete { id: id.clone() }),
+            Some(new) if new.kind != old.kind => deletes.push(Op::Delete { id: id.clone() }),
+            Some(new) if !new.same_content(old) => updates.push(Op::Update(Rc::new(new.clone()))),
+            Some(_) => {}
+        }
+    }
+    for (id, new) in &to {
+        if from.get(id).is_none_or(|old| old.kind != new.kind) {
+            creates.push(Op::Create(Rc::new(new.clone())));
+        }
+    }
+    deletes.extend(updates);
+    deletes.extend(creates);
+    Ok(deletes)
+}
+
+fn by_id(list: &str, entries: Vec<Entry>) -> Result<BTreeMap<EntryId, Entry>> {
+    let mut map = BTreeMap::new();
+    for (position, entry) in entries.into_iter().enumerate() {
+        let id = entry.id.clone();
+        if map.insert(id.clone(), entry).is_some() {
+            return Err(Error::new(
+                ErrorKind::InvalidEntry,
+                format!("{list}[{}]: duplicate id {id}", position + 1),
+            ));
+        }
+    }
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::value::Value;
+
+    fn entry(id: &str, kind: &str, data: Value) -> Entry {
+        Entry::new(
+            EntryId::parse(id).expect("id"),
+            kind,
+            Default::default(),
+            data,
+        )
+        .expect("entry")
+    }
+
+    fn summary(ops: &[Op]) -> Vec<String> {
+        ops.iter()
+            .map(|op| format!("{} {}", op.kind_name(), op.id()))
+            .collect()
+    }
+
+    #[test]
+    fn orders_deletes_updates_creates_by_id() -> Result<()> {
+        let from = vec![
+            entry("b:x", "k", json!(1)),
+            entry("a:x", "k", json!(1)),
+            entry("c:x", "k", json!(1)),
+        ];
+        let to = vec![
+            entry("z:new", "k", json!(1)),
+            entry("c:x", "k", json!(2)),
+            entry("a:new", "k", json!(1)),
+        ];
+        assert_eq!(
+            summary(&build_delta(from, to)?),
+            [
+                "entry.delete a:x",
+                "entry.delete b:x",
+                "entry.update c:x",
+                "entry.create a:new",
+                "entry.create z:new"
+            ]
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn kind_change_is_delete_then_create() -> Result<()> {
+        let ops = build_delta(
+            vec![entry("a:x", "service", json!(1))],
+            vec![entry("a:x", "config", json!(1))],
+        )?;
+        assert_eq!(summary(&ops), ["entry.delete a:x", "entry.create a:x"]);
+        Ok(())
+    }
+
+    #[test]
+    fn equal_lists_give_no_ops() -> Result<()> {
+        let list = vec![entry("a:x", "k", json!({"b": [1, 2], "a": 3}))];
+        let reordered = vec![entry("a:x", "k", json!({"a": 3, "b": [1, 2]}))];
+        assert!(build_delta(list, reordered)?.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused() {
+        let err = build_delta(
+            vec![],
+            vec![
+                entry("a:x", "k", Value::Null),
+                entry("a:x", "k", Value::Null),
+            ],
+        );
+        assert_eq!(
+            err.map_err(|e| e.to_string()),
+            Err("to[2]: duplicate id a:x".into())
+        );
+    }
+}

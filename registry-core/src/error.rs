@@ -1,0 +1,77 @@
+//! The crate's error type: a kind to match on and a message that names the problem.
+
+use std::fmt;
+
+/// What went wrong, for callers that branch on it (front ends map kinds to exit codes or UI).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// An id that is not `namespace:name`.
+    InvalidId,
+    /// A value that cannot be stored (function, NaN, cycle, mixed table keys, ...).
+    InvalidValue,
+    /// An entry table that is not a valid entry (no id, no kind, unknown field, ...).
+    InvalidEntry,
+    /// An entry that does not exist where one was required.
+    EntryNotFound,
+    /// A create of an id that already exists.
+    EntryExists,
+    /// An update that tries to change an entry's kind.
+    KindChange,
+    /// A changeset with no operations.
+    NoChanges,
+    /// A changeset based on a stale snapshot that touches an id changed since.
+    Conflict,
+    /// A version id that does not exist.
+    VersionNotFound,
+    /// Find criteria that cannot be used (bad regex, unknown special field, wrong type).
+    InvalidCriteria,
+    /// An exported history that cannot be imported.
+    InvalidHistory,
+    /// The Luau VM itself failed (it could not start, or ran out of memory).
+    Vm,
+}
+
+/// An error with a kind and a human-readable message that names the problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    kind: ErrorKind,
+    message: String,
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The kind of failure.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The message, as shown to script authors.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Prefixes the message with where the problem is, e.g. `to[3]: ...`.
+    pub(crate) fn at(self, place: impl fmt::Display) -> Self {
+        Self {
+            kind: self.kind,
+            message: format!("{place}: {}", self.message),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,314 @@
+//! Versions and the registry that holds them: a tree of versions, each keeping its own state.
+//!
+//! Version 0 is the empty root. Each applied changeset creates version max+1 whose parent is the
+//! current head; `apply_version` moves head anywhere, so applying after a rollback starts a branch.
+//! Every version keeps its persistent [`State`], so reading any version never replays history.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::rc::Rc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::entry::Op;
+use crate::error::{Error, ErrorKind, Result};
+use crate::id::EntryId;
+use crate::state::State;
+
+/// A version number. Version 0 is the empty root.
+pub type VersionId = u64;
+
+/// One version: where it came from, when, what it changed, and the state it produced.
+#[derive(Debug)]
+pub struct Version {
+    id: VersionId,
+    parent: Option<VersionId>,
+    time_ms: i64,
+    ops: Rc<[Op]>,
+    state: State,
+}
+
+impl Version {
+    /// The version number.
+    pub fn id(&self) -> VersionId {
+        self.id
+    }
+
+    /// The version this one was applied on; `None` only for version 0.
+    pub fn parent(&self) -> Option<VersionId> {
+        self.parent
+    }
+
+    /// When it was created, in milliseconds since the Unix epoch (from the caller's clock).
+    pub fn time_ms(&self) -> i64 {
+        self.time_ms
+    }
+
+    /// The operations that produced it from its parent.
+    pub fn ops(&self) -> &Rc<[Op]> {
+        &self.ops
+    }
+
+    /// The registry's contents at this version.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "v{}", self.id)
+    }
+}
+
+/// The whole registry: every version and the head.
+#[derive(Debug)]
+pub struct Registry {
+    versions: Vec<Rc<Version>>,
+    head: VersionId,
+}
+
+impl Registry {
+    /// A registry holding only the empty root version, created at `time_ms`.
+    pub fn new(time_ms: i64) -> Self {
+        let root = Version {
+            id: 0,
+            parent: None,
+            time_ms,
+            ops: Rc::from(Vec::new()),
+            state: State::default(),
+        };
+        Self {
+            versions: vec![Rc::new(root)],
+            head: 0,
+        }
+    }
+
+    /// The current version.
+    pub fn head(&self) -> &Rc<Version> {
+        &self.versions[index(self.head)]
+    }
+
+    /// Every version, ascending by id, version 0 included.
+    pub fn versions(&self) -> &[Rc<Version>] {
+        &self.versions
+    }
+
+    /// The version with this id, or `version not found: N`.
+    pub fn version(&self, id: VersionId) -> Result<&Rc<Version>> {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| self.versions.get(i))
+            .ok_or_else(|| version_not_found(id))
+    }
+
+    /// Applies a changeset prepared on `base` to head, atomically: on any error nothing changes.
+    ///
+    /// Like Kubernetes' resourceVersion check: if a version after `base` changed an id the
+    /// changeset touches, it fails with a conflict; changes to other ids do not conflict.
+    pub fn apply(&mut self, base: VersionId, ops: &[Op], time_ms: i64) -> Result<&Rc<Version>> {
+        if ops.is_empty() {
+            return Err(Error::new(ErrorKind::NoChanges, "no changes to apply"));
+        }
+        let base_state = self.version(base)?.state();
+        let head = self.head();
+        if base != head.id {
+            let touched: BTreeSet<&EntryId> = ops.iter().map(Op::id).collect();
+            for id in touched {
+                let unchanged = match (base_state.get(id), head.state.get(id)) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+                    _ => false,
+                };
+                if !unchanged {
+                    return Err(self.conflict(id, base));
+                }
+            }
+        }
+        let mut state = head.state.clone();
+        for op in ops {
+            state.apply(op)?;
+        }
+        let version = Version {
+            id: self.next_id(),
+            parent: Some(self.head),
+            time_ms,
+            ops: Rc::from(ops),
+            state,
+        };
+        self.head = version.id;
+        self.versions.push(Rc::new(version));
+        Ok(self.head())
+    }
+
+    /// Moves head to an existing version (rollback or forward). Creates no version.
+    pub fn apply_version(&mut self, id: VersionId) -> Result<()> {
+        self.version(id)?;
+        self.head = id;
+        Ok(())
+    }
+
+    fn next_id(&self) -> VersionId {
+        self.versions.len() as VersionId
+    }
+
+    fn parent_of(&self, id: VersionId) -> Option<VersionId> {
+        self.versions[index(id)].parent
+    }
+
+    /// Names the version that made a changeset on `base` stale for `id`: the latest version on
+    /// head's side of the tree (since the common ancestor with `base`) that touched `id`.
+    fn conflict(&self, id: &EntryId, base: VersionId) -> Error {
+        let (mut ours, mut theirs) = (Some(self.head), Some(base));
+        // A child's id is always greater than its parent's, so walking up the greater side meets
+        // the common ancestor.
+        while let (Some(a), Some(b)) = (ours, theirs) {
+            if a == b {
+                break;
+            }
+            if a > b {
+                if self.versions[index(a)].ops.iter().any(|op| op.id() == id) {
+                    return Error::new(
+                        ErrorKind::Conflict,
+                        format!("conflict: {id} was changed in v{a} after snapshot v{base}"),
+                    );
+                }
+                ours = self.parent_of(a);
+            } else {
+                theirs = self.parent_of(b);
+            }
+        }
+        Error::new(
+            ErrorKind::Conflict,
+            format!(
+                "conflict: {id} at head v{} differs from snapshot v{base} (head was moved with apply_version)",
+                self.head
+            ),
+        )
+    }
+
+    /// The whole history in the stable export format.
+    pub fn export(&self) -> HistoryExport {
+        HistoryExport {
+            format: FORMAT_NAME.to_owned(),
+            format_version: FORMAT_VERSION,
+            head: self.head,
+            versions: self
+                .versions
+                .iter()
+                .map(|v| VersionRecord {
+                    id: v.id,
+                    parent: v.parent,
+                    time_ms: v.time_ms,
+                    ops: v.ops.to_vec(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Rebuilds a registry from an export, checking everything; nothing is loaded half-way.
+    pub fn import(export: HistoryExport) -> Result<Self> {
+        let invalid = |message: String| Error::new(ErrorKind::InvalidHistory, message);
+        if export.format != FORMAT_NAME {
+            return Err(invalid(format!(
+                "not a registry history: format is {:?}, expected {FORMAT_NAME:?}",
+                export.format
+            )));
+        }
+        if export.format_version != FORMAT_VERSION {
+            return Err(invalid(format!(
+                "history format version {} is not supported (this build reads version {FORMAT_VERSION})",
+                export.format_version
+            )));
+        }
+        let mut records = export.versions.into_iter();
+        let root = records
+            .next()
+            .ok_or_else(|| invalid("history has no versions".into()))?;
+        if root.id != 0 || root.parent.is_some() || !root.ops.is_empty() {
+            return Err(invalid(
+                "the first version must be v0, the empty root, with no parent and no ops".into(),
+            ));
+        }
+        let mut registry = Self::new(root.time_ms);
+        for record in records {
+            let id = registry.next_id();
+            if record.id != id {
+                return Err(invalid(format!(
+                    "version ids must be consecutive from 0: expected v{id}, found v{}",
+                    record.id
+                )));
+            }
+            let parent = record
+                .parent
+                .filter(|&p| p < id)
+                .ok_or_else(|| invalid(format!("v{id}: parent must be an earlier version")))?;
+            registry.head = parent;
+            registry
+                .apply(parent, &record.ops, record.time_ms)
+                .map_err(|e| invalid(format!("v{id}: {e}")))?;
+        }
+        registry.apply_version(export.head).map_err(|_| {
+            invalid(format!(
+                "head v{} is not a version of this history",
+                export.head
+            ))
+        })?;
+        Ok(registry)
+    }
+
+    /// [`Registry::export`] as JSON text.
+    pub fn to_json(&self) -> String {
+        // Every map key in the export is a string, so serializing cannot fail.
+        serde_json::to_string(&self.export()).expect("a history always serializes")
+    }
+
+    /// [`Registry::import`] from JSON text.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let export = serde_json::from_str(text).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidHistory,
+                format!("invalid history JSON: {e}"),
+            )
+        })?;
+        Self::import(export)
+    }
+}
+
+fn index(id: VersionId) -> usize {
+    usize::try_from(id).unwrap_or(usize::MAX)
+}
+
+pub(crate) fn version_not_found(id: VersionId) -> Error {
+    Error::new(
+        ErrorKind::VersionNotFound,
+        format!("version not found: {id}"),
+    )
+}
+
+const FORMAT_NAME: &str = "luau-registry-history";
+const FORMAT_VERSION: u32 = 1;
+
+/// The stable, versioned export of a whole history (JSON via serde).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryExport {
+    /// Always `luau-registry-history`.
+    pub format: String,
+    /// The format's version; readers refuse versions they do not know.
+    pub format_version: u32,
+    /// The head version.
+    pub head: VersionId,
+    /// Every version, ascending by id from 0.
+    pub versions: Vec<VersionRecord>,
+}
+
+/// One version in an export: its parent, time and operations (states are rebuilt on import).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VersionRecord {
+    pub id: VersionId,
+    pub parent: Option<VersionId>,
+    pub time_ms: i64,
+    pub ops: Vec<Op>,
+}

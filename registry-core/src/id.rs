@@ -1,0 +1,182 @@
+//! Entry ids: `namespace:name`, split at the first `:`.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// An entry id. Cheap to clone (one shared string); ordered by namespace, then name.
+#[derive(Clone)]
+pub struct EntryId {
+    full: Rc<str>,
+    colon: usize,
+}
+
+impl EntryId {
+    /// Parses `ns:name`, splitting at the first `:`; both parts must be non-empty.
+    pub fn parse(text: &str) -> Result<Self> {
+        match text.find(':') {
+            Some(colon) if colon > 0 && colon + 1 < text.len() => Ok(Self {
+                full: Rc::from(text),
+                colon,
+            }),
+            _ => Err(Error::new(
+                ErrorKind::InvalidId,
+                format!("invalid id {text:?}: expected namespace:name"),
+            )),
+        }
+    }
+
+    /// Builds an id from its parts, as the table form `{ns = ..., name = ...}` gives them.
+    pub fn from_parts(ns: &str, name: &str) -> Result<Self> {
+        let invalid = |why: &str| {
+            Err(Error::new(
+                ErrorKind::InvalidId,
+                format!("invalid id {{ns = {ns:?}, name = {name:?}}}: {why}"),
+            ))
+        };
+        if ns.is_empty() {
+            return invalid("namespace is empty");
+        }
+        if name.is_empty() {
+            return invalid("name is empty");
+        }
+        // The string form splits at the first ':', so a namespace holding one would name another id.
+        if ns.contains(':') {
+            return invalid("namespace cannot contain ':'");
+        }
+        Ok(Self {
+            full: Rc::from(format!("{ns}:{name}")),
+            colon: ns.len(),
+        })
+    }
+
+    /// The lowest id of a namespace, for range scans (not a valid id itself).
+    pub(crate) fn namespace_start(ns: &str) -> Self {
+        Self {
+            full: Rc::from(format!("{ns}:")),
+            colon: ns.len(),
+        }
+    }
+
+    /// The namespace part.
+    pub fn ns(&self) -> &str {
+        &self.full[..self.colon]
+    }
+
+    /// The name part.
+    pub fn name(&self) -> &str {
+        &self.full[self.colon + 1..]
+    }
+
+    /// The string form, `ns:name`.
+    pub fn as_str(&self) -> &str {
+        &self.full
+    }
+}
+
+impl PartialEq for EntryId {
+    fn eq(&self, other: &Self) -> bool {
+        self.full == other.full
+    }
+}
+
+impl Eq for EntryId {}
+
+impl Ord for EntryId {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.ns(), self.name()).cmp(&(other.ns(), other.name()))
+    }
+}
+
+impl PartialOrd for EntryId {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Hash for EntryId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.full.hash(state);
+    }
+}
+
+impl fmt::Display for EntryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.full)
+    }
+}
+
+impl fmt::Debug for EntryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EntryId({:?})", &*self.full)
+    }
+}
+
+impl Serialize for EntryId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.full)
+    }
+}
+
+impl<'de> Deserialize<'de> for EntryId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_the_first_colon() -> Result<()> {
+        let id = EntryId::parse("a:b:c")?;
+        assert_eq!((id.ns(), id.name()), ("a", "b:c"));
+        Ok(())
+    }
+
+    #[test]
+    fn refuses_malformed_ids() {
+        for text in ["", ":", "a:", ":b", "nocolon"] {
+            let err = EntryId::parse(text).expect_err(text);
+            assert_eq!(err.kind(), ErrorKind::InvalidId);
+            assert_eq!(
+                err.message(),
+                format!("invalid id {text:?}: expected namespace:name")
+            );
+        }
+    }
+
+    #[test]
+    fn table_form_matches_string_form() -> Result<()> {
+        assert_eq!(EntryId::from_parts("a", "b:c")?, EntryId::parse("a:b:c")?);
+        let err = EntryId::from_parts("a:b", "c").expect_err("colon in namespace");
+        assert_eq!(
+            err.message(),
+            r#"invalid id {ns = "a:b", name = "c"}: namespace cannot contain ':'"#
+        );
+        assert!(EntryId::from_parts("", "x").is_err());
+        assert!(EntryId::from_parts("x", "").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn orders_by_namespace_then_name() -> Result<()> {
+        // As plain strings "a-b:y" < "a:x"; by namespace "a" < "a-b".
+        let mut ids = [
+            EntryId::parse("a-b:y")?,
+            EntryId::parse("a:x")?,
+            EntryId::parse("a:a")?,
+        ];
+        ids.sort();
+        let sorted: Vec<&str> = ids.iter().map(EntryId::as_str).collect();
+        assert_eq!(sorted, ["a:a", "a:x", "a-b:y"]);
+        Ok(())
+    }
+}

@@ -1,0 +1,238 @@
+//! The calling convention shared by every registry function and method.
+//!
+//! Rust errors raised through mlua reach scripts as userdata, so `pcall` would hand scripts an
+//! error object instead of a string. Instead, each Rust function returns either its results or a
+//! message to raise, and a two-line Lua wrapper raises it with `error(message, 2)`: scripts get a
+//! plain string prefixed with their own chunk and line, like errors from Lua's own libraries.
+
+use mlua::{
+    AnyUserData, Function, IntoLua, IntoLuaMulti, Lua, MultiValue, Table, UserData,
+    Value as LuaValue,
+};
+
+use super::convert::lua_type_name;
+use crate::error::Result;
+
+/// Why a call did not return normally.
+pub(crate) enum Failure {
+    /// Raise this message as a Lua error at the caller's line (bad arguments, malformed input).
+    Raise(String),
+    /// A failure of the VM itself (out of memory, interrupted), passed through unchanged.
+    Lua(mlua::Error),
+}
+
+impl From<mlua::Error> for Failure {
+    fn from(error: mlua::Error) -> Self {
+        Failure::Lua(error)
+    }
+}
+
+/// What a registry function returns to the wrapper.
+pub(crate) type Call = std::result::Result<MultiValue, Failure>;
+
+/// How many results a wrapped function hands back to scripts.
+#[derive(Clone, Copy)]
+pub(crate) enum Results {
+    One,
+    Two,
+}
+
+const WRAPPER_KEY: &str = "registry.wrap";
+
+const WRAPPER_SOURCE: &str = r#"
+local raw, results = ...
+if results == 1 then
+    return function(...)
+        local raise, a = raw(...)
+        if raise ~= nil then error(raise, 2) end
+        return a
+    end
+end
+return function(...)
+    local raise, a, b = raw(...)
+    if raise ~= nil then error(raise, 2) end
+    return a, b
+end
+"#;
+
+/// Compiles the wrapper once per VM.
+pub(crate) fn install(lua: &Lua) -> mlua::Result<()> {
+    let wrapper = lua
+        .load(WRAPPER_SOURCE)
+        .set_name("=registry")
+        .into_function()?;
+    lua.set_named_registry_value(WRAPPER_KEY, wrapper)
+}
+
+/// A Rust handler as scripts call it.
+pub(crate) type Handler = fn(&Lua, Args) -> Call;
+
+/// Wraps a module function (or closure) in the raising convention.
+pub(crate) fn function<F>(
+    lua: &Lua,
+    name: &'static str,
+    results: Results,
+    handler: F,
+) -> mlua::Result<Function>
+where
+    F: Fn(&Lua, Args) -> Call + 'static,
+{
+    wrap(lua, name, results, false, handler)
+}
+
+fn wrap<F>(
+    lua: &Lua,
+    name: &'static str,
+    results: Results,
+    method: bool,
+    handler: F,
+) -> mlua::Result<Function>
+where
+    F: Fn(&Lua, Args) -> Call + 'static,
+{
+    let raw = lua.create_function(move |lua, values: MultiValue| {
+        let mut values = values.into_vec();
+        if !method {
+            // Keep argument n at index n for functions and methods alike (index 0 is self).
+            values.insert(0, LuaValue::Nil);
+        }
+        match handler(
+            lua,
+            Args {
+                function: name,
+                values,
+            },
+        ) {
+            Ok(mut results) => {
+                results.push_front(LuaValue::Nil);
+                Ok(results)
+            }
+            Err(Failure::Raise(message)) => message.into_lua_multi(lua),
+            Err(Failure::Lua(error)) => Err(error),
+        }
+    })?;
+    let count = match results {
+        Results::One => 1,
+        Results::Two => 2,
+    };
+    lua.named_registry_value::<Function>(WRAPPER_KEY)?
+        .call((raw, count))
+}
+
+/// A table of wrapped methods, used as a userdata type's `__index`.
+pub(crate) fn methods(
+    lua: &Lua,
+    methods: &[(&'static str, Results, Handler)],
+) -> mlua::Result<Table> {
+    let table = lua.create_table_with_capacity(0, methods.len())?;
+    for &(name, results, handler) in methods {
+        table.raw_set(name, wrap(lua, name, results, true, handler)?)?;
+    }
+    table.set_readonly(true);
+    Ok(table)
+}
+
+/// Plain results.
+pub(crate) fn returns(lua: &Lua, values: impl IntoLuaMulti) -> Call {
+    Ok(values.into_lua_multi(lua)?)
+}
+
+/// `value, nil` on success, `nil, message` on failure.
+pub(crate) fn value_or_error<T: IntoLua>(lua: &Lua, result: Result<T>) -> Call {
+    Ok(match result {
+        Ok(value) => (value, LuaValue::Nil).into_lua_multi(lua)?,
+        Err(error) => (LuaValue::Nil, error.to_string()).into_lua_multi(lua)?,
+    })
+}
+
+/// [`value_or_error`] for a result that still needs converting into a Lua value.
+pub(crate) fn convert_or_error<T, R: IntoLua>(
+    lua: &Lua,
+    result: Result<T>,
+    convert: impl FnOnce(T) -> mlua::Result<R>,
+) -> Call {
+    match result {
+        Ok(value) => value_or_error(lua, Ok(convert(value)?)),
+        Err(error) => value_or_error::<LuaValue>(lua, Err(error)),
+    }
+}
+
+/// The arguments of one call, with checks that raise Lua-style messages.
+pub(crate) struct Args {
+    function: &'static str,
+    values: Vec<LuaValue>,
+}
+
+impl Args {
+    /// Argument `n`, counted from 1 as scripts count it (for methods, after self).
+    pub(crate) fn get(&self, n: usize) -> &LuaValue {
+        self.values.get(n).unwrap_or(&LuaValue::Nil)
+    }
+
+    /// `bad argument #n to 'name' (expected expected, got type)`.
+    pub(crate) fn bad(&self, n: usize, expected: &str) -> Failure {
+        let got = self.values.get(n).map_or("no value", lua_type_name);
+        Failure::Raise(format!(
+            "bad argument #{n} to '{}' ({expected} expected, got {got})",
+            self.function
+        ))
+    }
+
+    /// Raises `function: message`, for well-typed arguments with a bad value.
+    pub(crate) fn invalid(&self, message: impl std::fmt::Display) -> Failure {
+        Failure::Raise(format!("{}: {message}", self.function))
+    }
+
+    /// Argument `n`, which must be a table.
+    pub(crate) fn table(&self, n: usize) -> std::result::Result<&Table, Failure> {
+        match self.get(n) {
+            LuaValue::Table(table) => Ok(table),
+            _ => Err(self.bad(n, "table")),
+        }
+    }
+
+    /// Argument `n`, which must be an id: a string, or a table `{ns = ..., name = ...}`.
+    pub(crate) fn id(&self, n: usize) -> std::result::Result<&LuaValue, Failure> {
+        match self.get(n) {
+            value @ (LuaValue::String(_) | LuaValue::Table(_)) => Ok(value),
+            _ => Err(self.bad(n, "string")),
+        }
+    }
+
+    /// Argument `n`, which must be a string.
+    pub(crate) fn string(&self, n: usize) -> std::result::Result<String, Failure> {
+        match self.get(n) {
+            LuaValue::String(s) => Ok(s.to_string_lossy()),
+            _ => Err(self.bad(n, "string")),
+        }
+    }
+
+    /// The receiver of a method call (argument 0), which must be a `T`.
+    pub(crate) fn this<T: UserData + Clone + 'static>(
+        &self,
+        what: &str,
+    ) -> std::result::Result<T, Failure> {
+        let receiver = match self.values.first() {
+            Some(LuaValue::UserData(ud)) => userdata_clone::<T>(ud),
+            _ => None,
+        };
+        receiver.ok_or_else(|| {
+            Failure::Raise(format!(
+                "calling '{0}' on bad self ({what} expected; call it as {what}:{0}(...))",
+                self.function
+            ))
+        })
+    }
+
+    /// Argument `n` as userdata of type `T`, if it is one.
+    pub(crate) fn userdata<T: 'static + Clone>(&self, n: usize) -> Option<T> {
+        match self.get(n) {
+            LuaValue::UserData(ud) => userdata_clone::<T>(ud),
+            _ => None,
+        }
+    }
+}
+
+fn userdata_clone<T: 'static + Clone>(ud: &AnyUserData) -> Option<T> {
+    ud.borrow::<T>().ok().map(|this| this.clone())
+}

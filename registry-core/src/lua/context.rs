@@ -1,0 +1,100 @@
+//! State shared by the module's functions and objects within one runner.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use mlua::{Lua, Table, Value as LuaValue};
+
+use super::binding::{Args, Failure};
+use super::convert::entry_table;
+use super::objects::VersionObject;
+use crate::entry::{Entry, Op};
+use crate::error::{Error, ErrorKind, Result};
+use crate::history::{Registry, Version, VersionId, version_not_found};
+
+/// The registry, and the time of the run in progress (it stamps new versions).
+#[derive(Debug)]
+pub(crate) struct Context {
+    pub(crate) registry: RefCell<Registry>,
+    pub(crate) now_ms: Cell<i64>,
+}
+
+impl Context {
+    pub(crate) fn new(registry: Registry) -> Rc<Self> {
+        Rc::new(Self {
+            registry: RefCell::new(registry),
+            now_ms: Cell::new(0),
+        })
+    }
+
+    /// The head version (a cheap handle; no borrow is held).
+    pub(crate) fn head(&self) -> Rc<Version> {
+        Rc::clone(self.registry.borrow().head())
+    }
+
+    /// The version with this id, or `version not found: N`.
+    pub(crate) fn version(&self, id: VersionId) -> Result<Rc<Version>> {
+        self.registry.borrow().version(id).map(Rc::clone)
+    }
+
+    /// Argument `n` as a version: a version object or a version number.
+    pub(crate) fn version_arg(
+        &self,
+        args: &Args,
+        n: usize,
+    ) -> std::result::Result<Result<Rc<Version>>, Failure> {
+        if let Some(version) = args.userdata::<VersionObject>(n) {
+            return Ok(Ok(version.version));
+        }
+        let number = match args.get(n) {
+            #[allow(clippy::cast_precision_loss)]
+            LuaValue::Integer(i) => *i as f64,
+            LuaValue::Number(n) => *n,
+            _ => return Err(args.bad(n, "version")),
+        };
+        if number.fract() != 0.0 || number < 0.0 || !number.is_finite() {
+            return Ok(Err(Error::new(
+                ErrorKind::VersionNotFound,
+                format!("invalid version id {number}: expected a whole number >= 0"),
+            )));
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let id = number as VersionId;
+        Ok(self.version(id).map_err(|_| version_not_found(id)))
+    }
+}
+
+/// An array of fresh entry tables.
+pub(crate) fn entries_table<'a>(
+    lua: &Lua,
+    entries: impl IntoIterator<Item = &'a Rc<Entry>>,
+) -> mlua::Result<Table> {
+    let table = lua.create_table()?;
+    for entry in entries {
+        table.raw_push(entry_table(lua, entry)?)?;
+    }
+    Ok(table)
+}
+
+/// An array of `{kind = "entry.create" | "entry.update" | "entry.delete", entry = {...}}`.
+pub(crate) fn ops_table<'a>(
+    lua: &Lua,
+    ops: impl IntoIterator<Item = &'a Op>,
+) -> mlua::Result<Table> {
+    let table = lua.create_table()?;
+    for op in ops {
+        let entry = match op {
+            Op::Create(entry) | Op::Update(entry) => entry_table(lua, entry)?,
+            Op::Delete { id } => {
+                let entry = lua.create_table_with_capacity(0, 1)?;
+                entry.raw_set("id", id.as_str())?;
+                entry
+            }
+        };
+        let item = lua.create_table_with_capacity(0, 2)?;
+        item.raw_set("kind", op.kind_name())?;
+        item.raw_set("entry", entry)?;
+        table.raw_push(item)?;
+    }
+    Ok(table)
+}

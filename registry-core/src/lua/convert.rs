@@ -1,0 +1,448 @@
+//! Conversions between Lua values and stored values, entries and ids.
+//!
+//! Errors name the path of the offending value (`data.handlers[2]: a function cannot be stored`).
+
+use std::ffi::c_void;
+
+use mlua::{Lua, Table, Value as LuaValue};
+
+use crate::entry::Entry;
+use crate::error::{Error, ErrorKind, Result};
+use crate::id::EntryId;
+use crate::value::{self, Map, Value};
+
+/// Tables nested deeper than this are refused rather than risking the native stack.
+const MAX_DEPTH: usize = 128;
+
+/// The Lua name of a value's type, as `type()` reports it.
+pub(crate) fn lua_type_name(value: &LuaValue) -> &'static str {
+    match value {
+        LuaValue::Integer(_) | LuaValue::Number(_) => "number",
+        LuaValue::LightUserData(_) | LuaValue::Error(_) | LuaValue::Other(_) => "userdata",
+        other => other.type_name(),
+    }
+}
+
+fn invalid_value(path: &str, message: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::InvalidValue, format!("{path}: {message}"))
+}
+
+/// Converts a Lua value into a storable value; `path` names it in errors (e.g. `data`).
+pub(crate) fn to_value(value: &LuaValue, path: &str) -> Result<Value> {
+    let mut walker = Walker {
+        open_tables: Vec::new(),
+    };
+    let mut path = path.to_owned();
+    walker.value(value, &mut path)
+}
+
+struct Walker {
+    /// The tables on the path from the root to the value being converted, to detect cycles.
+    open_tables: Vec<*const c_void>,
+}
+
+impl Walker {
+    fn value(&mut self, value: &LuaValue, path: &mut String) -> Result<Value> {
+        match value {
+            LuaValue::Nil => Ok(Value::Null),
+            LuaValue::Boolean(b) => Ok(Value::Bool(*b)),
+            #[allow(clippy::cast_precision_loss)]
+            LuaValue::Integer(i) => value::number(*i as f64).map_err(|e| invalid_value(path, e)),
+            LuaValue::Number(n) => value::number(*n).map_err(|e| invalid_value(path, e)),
+            LuaValue::String(s) => match s.to_str() {
+                Ok(text) => Ok(Value::String(text.to_owned())),
+                Err(_) => Err(invalid_value(
+                    path,
+                    "a string that is not valid UTF-8 cannot be stored",
+                )),
+            },
+            LuaValue::Table(table) => self.table(table, path),
+            LuaValue::Function(_) => Err(invalid_value(path, "a function cannot be stored")),
+            LuaValue::Thread(_) => {
+                Err(invalid_value(path, "a thread (coroutine) cannot be stored"))
+            }
+            LuaValue::Buffer(_) => Err(invalid_value(path, "a buffer cannot be stored")),
+            LuaValue::Vector(_) => Err(invalid_value(path, "a vector cannot be stored")),
+            _ => Err(invalid_value(path, "a userdata value cannot be stored")),
+        }
+    }
+
+    fn table(&mut self, table: &Table, path: &mut String) -> Result<Value> {
+        let pointer = table.to_pointer();
+        if self.open_tables.contains(&pointer) {
+            return Err(invalid_value(path, "a cyclic table cannot be stored"));
+        }
+        if self.open_tables.len() >= MAX_DEPTH {
+            return Err(invalid_value(
+                path,
+                format!("tables nested deeper than {MAX_DEPTH} levels cannot be stored"),
+            ));
+        }
+        self.open_tables.push(pointer);
+        let result = self.table_contents(table, path);
+        self.open_tables.pop();
+        result
+    }
+
+    fn table_contents(&mut self, table: &Table, path: &mut String) -> Result<Value> {
+        // Raw iteration: metatables (__index, __pairs) do not change what is stored.
+        let mut named = Map::new();
+        let mut items: Vec<(usize, LuaValue)> = Vec::new();
+        for pair in table.pairs::<LuaValue, LuaValue>() {
+            let (key, item) = pair.map_err(|e| invalid_value(path, e))?;
+            match key {
+                LuaValue::String(key) => {
+                    let Ok(key) = key.to_str() else {
+                        return Err(invalid_value(
+                            path,
+                            "a key that is not valid UTF-8 cannot be stored",
+                        ));
+                    };
+                    let key = key.to_owned();
+                    let len = path.len();
+                    push_key(path, &key);
+                    let converted = self.value(&item, path)?;
+                    path.truncate(len);
+                    named.insert(key, converted);
+                }
+                LuaValue::Integer(_) | LuaValue::Number(_) => {
+                    let index = array_index(&key).ok_or_else(|| {
+                        invalid_value(
+                            path,
+                            "a table with a non-integer number key cannot be stored",
+                        )
+                    })?;
+                    items.push((index, item));
+                }
+                other => {
+                    return Err(invalid_value(
+                        path,
+                        format!(
+                            "a table with a {} key cannot be stored",
+                            lua_type_name(&other)
+                        ),
+                    ));
+                }
+            }
+        }
+        if items.is_empty() {
+            return Ok(Value::Object(named));
+        }
+        if !named.is_empty() {
+            return Err(invalid_value(
+                path,
+                "a table mixing array items and named keys cannot be stored",
+            ));
+        }
+        let count = items.len();
+        let mut array = vec![Value::Null; count];
+        for (index, item) in items {
+            if index == 0 || index > count {
+                return Err(invalid_value(
+                    path,
+                    format!("an array must have keys 1..{count} without holes, found key {index}"),
+                ));
+            }
+            let len = path.len();
+            path.push_str(&format!("[{index}]"));
+            array[index - 1] = self.value(&item, path)?;
+            path.truncate(len);
+        }
+        Ok(Value::Array(array))
+    }
+}
+
+fn array_index(key: &LuaValue) -> Option<usize> {
+    match key {
+        LuaValue::Integer(i) => usize::try_from(*i).ok(),
+        LuaValue::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n < 9.0e15 =>
+        {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            Some(*n as usize)
+        }
+        _ => None,
+    }
+}
+
+/// Appends `.key`, or `["key"]` when the key is not an identifier.
+fn push_key(path: &mut String, key: &str) {
+    let identifier = key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if identifier {
+        path.push('.');
+        path.push_str(key);
+    } else {
+        path.push_str(&format!("[{key:?}]"));
+    }
+}
+
+/// Converts a stored value into a fresh Lua value.
+pub(crate) fn from_value(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
+    Ok(match value {
+        Value::Null => LuaValue::Nil,
+        Value::Bool(b) => LuaValue::Boolean(*b),
+        Value::Number(n) => LuaValue::Number(value::as_f64(n)),
+        Value::String(s) => LuaValue::String(lua.create_string(s)?),
+        Value::Array(items) => {
+            let table = lua.create_table_with_capacity(items.len(), 0)?;
+            for item in items {
+                table.raw_push(from_value(lua, item)?)?;
+            }
+            LuaValue::Table(table)
+        }
+        Value::Object(map) => LuaValue::Table(from_map(lua, map)?),
+    })
+}
+
+fn from_map(lua: &Lua, map: &Map) -> mlua::Result<Table> {
+    let table = lua.create_table_with_capacity(0, map.len())?;
+    for (key, item) in map {
+        table.raw_set(key.as_str(), from_value(lua, item)?)?;
+    }
+    Ok(table)
+}
+
+/// An entry as a fresh Lua table: `{id = "ns:name", kind = ..., meta = {...}, data = ...}`.
+pub(crate) fn entry_table(lua: &Lua, entry: &Entry) -> mlua::Result<Table> {
+    let table = lua.create_table_with_capacity(0, 4)?;
+    table.raw_set("id", entry.id.as_str())?;
+    table.raw_set("kind", &*entry.kind)?;
+    table.raw_set("meta", from_map(lua, &entry.meta)?)?;
+    table.raw_set("data", from_value(lua, &entry.data)?)?;
+    Ok(table)
+}
+
+/// Reads an id in either form: `"ns:name"` or `{ns = "ns", name = "name"}`.
+pub(crate) fn to_id(value: &LuaValue) -> Result<EntryId> {
+    match value {
+        LuaValue::String(s) => EntryId::parse(&s.to_string_lossy()),
+        LuaValue::Table(t) => {
+            let part = |key: &str| -> Result<String> {
+                match t.raw_get::<LuaValue>(key) {
+                    Ok(LuaValue::String(s)) => Ok(s.to_string_lossy()),
+                    Ok(other) => Err(Error::new(
+                        ErrorKind::InvalidId,
+                        format!(
+                            "invalid id table: {key} must be a string, got {}",
+                            lua_type_name(&other)
+                        ),
+                    )),
+                    Err(e) => Err(Error::new(ErrorKind::InvalidId, e.to_string())),
+                }
+            };
+            for pair in t.pairs::<LuaValue, LuaValue>() {
+                let key = pair.map(|(k, _)| k).unwrap_or(LuaValue::Nil);
+                let known = matches!(&key, LuaValue::String(s) if s == "ns" || s == "name");
+                if !known {
+                    return Err(Error::new(
+                        ErrorKind::InvalidId,
+                        "invalid id table: only the fields ns and name are allowed",
+                    ));
+                }
+            }
+            EntryId::from_parts(&part("ns")?, &part("name")?)
+        }
+        other => Err(Error::new(
+            ErrorKind::InvalidId,
+            format!(
+                "invalid id: expected \"namespace:name\" or {{ns = ..., name = ...}}, got {}",
+                lua_type_name(other)
+            ),
+        )),
+    }
+}
+
+/// Reads an entry table `{id, kind, meta, data}`; field errors are prefixed with the field path.
+pub(crate) fn to_entry(value: &LuaValue) -> Result<Entry> {
+    let invalid = |message: String| Error::new(ErrorKind::InvalidEntry, message);
+    let LuaValue::Table(table) = value else {
+        return Err(invalid(format!(
+            "an entry must be a table, got {}",
+            lua_type_name(value)
+        )));
+    };
+    let field = |name: &str| table.raw_get::<LuaValue>(name).unwrap_or(LuaValue::Nil);
+    for pair in table.pairs::<LuaValue, LuaValue>() {
+        let key = pair.map(|(k, _)| k).unwrap_or(LuaValue::Nil);
+        let known = matches!(&key, LuaValue::String(s) if ["id", "kind", "meta", "data"].iter().any(|f| s == f));
+        if !known {
+            let shown = match &key {
+                LuaValue::String(s) => format!("{:?}", s.to_string_lossy()),
+                other => lua_type_name(other).to_owned(),
+            };
+            return Err(invalid(format!(
+                "unknown entry field {shown} (an entry has id, kind, meta and data)"
+            )));
+        }
+    }
+    let id = match field("id") {
+        LuaValue::Nil => return Err(invalid("entry must have an id".into())),
+        id => to_id(&id)?,
+    };
+    let kind = match field("kind") {
+        LuaValue::Nil => return Err(invalid("entry must have a kind".into())),
+        LuaValue::String(s) => s
+            .to_str()
+            .map(|s| s.to_owned())
+            .map_err(|_| invalid("entry kind must be valid UTF-8".into()))?,
+        other => {
+            return Err(invalid(format!(
+                "entry kind must be a string, got {}",
+                lua_type_name(&other)
+            )));
+        }
+    };
+    let meta = match field("meta") {
+        LuaValue::Nil => Map::new(),
+        meta @ LuaValue::Table(_) => match to_value(&meta, "meta")? {
+            Value::Object(map) => map,
+            _ => {
+                return Err(invalid(
+                    "meta must be a table with string keys, not an array".into(),
+                ));
+            }
+        },
+        other => {
+            return Err(invalid(format!(
+                "meta must be a table, got {}",
+                lua_type_name(&other)
+            )));
+        }
+    };
+    let data = to_value(&field("data"), "data")?;
+    Entry::new(id, &kind, meta, data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(lua: &Lua, source: &str) -> LuaValue {
+        lua.load(source).eval().expect("test source evaluates")
+    }
+
+    fn convert(lua: &Lua, source: &str) -> std::result::Result<String, String> {
+        to_value(&eval(lua, source), "data")
+            .map(|v| v.to_string())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn converts_nested_tables() {
+        let lua = Lua::new();
+        assert_eq!(
+            convert(
+                &lua,
+                "return {port = 8080, ratio = 0.5, tags = {'a', 'b'}, on = true}"
+            ),
+            Ok(r#"{"on":true,"port":8080,"ratio":0.5,"tags":["a","b"]}"#.into())
+        );
+        assert_eq!(convert(&lua, "return {}"), Ok("{}".into()));
+        assert_eq!(
+            convert(&lua, "local t = {} return {t, t}"),
+            Ok("[{},{}]".into()),
+            "shared, not cyclic"
+        );
+    }
+
+    #[test]
+    fn names_the_path_of_unstorable_values() {
+        let lua = Lua::new();
+        for (source, message) in [
+            (
+                "return {handlers = {1, print}}",
+                "data.handlers[2]: a function cannot be stored",
+            ),
+            ("return {x = 0/0}", "data.x: NaN cannot be stored"),
+            (
+                "return {x = math.huge}",
+                "data.x: an infinite number cannot be stored",
+            ),
+            (
+                "return {['a b'] = coroutine.create(print)}",
+                "data[\"a b\"]: a thread (coroutine) cannot be stored",
+            ),
+            (
+                "local t = {} t.self = t return t",
+                "data.self: a cyclic table cannot be stored",
+            ),
+            (
+                "return {1, x = 2}",
+                "data: a table mixing array items and named keys cannot be stored",
+            ),
+            (
+                "return {[1] = 1, [3] = 3}",
+                "data: an array must have keys 1..2 without holes, found key 3",
+            ),
+            (
+                "return {[true] = 1}",
+                "data: a table with a boolean key cannot be stored",
+            ),
+            (
+                "return {[1.5] = 1}",
+                "data: a table with a non-integer number key cannot be stored",
+            ),
+        ] {
+            assert_eq!(convert(&lua, source), Err(message.into()), "{source}");
+        }
+    }
+
+    #[test]
+    fn refuses_deep_nesting() {
+        let lua = Lua::new();
+        let err = convert(
+            &lua,
+            "local t = {} for i = 1, 10000 do t = {t} end return t",
+        )
+        .expect_err("too deep");
+        assert!(
+            err.ends_with("tables nested deeper than 128 levels cannot be stored"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reads_entries_and_names_missing_fields() {
+        let lua = Lua::new();
+        let entry = to_entry(&eval(
+            &lua,
+            "return {id = {ns = 'a', name = 'b'}, kind = 'k', data = 1}",
+        ));
+        assert_eq!(entry.map(|e| e.id.to_string()), Ok("a:b".into()));
+        for (source, message) in [
+            ("return {kind = 'k'}", "entry must have an id"),
+            ("return {id = 'a:b'}", "entry must have a kind"),
+            (
+                "return {id = 'a:b', kind = 3}",
+                "entry kind must be a string, got number",
+            ),
+            (
+                "return {id = 'ab', kind = 'k'}",
+                "invalid id \"ab\": expected namespace:name",
+            ),
+            (
+                "return {id = 'a:b', kind = 'k', meta = {1}}",
+                "meta must be a table with string keys, not an array",
+            ),
+            (
+                "return {id = 'a:b', kind = 'k', tags = {}}",
+                "unknown entry field \"tags\" (an entry has id, kind, meta and data)",
+            ),
+            (
+                "return {id = 'a:b', kind = 'k', data = {f = print}}",
+                "data.f: a function cannot be stored",
+            ),
+        ] {
+            assert_eq!(
+                to_entry(&eval(&lua, source))
+                    .map_err(|e| e.to_string())
+                    .err(),
+                Some(message.into()),
+                "{source}"
+            );
+        }
+    }
+}

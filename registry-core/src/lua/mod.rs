@@ -1,0 +1,9 @@
+//! The Luau binding: the `registry` module, its objects, and the runner that hosts them.
+
+mod binding;
+mod context;
+mod convert;
+mod find;
+mod module;
+mod objects;
+pub(crate) mod runner;

@@ -1,0 +1,281 @@
+//! [`Runner`]: one registry and one sandboxed Luau VM, running scripts one after another.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::rc::Rc;
+
+use mlua::{Function, Lua, MultiValue, Table, Value as LuaValue};
+use serde::Serialize;
+
+use super::binding::{self, Failure, Results, function, returns};
+use super::context::Context;
+use super::convert::to_value;
+use super::module;
+use crate::error::{Error, ErrorKind, Result};
+use crate::history::Registry;
+use crate::value::Value;
+
+/// Printed output beyond this is dropped, with a note saying so.
+const PRINT_LIMIT: usize = 1 << 20;
+
+/// Lua memory beyond this fails the script with an out-of-memory error.
+const DEFAULT_MEMORY_LIMIT: usize = 256 << 20;
+
+/// What a script run produced. `printed` is kept even when the script failed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunOutput {
+    /// Everything `print` wrote: arguments joined by tabs, one line per call.
+    pub printed: String,
+    /// The values the script returned, as JSON-able values (others as their `tostring`).
+    pub returned: Vec<Value>,
+    /// Why the script stopped, if it failed.
+    pub error: Option<ScriptError>,
+}
+
+/// A script failure, located by chunk name and line where Luau knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScriptError {
+    /// The chunk name given to [`Runner::run`].
+    pub chunk: String,
+    /// The line in that chunk, when the error was raised from script code.
+    pub line: Option<u32>,
+    /// The message alone, without the location or the traceback.
+    pub message: String,
+    /// Luau's stack traceback, when there is one.
+    pub traceback: Option<String>,
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.chunk, self.message),
+            None => write!(f, "{}: {}", self.chunk, self.message),
+        }
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+/// Owns one registry and one sandboxed Luau VM. The registry outlives each script: two runs on
+/// one runner see the same versions; each run gets fresh globals.
+pub struct Runner {
+    lua: Lua,
+    ctx: Rc<Context>,
+    printed: Rc<RefCell<String>>,
+}
+
+impl fmt::Debug for Runner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runner")
+            .field("registry", &self.ctx.registry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runner {
+    /// A runner over `registry`.
+    pub fn new(registry: Registry) -> Result<Self> {
+        let lua = Lua::new();
+        let ctx = Context::new(registry);
+        let printed = Rc::new(RefCell::new(String::new()));
+        setup(&lua, &ctx, &printed)
+            .map_err(|e| Error::new(ErrorKind::Vm, format!("cannot start Luau: {e}")))?;
+        Ok(Self { lua, ctx, printed })
+    }
+
+    /// The registry, for front ends that read it directly (version lists, entries, deltas).
+    pub fn registry(&self) -> std::cell::Ref<'_, Registry> {
+        self.ctx.registry.borrow()
+    }
+
+    /// The registry, for front ends that change it directly (`apply_version`, imports).
+    pub fn registry_mut(&mut self) -> std::cell::RefMut<'_, Registry> {
+        self.ctx.registry.borrow_mut()
+    }
+
+    /// Caps the VM's memory; a script that needs more fails with an out-of-memory error.
+    pub fn set_memory_limit(&self, bytes: usize) -> Result<()> {
+        self.lua
+            .set_memory_limit(bytes)
+            .map(|_| ())
+            .map_err(|e| Error::new(ErrorKind::Vm, e.to_string()))
+    }
+
+    /// Runs `source` as chunk `chunk` with the current time `now_ms` (milliseconds since the
+    /// Unix epoch): it feeds `os.time`, `os.date` and the time of versions the script creates.
+    pub fn run(&mut self, source: &str, chunk: &str, now_ms: i64) -> RunOutput {
+        self.ctx.now_ms.set(now_ms);
+        self.printed.borrow_mut().clear();
+        let result = self.execute(source, chunk);
+        let printed = std::mem::take(&mut *self.printed.borrow_mut());
+        match result {
+            Ok(values) => RunOutput {
+                printed,
+                returned: values
+                    .iter()
+                    .map(|v| returned_value(&self.lua, v))
+                    .collect(),
+                error: None,
+            },
+            Err(error) => {
+                // Reclaim what a failed script left behind (an out-of-memory script leaves a lot).
+                let _ = self.lua.gc_collect();
+                RunOutput {
+                    printed,
+                    returned: Vec::new(),
+                    error: Some(script_error(chunk, &error)),
+                }
+            }
+        }
+    }
+
+    fn execute(&self, source: &str, chunk: &str) -> mlua::Result<MultiValue> {
+        // Loading inside a sandboxed thread gives the chunk fresh globals that read through to
+        // the (read-only) shared ones, while keeping Luau's fast paths for builtins.
+        let source = source.to_owned();
+        let name = format!("={chunk}");
+        let loader = self
+            .lua
+            .create_function(move |lua, ()| lua.load(&source).set_name(&name).into_function())?;
+        let thread = self.lua.create_thread(loader)?;
+        thread.sandbox()?;
+        let script: Function = thread.resume(())?;
+        script.call(())
+    }
+}
+
+fn setup(lua: &Lua, ctx: &Rc<Context>, printed: &Rc<RefCell<String>>) -> mlua::Result<()> {
+    lua.set_memory_limit(DEFAULT_MEMORY_LIMIT)?;
+    binding::install(lua)?;
+    let globals = lua.globals();
+    let module = module::create(lua, ctx)?;
+    let require = function(lua, "require", Results::One, move |lua, args| {
+        match args.get(1) {
+            LuaValue::String(name) if name == "registry" => returns(lua, module.clone()),
+            LuaValue::String(name) => Err(Failure::Raise(format!(
+                "module {:?} not found: only \"registry\" can be required",
+                name.to_string_lossy()
+            ))),
+            _ => Err(args.bad(1, "string")),
+        }
+    })?;
+    globals.raw_set("require", require)?;
+    globals.raw_set("print", print_function(lua, printed)?)?;
+    for escape in ["loadstring", "getfenv", "setfenv"] {
+        globals.raw_set(escape, LuaValue::Nil)?;
+    }
+    globals.raw_set("os", os_table(lua, ctx)?)?;
+    lua.sandbox(true)
+}
+
+/// `print`, writing to the run's output instead of stdout.
+fn print_function(lua: &Lua, printed: &Rc<RefCell<String>>) -> mlua::Result<Function> {
+    let tostring: Function = lua.globals().get("tostring")?;
+    let printed = Rc::clone(printed);
+    lua.create_function(move |_, args: MultiValue| {
+        let mut line = String::new();
+        for (i, arg) in args.into_iter().enumerate() {
+            if i > 0 {
+                line.push('\t');
+            }
+            line.push_str(&tostring.call::<mlua::LuaString>(arg)?.to_string_lossy());
+        }
+        line.push('\n');
+        let mut out = printed.borrow_mut();
+        if out.len() < PRINT_LIMIT {
+            if out.len() + line.len() > PRINT_LIMIT {
+                let mut cut = PRINT_LIMIT - out.len();
+                while !line.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                out.push_str(&line[..cut]);
+                out.push_str(&format!(
+                    "\n[output truncated: more than {PRINT_LIMIT} bytes printed]\n"
+                ));
+            } else {
+                out.push_str(&line);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `os` with only `time`, `date`, `clock` and `difftime`; the current time is the run's.
+fn os_table(lua: &Lua, ctx: &Rc<Context>) -> mlua::Result<Table> {
+    let builtin: Table = lua.globals().get("os")?;
+    let os = lua.create_table()?;
+    let now_seconds = {
+        let ctx = Rc::clone(ctx);
+        move || LuaValue::Number((ctx.now_ms.get() / 1000) as f64)
+    };
+    let time: Function = builtin.get("time")?;
+    let clock_now = now_seconds.clone();
+    os.raw_set(
+        "time",
+        lua.create_function(move |_, args: MultiValue| match args.front() {
+            None | Some(LuaValue::Nil) => Ok(clock_now()),
+            Some(_) => time.call::<LuaValue>(args),
+        })?,
+    )?;
+    let date: Function = builtin.get("date")?;
+    os.raw_set(
+        "date",
+        lua.create_function(move |_, (format, at): (LuaValue, LuaValue)| {
+            let at = if at.is_nil() { now_seconds() } else { at };
+            date.call::<LuaValue>((format, at))
+        })?,
+    )?;
+    os.raw_set("clock", builtin.get::<Function>("clock")?)?;
+    os.raw_set("difftime", builtin.get::<Function>("difftime")?)?;
+    Ok(os)
+}
+
+/// A returned value as JSON-able data; values that cannot be stored come back as their tostring.
+fn returned_value(lua: &Lua, value: &LuaValue) -> Value {
+    to_value(value, "returned").unwrap_or_else(|_| {
+        let shown = lua
+            .globals()
+            .get::<Function>("tostring")
+            .and_then(|tostring| tostring.call::<String>(value.clone()));
+        Value::String(shown.unwrap_or_else(|e| e.to_string()))
+    })
+}
+
+/// Splits `chunk:line: message` into its parts.
+fn script_error(chunk: &str, error: &mlua::Error) -> ScriptError {
+    let full = root_message(error);
+    let (message, traceback) = match full.split_once("\nstack traceback:\n") {
+        Some((message, traceback)) => (message.to_owned(), Some(traceback.to_owned())),
+        None => (full, None),
+    };
+    let located = message
+        .strip_prefix(chunk)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .and_then(|rest| rest.split_once(": "))
+        .and_then(|(line, text)| Some((line.parse::<u32>().ok()?, text)));
+    match located {
+        Some((line, text)) => ScriptError {
+            chunk: chunk.to_owned(),
+            line: Some(line),
+            message: text.to_owned(),
+            traceback,
+        },
+        None => ScriptError {
+            chunk: chunk.to_owned(),
+            line: None,
+            message,
+            traceback,
+        },
+    }
+}
+
+/// The message of the innermost cause, without mlua's wrapping and tracebacks.
+fn root_message(error: &mlua::Error) -> String {
+    match error {
+        mlua::Error::CallbackError { cause, .. } => root_message(cause),
+        mlua::Error::SyntaxError { message, .. } => message.clone(),
+        mlua::Error::RuntimeError(message) | mlua::Error::MemoryError(message) => message.clone(),
+        mlua::Error::WithContext { cause, .. } => root_message(cause),
+        other => other.to_string(),
+    }
+}

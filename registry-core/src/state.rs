@@ -1,0 +1,139 @@
+//! The registry's contents at one version: persistent maps, so a copy is O(1) and versions share
+//! all the structure they have in common.
+
+use std::ops::Bound;
+use std::rc::Rc;
+
+use imbl::shared_ptr::RcK;
+
+use crate::criteria::{Criteria, Special};
+use crate::entry::{Entry, Op};
+use crate::error::{Error, ErrorKind, Result};
+use crate::id::EntryId;
+
+type PersistentMap<K, V> = imbl::GenericOrdMap<K, V, RcK>;
+type PersistentSet<T> = imbl::GenericOrdSet<T, RcK>;
+
+/// Entries by id, plus an index of ids by kind. Cloning is O(1).
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    entries: PersistentMap<EntryId, Rc<Entry>>,
+    by_kind: PersistentMap<Rc<str>, PersistentSet<EntryId>>,
+}
+
+impl State {
+    /// The entry with this id.
+    pub fn get(&self, id: &EntryId) -> Option<&Rc<Entry>> {
+        self.entries.get(id)
+    }
+
+    /// The entry with this id, or `entry not found: ns:name`.
+    pub fn require(&self, id: &EntryId) -> Result<&Rc<Entry>> {
+        self.get(id).ok_or_else(|| not_found(id))
+    }
+
+    /// How many entries there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Every entry, sorted by namespace then name.
+    pub fn entries(&self) -> impl Iterator<Item = &Rc<Entry>> {
+        self.entries.values()
+    }
+
+    /// The entries of one namespace, sorted by name (a range scan, not a filter).
+    pub fn namespace<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = &'a Rc<Entry>> + 'a {
+        let start = EntryId::namespace_start(ns);
+        self.entries
+            .range((Bound::Excluded(start), Bound::Unbounded))
+            .take_while(move |(id, _)| id.ns() == ns)
+            .map(|(_, entry)| entry)
+    }
+
+    /// The entries matching every criterion, sorted by id. Equality on `.id`, `.kind` or `.ns`
+    /// is answered from the map or the kind index instead of a scan.
+    pub fn find(&self, criteria: &Criteria) -> Vec<Rc<Entry>> {
+        let keep = |entry: &&Rc<Entry>| criteria.matches(entry);
+        if let Some(id) = criteria.equality_on(Special::Id) {
+            let found = EntryId::parse(id).ok().and_then(|id| self.get(&id));
+            return found.into_iter().filter(keep).cloned().collect();
+        }
+        if let Some(kind) = criteria.equality_on(Special::Kind) {
+            let Some(ids) = self.by_kind.get(kind) else {
+                return Vec::new();
+            };
+            return ids
+                .iter()
+                .filter_map(|id| self.get(id))
+                .filter(keep)
+                .cloned()
+                .collect();
+        }
+        if let Some(ns) = criteria.equality_on(Special::Ns) {
+            return self.namespace(ns).filter(keep).cloned().collect();
+        }
+        self.entries().filter(keep).cloned().collect()
+    }
+
+    /// Applies one operation, checking it against the current contents.
+    pub fn apply(&mut self, op: &Op) -> Result<()> {
+        match op {
+            Op::Create(entry) => {
+                if self.entries.contains_key(&entry.id) {
+                    return Err(Error::new(
+                        ErrorKind::EntryExists,
+                        format!("entry already exists: {}", entry.id),
+                    ));
+                }
+                self.insert(Rc::clone(entry));
+            }
+            Op::Update(entry) => {
+                let old = self.require(&entry.id)?;
+                if old.kind != entry.kind {
+                    return Err(Error::new(
+                        ErrorKind::KindChange,
+                        format!(
+                            "cannot change kind of {} from {} to {}",
+                            entry.id, old.kind, entry.kind
+                        ),
+                    ));
+                }
+                self.insert(Rc::clone(entry));
+            }
+            Op::Delete { id } => {
+                let old = self.entries.remove(id).ok_or_else(|| not_found(id))?;
+                self.unindex(&old);
+            }
+        }
+        Ok(())
+    }
+
+    fn insert(&mut self, entry: Rc<Entry>) {
+        if let Some(old) = self.entries.insert(entry.id.clone(), Rc::clone(&entry)) {
+            self.unindex(&old);
+        }
+        self.by_kind
+            .entry(Rc::clone(&entry.kind))
+            .or_default()
+            .insert(entry.id.clone());
+    }
+
+    fn unindex(&mut self, entry: &Entry) {
+        if let Some(ids) = self.by_kind.get_mut(&entry.kind) {
+            ids.remove(&entry.id);
+            if ids.is_empty() {
+                self.by_kind.remove(&entry.kind);
+            }
+        }
+    }
+}
+
+pub(crate) fn not_found(id: &EntryId) -> Error {
+    Error::new(ErrorKind::EntryNotFound, format!("entry not found: {id}"))
+}

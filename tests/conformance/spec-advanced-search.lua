@@ -1,0 +1,79 @@
+-- Spec example "Advanced Searching".
+-- Proves: the example runs as written; "~meta.description" is an unanchored,
+-- case-sensitive regex search that matches only strings (or any string element of an
+-- array), "^meta.status" is a prefix match, and the kind is not filtered.
+local registry = require("registry")
+
+-- assertion helpers (each script is self-contained)
+local function show(v)
+  if type(v) == "table" then
+    local keys = {}
+    for k in pairs(v) do table.insert(keys, k) end
+    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
+    local parts = {}
+    for _, k in ipairs(keys) do table.insert(parts, tostring(k) .. "=" .. show(v[k])) end
+    return "{" .. table.concat(parts, ",") .. "}"
+  elseif type(v) == "string" then
+    return string.format("%q", v)
+  end
+  return tostring(v)
+end
+local function deep(a, b)
+  if type(a) ~= type(b) then return false end
+  if type(a) ~= "table" then return a == b end
+  for k, v in pairs(a) do if not deep(v, b[k]) then return false end end
+  for k in pairs(b) do if a[k] == nil then return false end end
+  return true
+end
+local function eq(a, b, what)
+  if a ~= b then error(what .. ": expected " .. show(b) .. ", got " .. show(a), 2) end
+end
+local function same(a, b, what)
+  if not deep(a, b) then error(what .. ": expected " .. show(b) .. ", got " .. show(a), 2) end
+end
+local function ok(cond, what)
+  if not cond then error(what, 2) end
+end
+local function has(s, sub, what)
+  if type(s) ~= "string" or not string.find(s, sub, 1, true) then
+    error(what .. ": expected a string containing " .. show(sub) .. ", got " .. show(s), 2)
+  end
+end
+local function ids(list)
+  local out = {}
+  for i, e in ipairs(list) do out[i] = e.id end
+  return table.concat(out, ",")
+end
+local seed = registry.snapshot():changes()
+seed:create({ id = "services:gateway", kind = "service", meta = { description = "public api gateway", status = "healthy" } })
+seed:create({ id = "services:users", kind = "service", meta = { description = "users api backend", status = "healthy-degraded" } })
+seed:create({ id = "services:billing", kind = "service", meta = { description = "billing api", status = "unhealthy" } })
+seed:create({ id = "services:web", kind = "service", meta = { description = "static web frontend", status = "healthy" } })
+seed:create({ id = "services:search", kind = "service", meta = { description = "Search API", status = "healthy" } })
+seed:create({ id = "services:legacy", kind = "service", meta = { status = "healthy" } })
+seed:create({ id = "services:numeric", kind = "service", meta = { description = 42, status = "healthy" } })
+seed:create({ id = "services:tagged", kind = "service", meta = { description = { "grpc", "internal api" }, status = "healthy" } })
+seed:create({ id = "config:api-config", kind = "config", meta = { description = "api settings", status = "healthy" } })
+assert(seed:apply())
+
+-- ===== spec example, verbatim =====
+-- Find entries by criteria directly
+local apiServices, err = registry.find({
+  ["~meta.description"] = ".*api.*",
+  ["^meta.status"] = "healthy"
+})
+if apiServices then
+  print("Found " .. #apiServices .. " healthy API services")
+end
+-- ===== end of spec example =====
+
+eq(err, nil, "find error")
+eq(#apiServices, 4, "healthy api entries")
+eq(ids(apiServices), "config:api-config,services:gateway,services:tagged,services:users", "matching ids (sorted)")
+
+-- each criterion alone
+eq(ids(registry.find({ ["~meta.description"] = ".*api.*" })),
+  "config:api-config,services:billing,services:gateway,services:tagged,services:users", "regex alone")
+eq(ids(registry.find({ ["^meta.status"] = "healthy" })),
+  "config:api-config,services:gateway,services:legacy,services:numeric,services:search,services:tagged,services:users,services:web",
+  "prefix alone")
