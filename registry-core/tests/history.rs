@@ -1,0 +1,330 @@
+//! Versions, changesets, conflicts, rollback and export/import, through the Rust API.
+
+use std::rc::Rc;
+
+use registry_core::{Entry, EntryId, ErrorKind, Op, Registry, Result, Value};
+use serde_json::json;
+
+fn id(text: &str) -> EntryId {
+    EntryId::parse(text).expect("test ids are valid")
+}
+
+fn entry(text: &str, kind: &str, data: Value) -> Rc<Entry> {
+    Rc::new(Entry::new(id(text), kind, Default::default(), data).expect("test entries are valid"))
+}
+
+fn create(text: &str, kind: &str) -> Op {
+    Op::Create(entry(text, kind, Value::Null))
+}
+
+fn update(text: &str, kind: &str, data: Value) -> Op {
+    Op::Update(entry(text, kind, data))
+}
+
+fn delete(text: &str) -> Op {
+    Op::Delete { id: id(text) }
+}
+
+fn ids_at(registry: &Registry, version: u64) -> Vec<String> {
+    let state = registry.version(version).expect("version exists").state();
+    state.entries().map(|e| e.id.to_string()).collect()
+}
+
+fn error_of(result: Result<impl std::fmt::Debug>) -> (ErrorKind, String) {
+    let error = result.expect_err("expected an error");
+    (error.kind(), error.to_string())
+}
+
+#[test]
+fn a_new_registry_is_the_empty_root() {
+    let registry = Registry::new(42);
+    assert_eq!(registry.versions().len(), 1);
+    let root = registry.head();
+    assert_eq!((root.id(), root.parent(), root.time_ms()), (0, None, 42));
+    assert!(root.state().is_empty());
+}
+
+#[test]
+fn each_apply_creates_the_next_version_on_head() -> Result<()> {
+    let mut registry = Registry::new(0);
+    let v1 = registry.apply(0, &[create("a:x", "k")], 1000)?;
+    assert_eq!((v1.id(), v1.parent(), v1.time_ms()), (1, Some(0), 1000));
+    let v2 = registry.apply(1, &[create("a:y", "k")], 2000)?;
+    assert_eq!((v2.id(), v2.parent()), (2, Some(1)));
+    assert_eq!(ids_at(&registry, 2), ["a:x", "a:y"]);
+    assert_eq!(
+        ids_at(&registry, 1),
+        ["a:x"],
+        "older versions keep their state"
+    );
+    Ok(())
+}
+
+#[test]
+fn apply_errors_name_the_problem_and_change_nothing() -> Result<()> {
+    let mut registry = Registry::new(0);
+    registry.apply(0, &[create("a:x", "service")], 0)?;
+    let cases = [
+        (
+            vec![create("a:x", "service")],
+            ErrorKind::EntryExists,
+            "entry already exists: a:x",
+        ),
+        (
+            vec![update("a:nope", "service", Value::Null)],
+            ErrorKind::EntryNotFound,
+            "entry not found: a:nope",
+        ),
+        (
+            vec![delete("a:nope")],
+            ErrorKind::EntryNotFound,
+            "entry not found: a:nope",
+        ),
+        (
+            vec![update("a:x", "config", Value::Null)],
+            ErrorKind::KindChange,
+            "cannot change kind of a:x from service to config",
+        ),
+        (vec![], ErrorKind::NoChanges, "no changes to apply"),
+        // The first op is valid; the second fails, so neither lands.
+        (
+            vec![create("a:new", "k"), delete("a:missing")],
+            ErrorKind::EntryNotFound,
+            "entry not found: a:missing",
+        ),
+    ];
+    for (ops, kind, message) in cases {
+        assert_eq!(
+            error_of(registry.apply(1, &ops, 0)),
+            (kind, message.to_owned())
+        );
+        assert_eq!(registry.versions().len(), 2, "no version after: {message}");
+        assert_eq!(registry.head().id(), 1);
+        assert_eq!(ids_at(&registry, 1), ["a:x"]);
+    }
+    Ok(())
+}
+
+#[test]
+fn ops_see_the_earlier_ops_of_their_changeset() -> Result<()> {
+    let mut registry = Registry::new(0);
+    registry.apply(
+        0,
+        &[
+            create("a:x", "k"),
+            update("a:x", "k", json!(2)),
+            delete("a:x"),
+            create("a:x", "k2"),
+        ],
+        0,
+    )?;
+    let state = registry.head().state();
+    assert_eq!(&*state.require(&id("a:x"))?.kind, "k2");
+    Ok(())
+}
+
+#[test]
+fn update_replaces_meta_and_data() -> Result<()> {
+    let mut registry = Registry::new(0);
+    let Value::Object(meta) = json!({"a": 1, "b": 2}) else {
+        unreachable!()
+    };
+    let first = Entry::new(id("a:x"), "k", meta, json!({"keep": true}))?;
+    registry.apply(0, &[Op::Create(Rc::new(first))], 0)?;
+    registry.apply(1, &[update("a:x", "k", json!({"new": 1}))], 0)?;
+    let now = registry.head().state().require(&id("a:x"))?.clone();
+    assert!(now.meta.is_empty());
+    assert_eq!(now.data, json!({"new": 1}));
+    Ok(())
+}
+
+#[test]
+fn stale_changesets_conflict_only_on_ids_changed_since() -> Result<()> {
+    let mut registry = Registry::new(0);
+    registry.apply(0, &[create("a:x", "k"), create("a:y", "k")], 0)?; // v1
+    registry.apply(1, &[update("a:x", "k", json!(1))], 0)?; // v2
+    registry.apply(2, &[create("a:z", "k")], 0)?; // v3
+    assert_eq!(
+        error_of(registry.apply(1, &[update("a:x", "k", json!(9))], 0)),
+        (
+            ErrorKind::Conflict,
+            "conflict: a:x was changed in v2 after snapshot v1".to_owned()
+        )
+    );
+    assert_eq!(
+        error_of(registry.apply(1, &[create("a:z", "k")], 0)),
+        (
+            ErrorKind::Conflict,
+            "conflict: a:z was changed in v3 after snapshot v1".to_owned()
+        )
+    );
+    let v4 = registry.apply(1, &[update("a:y", "k", json!(1))], 0)?;
+    assert_eq!(
+        (v4.id(), v4.parent()),
+        (4, Some(3)),
+        "other ids do not conflict; applied on head"
+    );
+    registry.apply(4, &[delete("a:y")], 0)?; // v5
+    assert_eq!(
+        error_of(registry.apply(4, &[update("a:y", "k", json!(2))], 0)),
+        (
+            ErrorKind::Conflict,
+            "conflict: a:y was changed in v5 after snapshot v4".to_owned()
+        )
+    );
+    Ok(())
+}
+
+#[test]
+fn rollback_then_apply_starts_a_branch() -> Result<()> {
+    let mut registry = Registry::new(0);
+    registry.apply(0, &[create("a:x", "k")], 0)?; // v1
+    registry.apply(1, &[create("a:y", "k")], 0)?; // v2
+    registry.apply_version(1)?;
+    assert_eq!(ids_at(&registry, registry.head().id()), ["a:x"]);
+    let v3 = registry.apply(1, &[create("a:z", "k")], 0)?;
+    assert_eq!((v3.id(), v3.parent()), (3, Some(1)));
+    registry.apply_version(2)?;
+    assert_eq!(
+        ids_at(&registry, registry.head().id()),
+        ["a:x", "a:y"],
+        "forward again"
+    );
+    registry.apply_version(2)?;
+    assert_eq!(
+        registry.versions().len(),
+        4,
+        "apply_version creates no version"
+    );
+    assert_eq!(
+        error_of(registry.apply_version(42)),
+        (
+            ErrorKind::VersionNotFound,
+            "version not found: 42".to_owned()
+        )
+    );
+    Ok(())
+}
+
+#[test]
+fn a_changeset_from_another_branch_conflicts_when_head_differs() -> Result<()> {
+    let mut registry = Registry::new(0);
+    registry.apply(0, &[create("a:x", "k")], 0)?; // v1
+    registry.apply(1, &[update("a:x", "k", json!(1))], 0)?; // v2
+    registry.apply_version(1)?;
+    assert_eq!(
+        error_of(registry.apply(2, &[update("a:x", "k", json!(5))], 0)),
+        (
+            ErrorKind::Conflict,
+            "conflict: a:x at head v1 differs from snapshot v2 (head was moved with apply_version)"
+                .to_owned()
+        )
+    );
+    Ok(())
+}
+
+#[test]
+fn find_by_index_agrees_with_a_scan() -> Result<()> {
+    let mut registry = Registry::new(0);
+    let ops: Vec<Op> = (0..300)
+        .map(|i| {
+            create(
+                &format!("ns{}:e{i}", i % 7),
+                if i % 3 == 0 { "service" } else { "config" },
+            )
+        })
+        .collect();
+    registry.apply(0, &ops, 0)?;
+    let state = registry.head().state();
+    for (key, value) in [(".kind", "service"), (".ns", "ns3"), (".id", "ns3:e3")] {
+        let criteria = registry_core::Criteria::parse([(key, json!(value))])?;
+        let indexed: Vec<_> = state
+            .find(&criteria)
+            .iter()
+            .map(|e| e.id.to_string())
+            .collect();
+        let scanned: Vec<_> = state
+            .entries()
+            .filter(|e| criteria.matches(e))
+            .map(|e| e.id.to_string())
+            .collect();
+        assert_eq!(indexed, scanned, "{key}");
+        assert!(!indexed.is_empty(), "{key}");
+    }
+    Ok(())
+}
+
+#[test]
+fn export_import_round_trips_branches_and_head() -> Result<()> {
+    let mut registry = Registry::new(5);
+    registry.apply(0, &[create("a:x", "k")], 10)?;
+    // 3.8724788949055555 needs serde_json's exact float parsing to round-trip (found by a property test).
+    registry.apply(
+        1,
+        &[update(
+            "a:x",
+            "k",
+            json!({"n": 3.872_478_894_905_555_5, "list": [1, 2]}),
+        )],
+        20,
+    )?;
+    registry.apply_version(1)?;
+    registry.apply(1, &[delete("a:x")], 30)?;
+    registry.apply_version(2)?;
+    let text = registry.to_json();
+    let restored = Registry::from_json(&text)?;
+    assert_eq!(restored.export(), registry.export());
+    assert_eq!(restored.head().id(), 2);
+    assert_eq!(restored.version(3)?.parent(), Some(1));
+    assert_eq!(ids_at(&restored, 3), Vec::<String>::new());
+    Ok(())
+}
+
+#[test]
+fn imports_refuse_broken_histories() -> Result<()> {
+    let mut registry = Registry::new(0);
+    registry.apply(0, &[create("a:x", "k")], 0)?;
+    let good: serde_json::Value =
+        serde_json::from_str(&registry.to_json()).expect("export is JSON");
+    let broken = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut doc = good.clone();
+        edit(&mut doc);
+        error_of(Registry::from_json(&doc.to_string())).1
+    };
+    assert_eq!(
+        broken(&|d| d["format_version"] = json!(2)),
+        "history format version 2 is not supported (this build reads version 1)"
+    );
+    assert_eq!(
+        broken(&|d| d["format"] = json!("other")),
+        r#"not a registry history: format is "other", expected "luau-registry-history""#
+    );
+    assert_eq!(
+        broken(&|d| d["versions"][1]["id"] = json!(7)),
+        "version ids must be consecutive from 0: expected v1, found v7"
+    );
+    assert_eq!(
+        broken(&|d| d["versions"][1]["parent"] = json!(1)),
+        "v1: parent must be an earlier version"
+    );
+    assert_eq!(
+        broken(&|d| d["versions"][1]["ops"] = json!([])),
+        "v1: no changes to apply"
+    );
+    assert_eq!(
+        broken(&|d| d["versions"][1]["ops"][0]["kind"] = json!("entry.update")),
+        "v1: entry not found: a:x"
+    );
+    assert_eq!(
+        broken(&|d| d["head"] = json!(9)),
+        "head v9 is not a version of this history"
+    );
+    assert!(broken(&|d| d["versions"] = json!([])).contains("history has no versions"));
+    let truncated = &registry.to_json()[..40];
+    assert!(
+        error_of(Registry::from_json(truncated))
+            .1
+            .starts_with("invalid history JSON: ")
+    );
+    Ok(())
+}

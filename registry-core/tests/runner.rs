@@ -1,0 +1,156 @@
+//! The runner: output capture, returned values, errors with locations, sandbox and persistence.
+
+use registry_core::{Registry, RunOutput, Runner, ScriptError};
+use serde_json::json;
+
+const NOW_MS: i64 = 1_767_225_600_000;
+
+fn runner() -> Runner {
+    Runner::new(Registry::new(NOW_MS)).expect("the VM starts")
+}
+
+fn run(runner: &mut Runner, source: &str) -> RunOutput {
+    runner.run(source, "test.lua", NOW_MS)
+}
+
+fn error_of(output: RunOutput) -> ScriptError {
+    output.error.expect("the script fails")
+}
+
+#[test]
+fn captures_print_and_returned_values() {
+    let output = run(
+        &mut runner(),
+        "print('a', 1, nil, true) print(8080, 0.5) return 1, 'two', {x = {3}}, nil",
+    );
+    assert_eq!(output.printed, "a\t1\tnil\ttrue\n8080\t0.5\n");
+    assert_eq!(
+        output.returned,
+        [json!(1), json!("two"), json!({"x": [3]}), json!(null)]
+    );
+    assert_eq!(output.error, None);
+}
+
+#[test]
+fn unstorable_returned_values_come_back_as_text() {
+    let output = run(
+        &mut runner(),
+        "return (require('registry').current_version())",
+    );
+    assert_eq!(output.returned, [json!("registry.Version{v0}")]);
+}
+
+#[test]
+fn runtime_errors_carry_chunk_and_line() {
+    let error = error_of(run(&mut runner(), "print('before')\n\nerror('boom')"));
+    assert_eq!(
+        (error.chunk.as_str(), error.line, error.message.as_str()),
+        ("test.lua", Some(3), "boom")
+    );
+    assert_eq!(error.to_string(), "test.lua:3: boom");
+    assert!(error.traceback.is_some());
+}
+
+#[test]
+fn printed_output_survives_an_error() {
+    let output = run(&mut runner(), "print('before') error('boom')");
+    assert_eq!(output.printed, "before\n");
+}
+
+#[test]
+fn syntax_errors_carry_chunk_and_line() {
+    let error = error_of(run(&mut runner(), "local x = 1\nlocal = 2"));
+    assert_eq!((error.chunk.as_str(), error.line), ("test.lua", Some(2)));
+}
+
+#[test]
+fn argument_errors_point_at_the_calling_line() {
+    let error = error_of(run(
+        &mut runner(),
+        "local registry = require('registry')\nregistry.get(5)",
+    ));
+    assert_eq!(
+        error.to_string(),
+        "test.lua:2: bad argument #1 to 'get' (string expected, got number)"
+    );
+}
+
+#[test]
+fn the_registry_outlives_a_script_but_globals_do_not() {
+    let mut runner = runner();
+    let first = run(
+        &mut runner,
+        "leaked = true
+         local r = require('registry')
+         assert(r.snapshot():changes():create({id = 'a:b', kind = 'k'}):apply())",
+    );
+    assert_eq!(first.error, None);
+    let second = run(
+        &mut runner,
+        "return leaked, require('registry').get('a:b').kind, #require('registry').versions()",
+    );
+    assert_eq!(second.returned, [json!(null), json!("k"), json!(2)]);
+}
+
+#[test]
+fn the_clock_is_the_callers() {
+    let mut runner = runner();
+    let output = runner.run(
+        "local r = require('registry')
+         local v = r.snapshot():changes():create({id = 'a:b', kind = 'k'}):apply()
+         return os.time(), os.date('!%Y-%m-%d %H:%M:%S'), v:time()",
+        "clock.lua",
+        1_000_000_000_123,
+    );
+    assert_eq!(
+        output.returned,
+        [
+            json!(1_000_000_000),
+            json!("2001-09-09 01:46:40"),
+            json!(1_000_000_000_123i64)
+        ]
+    );
+}
+
+#[test]
+fn the_sandbox_exposes_only_the_registry() {
+    let output = run(
+        &mut runner(),
+        "return io, loadstring, getfenv, os.execute, os.getenv, select(2, pcall(require, 'io'))",
+    );
+    let mut expected = vec![json!(null); 5];
+    expected.push(json!(
+        "module \"io\" not found: only \"registry\" can be required"
+    ));
+    assert_eq!(output.returned, expected);
+    let error = error_of(run(&mut runner(), "string.rep = nil"));
+    assert!(error.message.contains("readonly"), "{}", error.message);
+    let error = error_of(run(&mut runner(), "require('registry').get = nil"));
+    assert!(error.message.contains("readonly"), "{}", error.message);
+}
+
+#[test]
+fn print_floods_are_capped() {
+    let output = run(
+        &mut runner(),
+        "local line = string.rep('x', 1000) for i = 1, 5000 do print(line) end",
+    );
+    assert!(output.printed.len() < (1 << 20) + 200);
+    assert!(
+        output
+            .printed
+            .ends_with("[output truncated: more than 1048576 bytes printed]\n")
+    );
+}
+
+#[test]
+fn memory_bombs_fail_cleanly_and_the_runner_goes_on() {
+    let mut runner = runner();
+    runner.set_memory_limit(16 << 20).expect("limit set");
+    let error = error_of(run(
+        &mut runner,
+        "local t = {} while true do t[#t + 1] = string.rep('x', 1e5) .. #t end",
+    ));
+    assert!(error.message.contains("memory"), "{}", error.message);
+    assert_eq!(run(&mut runner, "return 1 + 1").returned, [json!(2)]);
+}
