@@ -61,6 +61,32 @@ impl Criteria {
         Ok(Self { criteria })
     }
 
+    /// Parses the text form used by command lines and filter boxes: whitespace-separated
+    /// `key=value` terms, e.g. `.kind=service meta.port=8080 "~meta.description=api gateway"`.
+    /// A value that reads as a JSON number, boolean or array is that; anything else is a string.
+    pub fn parse_query(text: &str) -> Result<Self> {
+        let terms = split_terms(text)?;
+        let pairs = terms
+            .iter()
+            .map(|term| {
+                let (key, value) = term.split_once('=').ok_or_else(|| {
+                    invalid(format!("filter term {term:?} must look like key=value"))
+                })?;
+                let value = match serde_json::from_str::<Value>(value) {
+                    Ok(
+                        parsed @ (Value::Number(_)
+                        | Value::Bool(_)
+                        | Value::Array(_)
+                        | Value::String(_)),
+                    ) => crate::value::normalize(parsed)?,
+                    _ => Value::String(value.to_owned()),
+                };
+                Ok((key, value))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Self::parse(pairs)
+    }
+
     /// Whether the entry satisfies every criterion.
     pub fn matches(&self, entry: &Entry) -> bool {
         self.criteria.iter().all(|c| c.matches(entry))
@@ -202,6 +228,47 @@ impl Matcher {
     }
 }
 
+/// Splits on whitespace outside double quotes; quotes group, and are kept only inside a value.
+fn split_terms(text: &str) -> Result<Vec<String>> {
+    let mut terms = Vec::new();
+    let mut current = String::new();
+    let mut quoted = false;
+    let mut in_term = false;
+    // Quotes that open right after '=' delimit a JSON string value: keep them for the JSON parse.
+    let mut keep_quotes = false;
+    for c in text.chars() {
+        match c {
+            '"' => {
+                if !quoted {
+                    keep_quotes = current.ends_with('=');
+                }
+                if keep_quotes {
+                    current.push(c);
+                }
+                quoted = !quoted;
+                in_term = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if in_term {
+                    terms.push(std::mem::take(&mut current));
+                    in_term = false;
+                }
+            }
+            c => {
+                current.push(c);
+                in_term = true;
+            }
+        }
+    }
+    if quoted {
+        return Err(invalid(format!("unclosed quote in filter {text:?}")));
+    }
+    if in_term {
+        terms.push(current);
+    }
+    Ok(terms)
+}
+
 /// Looks up `a.b` as the key `a.b` if present, otherwise descends into nested maps.
 fn lookup<'a>(map: &'a Map, path: &str) -> Option<&'a Value> {
     if let Some(value) = map.get(path) {
@@ -330,6 +397,35 @@ mod tests {
             err("meta.", json!(1)),
             r#"criterion "meta." names no field"#
         );
+    }
+
+    #[test]
+    fn parses_the_text_form() {
+        let e = entry(
+            "svc:api",
+            "service",
+            json!({"port": 8080, "env": "prod", "note": "api gateway", "on": true}),
+        );
+        for (query, want) in [
+            (".kind=service meta.env=prod", true),
+            ("port=8080", true),
+            ("port=\"8080\"", false),
+            ("on=true", true),
+            ("\"*note=api gate\"", true),
+            ("*note=\"api gate\"", true),
+            ("  ", true),
+            (".kind=config", false),
+        ] {
+            let criteria = Criteria::parse_query(query).expect(query);
+            assert_eq!(criteria.matches(&e), want, "{query}");
+        }
+        let err = |q: &str| Criteria::parse_query(q).expect_err(q).to_string();
+        assert_eq!(
+            err(".kind"),
+            r#"filter term ".kind" must look like key=value"#
+        );
+        assert_eq!(err("a=\"b"), r#"unclosed quote in filter "a=\"b""#);
+        assert!(err(".foo=1").starts_with("unknown special field .foo"));
     }
 
     #[test]

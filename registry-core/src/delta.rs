@@ -1,52 +1,15 @@
 //! `build_delta`: the operations that turn one list of entries into another.
 
-use std::collections::BTreeMap;
-use std::rc::Rc;
-
 use crate::entry::{Entry, Op};
-use crate::error::{Error, ErrorKind, Result};
-use crate::id::EntryId;
+use crate::error::Result;
+use crate::state::State;
 
-/// Compares two entry lists by id: deletes first, then updates, then creates, each sorted by id.
-///
-/// An update is emitted when kind, meta or data differ; a kind change becomes a delete plus a
-/// create, since an update cannot change kind. Duplicate ids in either list are refused.
+/// Compares two entry lists by id: deletes first, then updates, then creates, each sorted by id
+/// (see [`State::delta`]). Duplicate ids in either list are refused.
 pub fn build_delta(from: Vec<Entry>, to: Vec<Entry>) -> Result<Vec<Op>> {
-    let from = by_id("from", from)?;
-    let to = by_id("to", to)?;
-    let mut deletes = Vec::new();
-    let mut updates = Vec::new();
-    let mut creates = Vec::new();
-    for (id, old) in &from {
-        match to.get(id) {
-            None => deletes.push(Op::Delete { id: id.clone() }),
-            Some(new) if new.kind != old.kind => deletes.push(Op::Delete { id: id.clone() }),
-            Some(new) if !new.same_content(old) => updates.push(Op::Update(Rc::new(new.clone()))),
-            Some(_) => {}
-        }
-    }
-    for (id, new) in &to {
-        if from.get(id).is_none_or(|old| old.kind != new.kind) {
-            creates.push(Op::Create(Rc::new(new.clone())));
-        }
-    }
-    deletes.extend(updates);
-    deletes.extend(creates);
-    Ok(deletes)
-}
-
-fn by_id(list: &str, entries: Vec<Entry>) -> Result<BTreeMap<EntryId, Entry>> {
-    let mut map = BTreeMap::new();
-    for (position, entry) in entries.into_iter().enumerate() {
-        let id = entry.id.clone();
-        if map.insert(id.clone(), entry).is_some() {
-            return Err(Error::new(
-                ErrorKind::InvalidEntry,
-                format!("{list}[{}]: duplicate id {id}", position + 1),
-            ));
-        }
-    }
-    Ok(map)
+    let from = State::from_entries("from", from)?;
+    let to = State::from_entries("to", to)?;
+    Ok(from.delta(&to))
 }
 
 #[cfg(test)]
@@ -54,6 +17,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::id::EntryId;
     use crate::value::Value;
 
     fn entry(id: &str, kind: &str, data: Value) -> Entry {

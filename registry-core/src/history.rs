@@ -53,6 +53,16 @@ impl Version {
     pub fn state(&self) -> &State {
         &self.state
     }
+
+    /// The version as recorded in an export: id, parent, time and operations.
+    pub fn record(&self) -> VersionRecord {
+        VersionRecord {
+            id: self.id,
+            parent: self.parent,
+            time_ms: self.time_ms,
+            ops: self.ops.to_vec(),
+        }
+    }
 }
 
 impl fmt::Display for Version {
@@ -141,6 +151,11 @@ impl Registry {
         Ok(self.head())
     }
 
+    /// The operations that turn version `from` into version `to` (see [`State::delta`]).
+    pub fn delta(&self, from: VersionId, to: VersionId) -> Result<Vec<Op>> {
+        Ok(self.version(from)?.state().delta(self.version(to)?.state()))
+    }
+
     /// Moves head to an existing version (rollback or forward). Creates no version.
     pub fn apply_version(&mut self, id: VersionId) -> Result<()> {
         self.version(id)?;
@@ -193,16 +208,7 @@ impl Registry {
             format: FORMAT_NAME.to_owned(),
             format_version: FORMAT_VERSION,
             head: self.head,
-            versions: self
-                .versions
-                .iter()
-                .map(|v| VersionRecord {
-                    id: v.id,
-                    parent: v.parent,
-                    time_ms: v.time_ms,
-                    ops: v.ops.to_vec(),
-                })
-                .collect(),
+            versions: self.versions.iter().map(|v| v.record()).collect(),
         }
     }
 

@@ -30,6 +30,7 @@ pub use entry::{Entry, Op};
 pub use error::{Error, ErrorKind, Result};
 pub use history::{HistoryExport, Registry, Version, VersionId, VersionRecord};
 pub use id::EntryId;
-pub use lua::runner::{RunOutput, Runner, ScriptError};
+pub use lua::context::{EventListener, RegistryEvent};
+pub use lua::runner::{Clock, RunOutput, Runner, ScriptError};
 pub use state::State;
 pub use value::{Map, Value};

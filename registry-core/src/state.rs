@@ -4,6 +4,7 @@
 use std::ops::Bound;
 use std::rc::Rc;
 
+use imbl::ordmap::DiffItem;
 use imbl::shared_ptr::RcK;
 
 use crate::criteria::{Criteria, Special};
@@ -79,6 +80,52 @@ impl State {
             return self.namespace(ns).filter(keep).cloned().collect();
         }
         self.entries().filter(keep).cloned().collect()
+    }
+
+    /// A state holding exactly these entries; a repeated id is refused, naming its position in
+    /// `list` (e.g. `to[2]: duplicate id a:x`).
+    pub fn from_entries(list: &str, entries: impl IntoIterator<Item = Entry>) -> Result<Self> {
+        let mut state = Self::default();
+        for (position, entry) in entries.into_iter().enumerate() {
+            if state.entries.contains_key(&entry.id) {
+                return Err(Error::new(
+                    ErrorKind::InvalidEntry,
+                    format!("{list}[{}]: duplicate id {}", position + 1, entry.id),
+                ));
+            }
+            state.insert(Rc::new(entry));
+        }
+        Ok(state)
+    }
+
+    /// The operations that turn this state into `target`: deletes, then updates, then creates,
+    /// each sorted by id. An update is emitted when kind, meta or data differ; a kind change is a
+    /// delete plus a create, since an update cannot change kind. Subtrees that the two states
+    /// share are skipped, so comparing two versions costs in proportion to what changed.
+    pub fn delta(&self, target: &State) -> Vec<Op> {
+        let mut deletes = Vec::new();
+        let mut updates = Vec::new();
+        let mut creates = Vec::new();
+        for item in self.entries.diff(&target.entries) {
+            match item {
+                DiffItem::Add(_, new) => creates.push(Op::Create(Rc::clone(new))),
+                DiffItem::Remove(id, _) => deletes.push(Op::Delete { id: id.clone() }),
+                DiffItem::Update {
+                    old: (id, old),
+                    new: (_, new),
+                } => {
+                    if old.kind != new.kind {
+                        deletes.push(Op::Delete { id: id.clone() });
+                        creates.push(Op::Create(Rc::clone(new)));
+                    } else if !old.same_content(new) {
+                        updates.push(Op::Update(Rc::clone(new)));
+                    }
+                }
+            }
+        }
+        deletes.extend(updates);
+        deletes.extend(creates);
+        deletes
     }
 
     /// Applies one operation, checking it against the current contents.

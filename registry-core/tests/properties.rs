@@ -145,3 +145,20 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn version_deltas_agree_with_list_deltas(a in arb_state(), b in arb_state()) {
+        let mut registry = Registry::new(0);
+        if !a.is_empty() {
+            registry.apply(0, &creates(&a), 0).expect("seeding a applies");
+        }
+        let from = registry.head().id();
+        let ops = build_delta(a.clone(), b.clone()).expect("delta builds");
+        if !ops.is_empty() {
+            registry.apply(from, &ops, 0).expect("the delta applies");
+        }
+        let to = registry.head().id();
+        prop_assert_eq!(registry.delta(from, to).expect("versions exist"), ops);
+    }
+}

@@ -1,6 +1,10 @@
 //! The runner: output capture, returned values, errors with locations, sandbox and persistence.
 
-use registry_core::{Registry, RunOutput, Runner, ScriptError};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Instant;
+
+use registry_core::{Registry, RegistryEvent, RunOutput, Runner, ScriptError};
 use serde_json::json;
 
 const NOW_MS: i64 = 1_767_225_600_000;
@@ -151,6 +155,96 @@ fn memory_bombs_fail_cleanly_and_the_runner_goes_on() {
         &mut runner,
         "local t = {} while true do t[#t + 1] = string.rep('x', 1e5) .. #t end",
     ));
-    assert!(error.message.contains("memory"), "{}", error.message);
+    assert_eq!(
+        error.message,
+        "script exceeded its memory limit of 16 MiB (not enough memory)"
+    );
     assert_eq!(run(&mut runner, "return 1 + 1").returned, [json!(2)]);
+}
+
+fn timed_runner(limit_ms: u64) -> Runner {
+    let mut runner = runner();
+    let start = Instant::now();
+    runner.set_clock(Box::new(move || start.elapsed().as_secs_f64() * 1000.0));
+    runner.set_time_limit(Some(limit_ms));
+    runner
+}
+
+#[test]
+fn runaway_scripts_stop_at_the_time_limit_even_inside_pcall_and_coroutines() {
+    let mut runner = timed_runner(50);
+    for source in [
+        "while true do end",
+        "while true do pcall(function() while true do end end) end",
+        "pcall(function() while true do end end) return 'swallowed'",
+        "local co = coroutine.wrap(function() while true do end end) co()",
+        "local s = '' while true do s = string.rep('x', 100) end",
+        "local n = 0 local function f() n = n + 1 end while true do f() end",
+    ] {
+        let error = run(&mut runner, source).error;
+        let message = error.map(|e| e.message);
+        assert_eq!(
+            message.as_deref(),
+            Some("script exceeded its time limit of 50 ms"),
+            "{source}"
+        );
+    }
+    assert_eq!(
+        run(&mut runner, "return 'still works'").returned,
+        [json!("still works")]
+    );
+}
+
+#[test]
+fn changes_applied_before_a_limit_stay() {
+    let mut runner = timed_runner(50);
+    let output = run(
+        &mut runner,
+        "local r = require('registry')
+         assert(r.snapshot():changes():create({id = 'a:b', kind = 'k'}):apply())
+         while true do end",
+    );
+    assert!(output.error.is_some());
+    assert_eq!(runner.registry().head().id(), 1);
+}
+
+#[test]
+fn the_listener_hears_each_commit_and_head_move() {
+    let mut runner = runner();
+    let heard = Rc::new(RefCell::new(Vec::new()));
+    let log = Rc::clone(&heard);
+    runner.set_event_listener(Some(Box::new(move |event| {
+        log.borrow_mut().push(match event {
+            RegistryEvent::Committed(version) => {
+                format!("committed v{} on {:?}", version.id(), version.parent())
+            }
+            RegistryEvent::HeadMoved(id) => format!("head v{id}"),
+        });
+    })));
+    let output = run(
+        &mut runner,
+        "local r = require('registry')
+         r.snapshot():changes():create({id = 'a:b', kind = 'k'}):apply()
+         r.snapshot():changes():create({id = 'a:b', kind = 'k'}):apply() -- fails: exists
+         r.apply_version(0)",
+    );
+    assert_eq!(output.error, None);
+    assert_eq!(*heard.borrow(), ["committed v1 on Some(0)", "head v0"]);
+}
+
+#[test]
+fn deep_recursion_is_a_clean_error() {
+    let mut runner = runner();
+    let error = error_of(run(
+        &mut runner,
+        "local function f() return 1 + f() end f()",
+    ));
+    assert_eq!(
+        (error.line, error.message.as_str()),
+        (Some(1), "stack overflow")
+    );
+    assert_eq!(
+        run(&mut runner, "return 'still works'").returned,
+        [json!("still works")]
+    );
 }

@@ -12,11 +12,31 @@ use crate::entry::{Entry, Op};
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::{Registry, Version, VersionId, version_not_found};
 
-/// The registry, and the time of the run in progress (it stamps new versions).
+/// A change a script made to the registry, reported as it happens.
 #[derive(Debug)]
+pub enum RegistryEvent<'a> {
+    /// `changes:apply()` created this version (and moved head to it).
+    Committed(&'a Version),
+    /// `registry.apply_version` moved head to this version.
+    HeadMoved(VersionId),
+}
+
+/// Receives every [`RegistryEvent`], e.g. to persist each version in its own transaction.
+pub type EventListener = Box<dyn FnMut(&RegistryEvent<'_>)>;
+
+/// The registry, the time of the run in progress (it stamps new versions), and who to tell.
 pub(crate) struct Context {
     pub(crate) registry: RefCell<Registry>,
     pub(crate) now_ms: Cell<i64>,
+    pub(crate) listener: RefCell<Option<EventListener>>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("registry", &self.registry)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Context {
@@ -24,7 +44,15 @@ impl Context {
         Rc::new(Self {
             registry: RefCell::new(registry),
             now_ms: Cell::new(0),
+            listener: RefCell::new(None),
         })
+    }
+
+    /// Tells the listener, if any (no registry borrow is held while it runs).
+    pub(crate) fn notify(&self, event: &RegistryEvent<'_>) {
+        if let Some(listener) = self.listener.borrow_mut().as_mut() {
+            listener(event);
+        }
     }
 
     /// The head version (a cheap handle; no borrow is held).

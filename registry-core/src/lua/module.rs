@@ -5,7 +5,7 @@ use std::rc::Rc;
 use mlua::{Lua, Table, Value as LuaValue};
 
 use super::binding::{Args, Call, Results, convert_or_error, function, returns, value_or_error};
-use super::context::{Context, ops_table};
+use super::context::{Context, RegistryEvent, ops_table};
 use super::convert::to_entry;
 use super::find::find_in;
 use super::objects::{HistoryObject, SnapshotObject, VersionObject, get_in, versions_list};
@@ -70,11 +70,15 @@ fn current_version(lua: &Lua, ctx: &Rc<Context>, _: Args) -> Call {
 
 /// `true, nil` once head is at the version; `false, message` otherwise.
 fn apply_version(lua: &Lua, ctx: &Rc<Context>, args: Args) -> Call {
-    let moved = ctx
-        .version_arg(&args, 1)?
-        .and_then(|version| ctx.registry.borrow_mut().apply_version(version.id()));
+    let moved = ctx.version_arg(&args, 1)?.and_then(|version| {
+        ctx.registry.borrow_mut().apply_version(version.id())?;
+        Ok(version.id())
+    });
     match moved {
-        Ok(()) => returns(lua, (true, LuaValue::Nil)),
+        Ok(id) => {
+            ctx.notify(&RegistryEvent::HeadMoved(id));
+            returns(lua, (true, LuaValue::Nil))
+        }
         Err(error) => returns(lua, (false, error.to_string())),
     }
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use mlua::{Lua, MetaMethod, UserData, UserDataFields, UserDataMethods, Value as LuaValue};
 
 use super::binding::{Args, Call, Results, convert_or_error, methods, returns, value_or_error};
-use super::context::{Context, entries_table, ops_table};
+use super::context::{Context, RegistryEvent, entries_table, ops_table};
 use super::convert::{entry_table, to_entry, to_id};
 use super::find::find_in;
 use crate::entry::Op;
@@ -169,6 +169,9 @@ fn changes_apply(lua: &Lua, args: Args) -> Call {
         let mut registry = this.ctx.registry.borrow_mut();
         registry.apply(this.base.id(), &ops, now).map(Rc::clone)
     };
+    if let Ok(version) = &applied {
+        this.ctx.notify(&RegistryEvent::Committed(version));
+    }
     value_or_error(
         lua,
         applied.map(|version| VersionObject::new(this.ctx, version)),

@@ -1,14 +1,14 @@
 //! [`Runner`]: one registry and one sandboxed Luau VM, running scripts one after another.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
-use mlua::{Function, Lua, MultiValue, Table, Value as LuaValue};
+use mlua::{Function, Lua, MultiValue, Table, Value as LuaValue, VmState};
 use serde::Serialize;
 
 use super::binding::{self, Failure, Results, function, returns};
-use super::context::Context;
+use super::context::{Context, EventListener};
 use super::convert::to_value;
 use super::module;
 use crate::error::{Error, ErrorKind, Result};
@@ -20,6 +20,70 @@ const PRINT_LIMIT: usize = 1 << 20;
 
 /// Lua memory beyond this fails the script with an out-of-memory error.
 const DEFAULT_MEMORY_LIMIT: usize = 256 << 20;
+
+/// The clock is read once per this many interrupts: reading it can cost a host call.
+const INTERRUPTS_PER_CLOCK_READ: u32 = 1024;
+
+/// A monotonic clock in milliseconds (any origin), for time limits.
+pub type Clock = Box<dyn Fn() -> f64>;
+
+/// Enforces a run's time limit from Luau's interrupt. Once the deadline passes, every interrupt
+/// raises again, so `pcall` cannot swallow the limit: the error escapes at the next loop or call.
+#[derive(Default)]
+struct Watchdog {
+    clock: RefCell<Option<Clock>>,
+    limit_ms: Cell<Option<u64>>,
+    deadline: Cell<Option<f64>>,
+    countdown: Cell<u32>,
+    expired: Cell<bool>,
+}
+
+impl Watchdog {
+    fn now(&self) -> Option<f64> {
+        self.clock.borrow().as_ref().map(|clock| clock())
+    }
+
+    fn start(&self) {
+        self.expired.set(false);
+        self.countdown.set(INTERRUPTS_PER_CLOCK_READ);
+        let deadline = self
+            .limit_ms
+            .get()
+            .zip(self.now())
+            .map(|(limit, now)| now + limit as f64);
+        self.deadline.set(deadline);
+    }
+
+    fn stop(&self) {
+        self.deadline.set(None);
+    }
+
+    fn check(&self) -> mlua::Result<VmState> {
+        if !self.expired.get() {
+            let Some(deadline) = self.deadline.get() else {
+                return Ok(VmState::Continue);
+            };
+            let left = self.countdown.get().saturating_sub(1);
+            self.countdown.set(left);
+            if left > 0 {
+                return Ok(VmState::Continue);
+            }
+            self.countdown.set(INTERRUPTS_PER_CLOCK_READ);
+            if self.now().is_none_or(|now| now < deadline) {
+                return Ok(VmState::Continue);
+            }
+            self.expired.set(true);
+        }
+        Err(mlua::Error::runtime(self.message()))
+    }
+
+    fn message(&self) -> String {
+        format!(
+            "script exceeded its time limit of {} ms",
+            self.limit_ms.get().unwrap_or(0)
+        )
+    }
+}
 
 /// What a script run produced. `printed` is kept even when the script failed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -62,6 +126,8 @@ pub struct Runner {
     lua: Lua,
     ctx: Rc<Context>,
     printed: Rc<RefCell<String>>,
+    watchdog: Rc<Watchdog>,
+    memory_limit: usize,
 }
 
 impl fmt::Debug for Runner {
@@ -80,7 +146,32 @@ impl Runner {
         let printed = Rc::new(RefCell::new(String::new()));
         setup(&lua, &ctx, &printed)
             .map_err(|e| Error::new(ErrorKind::Vm, format!("cannot start Luau: {e}")))?;
-        Ok(Self { lua, ctx, printed })
+        let watchdog = Rc::new(Watchdog::default());
+        let interrupt = Rc::clone(&watchdog);
+        lua.set_interrupt(move |_| interrupt.check());
+        Ok(Self {
+            lua,
+            ctx,
+            printed,
+            watchdog,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+        })
+    }
+
+    /// Sets the clock that time limits are measured with (monotonic milliseconds).
+    pub fn set_clock(&mut self, clock: Clock) {
+        *self.watchdog.clock.borrow_mut() = Some(clock);
+    }
+
+    /// Limits each run's duration, measured with the clock given to [`Runner::set_clock`];
+    /// a script that runs longer fails with `script exceeded its time limit of N ms`.
+    pub fn set_time_limit(&mut self, limit_ms: Option<u64>) {
+        self.watchdog.limit_ms.set(limit_ms);
+    }
+
+    /// Receives each version a script commits and each head move, as they happen.
+    pub fn set_event_listener(&mut self, listener: Option<EventListener>) {
+        *self.ctx.listener.borrow_mut() = listener;
     }
 
     /// The registry, for front ends that read it directly (version lists, entries, deltas).
@@ -94,11 +185,12 @@ impl Runner {
     }
 
     /// Caps the VM's memory; a script that needs more fails with an out-of-memory error.
-    pub fn set_memory_limit(&self, bytes: usize) -> Result<()> {
+    pub fn set_memory_limit(&mut self, bytes: usize) -> Result<()> {
         self.lua
             .set_memory_limit(bytes)
-            .map(|_| ())
-            .map_err(|e| Error::new(ErrorKind::Vm, e.to_string()))
+            .map_err(|e| Error::new(ErrorKind::Vm, e.to_string()))?;
+        self.memory_limit = bytes;
+        Ok(())
     }
 
     /// Runs `source` as chunk `chunk` with the current time `now_ms` (milliseconds since the
@@ -106,7 +198,13 @@ impl Runner {
     pub fn run(&mut self, source: &str, chunk: &str, now_ms: i64) -> RunOutput {
         self.ctx.now_ms.set(now_ms);
         self.printed.borrow_mut().clear();
-        let result = self.execute(source, chunk);
+        self.watchdog.start();
+        let mut result = self.execute(source, chunk);
+        self.watchdog.stop();
+        if self.watchdog.expired.get() && result.is_ok() {
+            // The script caught the limit's error (pcall) and then ended: it still ran too long.
+            result = Err(mlua::Error::runtime(self.watchdog.message()));
+        }
         let printed = std::mem::take(&mut *self.printed.borrow_mut());
         match result {
             Ok(values) => RunOutput {
@@ -123,7 +221,7 @@ impl Runner {
                 RunOutput {
                     printed,
                     returned: Vec::new(),
-                    error: Some(script_error(chunk, &error)),
+                    error: Some(script_error(chunk, &error, self.memory_limit)),
                 }
             }
         }
@@ -242,8 +340,14 @@ fn returned_value(lua: &Lua, value: &LuaValue) -> Value {
 }
 
 /// Splits `chunk:line: message` into its parts.
-fn script_error(chunk: &str, error: &mlua::Error) -> ScriptError {
-    let full = root_message(error);
+fn script_error(chunk: &str, error: &mlua::Error, memory_limit: usize) -> ScriptError {
+    let full = match root_error(error) {
+        mlua::Error::MemoryError(_) => format!(
+            "script exceeded its memory limit of {} MiB (not enough memory)",
+            memory_limit >> 20
+        ),
+        other => root_message(other),
+    };
     let (message, traceback) = match full.split_once("\nstack traceback:\n") {
         Some((message, traceback)) => (message.to_owned(), Some(traceback.to_owned())),
         None => (full, None),
@@ -269,13 +373,21 @@ fn script_error(chunk: &str, error: &mlua::Error) -> ScriptError {
     }
 }
 
-/// The message of the innermost cause, without mlua's wrapping and tracebacks.
+/// The innermost cause, without mlua's wrapping.
+fn root_error(error: &mlua::Error) -> &mlua::Error {
+    match error {
+        mlua::Error::CallbackError { cause, .. } | mlua::Error::WithContext { cause, .. } => {
+            root_error(cause)
+        }
+        other => other,
+    }
+}
+
+/// The message of an error, without mlua's prefixes.
 fn root_message(error: &mlua::Error) -> String {
     match error {
-        mlua::Error::CallbackError { cause, .. } => root_message(cause),
         mlua::Error::SyntaxError { message, .. } => message.clone(),
         mlua::Error::RuntimeError(message) | mlua::Error::MemoryError(message) => message.clone(),
-        mlua::Error::WithContext { cause, .. } => root_message(cause),
         other => other.to_string(),
     }
 }
