@@ -31,6 +31,26 @@ pub enum ErrorKind {
     Vm,
 }
 
+impl ErrorKind {
+    /// A stable snake_case name, for front ends that report kinds across a boundary.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidId => "invalid_id",
+            ErrorKind::InvalidValue => "invalid_value",
+            ErrorKind::InvalidEntry => "invalid_entry",
+            ErrorKind::EntryNotFound => "entry_not_found",
+            ErrorKind::EntryExists => "entry_exists",
+            ErrorKind::KindChange => "kind_change",
+            ErrorKind::NoChanges => "no_changes",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::VersionNotFound => "version_not_found",
+            ErrorKind::InvalidCriteria => "invalid_criteria",
+            ErrorKind::InvalidHistory => "invalid_history",
+            ErrorKind::Vm => "vm",
+        }
+    }
+}
+
 /// An error with a kind and a human-readable message that names the problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {

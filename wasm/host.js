@@ -1,0 +1,8 @@
+// Imports of the registry module, for JavaScript hosts (see wasm/src/host.rs).
+// A monotonic clock for script time limits.
+export function registryClockMs() {
+  return performance.now();
+}
+// Versions committed by scripts reach JavaScript through Registry.onEvent instead; the module
+// calls this import only from its C ABI, which JavaScript does not use.
+export function registryEvent(_ptr, _len) {}

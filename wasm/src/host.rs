@@ -1,0 +1,63 @@
+//! What the module asks of its host: a monotonic clock for time limits, and a sink for the
+//! versions scripts commit (so a host can persist each one before anything else can go wrong).
+//!
+//! Both are imports of the snippet `host.js`. Their signatures carry only numbers, so wasm-bindgen
+//! imports them directly by name (`registryClockMs`, `registryEvent`): JavaScript gets them from
+//! the snippet, and wasmtime provides functions of the same names.
+
+#[cfg(target_arch = "wasm32")]
+mod imports {
+    use wasm_bindgen::prelude::wasm_bindgen;
+
+    #[wasm_bindgen(module = "/host.js")]
+    extern "C" {
+        #[wasm_bindgen(js_name = registryClockMs)]
+        pub fn clock_ms() -> f64;
+        #[wasm_bindgen(js_name = registryEvent)]
+        pub fn event(ptr: *const u8, len: usize);
+    }
+
+    unsafe extern "C" {
+        /// Runs C++ static constructors (Luau's flags); nothing else runs them on this target.
+        pub fn __wasm_call_ctors();
+    }
+}
+
+/// Monotonic milliseconds from the host.
+pub fn clock_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    return imports::clock_ms();
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        START
+            .get_or_init(std::time::Instant::now)
+            .elapsed()
+            .as_secs_f64()
+            * 1000.0
+    }
+}
+
+/// Hands one event (JSON) to the host.
+pub fn send_event(json: &[u8]) {
+    #[cfg(target_arch = "wasm32")]
+    imports::event(json.as_ptr(), json.len());
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = json;
+}
+
+/// Prepares the module once, before the first registry is created (idempotent).
+pub fn init() {
+    #[cfg(target_arch = "wasm32")]
+    {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        static DONE: AtomicBool = AtomicBool::new(false);
+        if !DONE.swap(true, Ordering::Relaxed) {
+            #[allow(unsafe_code)]
+            // SAFETY: called once, before any C++ code of Luau runs.
+            unsafe {
+                imports::__wasm_call_ctors();
+            }
+        }
+    }
+}

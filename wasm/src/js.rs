@@ -1,0 +1,219 @@
+//! The JavaScript API: one stateful `Registry` object over a [`Service`], with plain JS values
+//! (serde-wasm-bindgen, JSON-compatible) at the boundary and TypeScript types for all of it.
+
+use js_sys::Function;
+use registry_core::HistoryExport;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+use crate::host;
+use crate::service::{EventMessage, RunRequest, Service, ServiceError};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** A script run: the source, its chunk name (default "script.lua"), the time and the limits. */
+export interface RunRequest {
+  source: string;
+  chunk?: string;
+  /** Milliseconds since the Unix epoch: os.time() and the time of new versions. */
+  nowMs: number;
+  /** Stops the script after this many milliseconds (performance.now()). */
+  timeoutMs?: number;
+  /** Luau's memory limit in bytes (default 256 MiB). */
+  memoryBytes?: number;
+}
+/** A script failure, located by chunk and line where Luau knows it. */
+export interface ScriptError {
+  chunk: string;
+  line: number | null;
+  message: string;
+  traceback: string | null;
+}
+/** What a run printed and returned, its error if any, and the head afterwards. */
+export interface RunResult {
+  printed: string;
+  returned: unknown[];
+  error: ScriptError | null;
+  head: number;
+}
+export interface VersionSummary { id: number; parent: number | null; timeMs: number; ops: number; }
+export interface VersionList { head: number; versions: VersionSummary[]; }
+export interface Entry { id: string; kind: string; meta: Record<string, unknown>; data?: unknown; }
+export type Op =
+  | { kind: "entry.create" | "entry.update"; entry: Entry }
+  | { kind: "entry.delete"; entry: { id: string } };
+export interface VersionRecord { id: number; parent: number | null; time_ms: number; ops: Op[]; }
+/** The core's stable history format. */
+export interface HistoryExport {
+  format: "luau-registry-history";
+  format_version: number;
+  head: number;
+  versions: VersionRecord[];
+}
+/** A change a script made, reported while it runs. */
+export type RegistryEvent =
+  | { event: "committed"; version: VersionRecord }
+  | { event: "head_moved"; head: number };
+"#;
+
+#[wasm_bindgen(start)]
+fn start() {
+    host::init();
+}
+
+/// One registry with its Luau VM. Errors are thrown as `Error`s whose `name` is the kind
+/// (`version_not_found`, `invalid_history`, ...).
+#[wasm_bindgen(js_name = Registry)]
+#[derive(Debug)]
+pub struct JsRegistry {
+    service: Service,
+}
+
+#[wasm_bindgen(js_class = Registry)]
+impl JsRegistry {
+    /// An empty registry created at `nowMs`, or one restored from an exported history.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
+        #[wasm_bindgen(unchecked_param_type = "HistoryExport | undefined")] history: JsValue,
+    ) -> Result<JsRegistry, JsValue> {
+        let history: Option<HistoryExport> = if history.is_undefined() || history.is_null() {
+            None
+        } else {
+            Some(from_js(history)?)
+        };
+        let service =
+            Service::open(history, whole_ms(now_ms), Box::new(host::clock_ms)).map_err(to_error)?;
+        Ok(Self { service })
+    }
+
+    /// Runs a script.
+    #[wasm_bindgen(unchecked_return_type = "RunResult")]
+    pub fn run(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "RunRequest")] request: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let request: RunRequest = from_js(request)?;
+        to_js(&self.service.run(&request).map_err(to_error)?)
+    }
+
+    /// Every version with its parent, time and op count, and the head.
+    #[wasm_bindgen(unchecked_return_type = "VersionList")]
+    pub fn versions(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.service.versions())
+    }
+
+    /// The entries at a version (head when omitted), filtered by criteria in text form.
+    #[wasm_bindgen(unchecked_return_type = "Entry[]")]
+    pub fn entries(
+        &self,
+        version: Option<f64>,
+        filter: Option<String>,
+    ) -> Result<JsValue, JsValue> {
+        let version = version.map(version_id).transpose()?;
+        to_js(
+            &self
+                .service
+                .entries(version, filter.as_deref())
+                .map_err(to_error)?,
+        )
+    }
+
+    /// The operations that turn version `from` into version `to`.
+    #[wasm_bindgen(unchecked_return_type = "Op[]")]
+    pub fn delta(&self, from: f64, to: f64) -> Result<JsValue, JsValue> {
+        to_js(
+            &self
+                .service
+                .delta(version_id(from)?, version_id(to)?)
+                .map_err(to_error)?,
+        )
+    }
+
+    /// Moves head to a version (rollback or forward).
+    #[wasm_bindgen(js_name = applyVersion)]
+    pub fn apply_version(&mut self, version: f64) -> Result<(), JsValue> {
+        self.service
+            .apply_version(version_id(version)?)
+            .map_err(to_error)
+    }
+
+    /// The whole history in the core's export format.
+    #[wasm_bindgen(js_name = "export", unchecked_return_type = "HistoryExport")]
+    pub fn export_history(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.service.export())
+    }
+
+    /// Replaces the registry with an exported history; on any error nothing changes.
+    #[wasm_bindgen(js_name = "import")]
+    pub fn import_history(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "HistoryExport")] history: JsValue,
+    ) -> Result<(), JsValue> {
+        let history: HistoryExport = from_js(history)?;
+        self.service.import(history).map_err(to_error)
+    }
+
+    /// Calls `listener` with each version a script commits and each head move, as they happen
+    /// (`undefined` stops it).
+    #[wasm_bindgen(js_name = onEvent)]
+    pub fn on_event(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "((event: RegistryEvent) => void) | undefined")]
+        listener: Option<Function>,
+    ) {
+        self.service.set_event_listener(listener.map(|listener| {
+            Box::new(move |event: &registry_core::RegistryEvent<'_>| {
+                if let Ok(message) = to_js(&EventMessage::from(event)) {
+                    // A throwing listener must not abort the script's run.
+                    let _ = listener.call1(&JsValue::NULL, &message);
+                }
+            }) as registry_core::EventListener
+        }));
+    }
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| to_error(internal(e.to_string())))
+}
+
+fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| {
+        to_error(ServiceError {
+            kind: "bad_request",
+            message: format!("invalid argument: {e}"),
+        })
+    })
+}
+
+fn internal(message: String) -> ServiceError {
+    ServiceError {
+        kind: "internal",
+        message,
+    }
+}
+
+fn to_error(error: ServiceError) -> JsValue {
+    let js = js_sys::Error::new(&error.message);
+    js.set_name(error.kind);
+    js.into()
+}
+
+fn version_id(number: f64) -> Result<registry_core::VersionId, JsValue> {
+    if number.fract() == 0.0 && (0.0..9.0e15).contains(&number) {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        return Ok(number as registry_core::VersionId);
+    }
+    Err(to_error(ServiceError {
+        kind: "version_not_found",
+        message: format!("invalid version id {number}: expected a whole number >= 0"),
+    }))
+}
+
+#[allow(clippy::cast_possible_truncation)]
+fn whole_ms(ms: f64) -> i64 {
+    ms as i64
+}

@@ -1,0 +1,328 @@
+//! The operations both front ends offer, over one runner. JavaScript reaches them through
+//! [`crate::js`], wasmtime through [`crate::ffi`]; each only translates values.
+
+use registry_core::{
+    Clock, Criteria, Entry, Error, EventListener, HistoryExport, Op, Registry, RegistryEvent,
+    RunOutput, Runner, VersionId, VersionRecord,
+};
+use serde::{Deserialize, Serialize};
+
+/// The Luau memory limit when a run names none.
+pub const DEFAULT_MEMORY_BYTES: usize = 256 << 20;
+
+/// A failure, with the core's error kind by name (`version_not_found`, `invalid_history`, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceError {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl From<Error> for ServiceError {
+    fn from(error: Error) -> Self {
+        Self {
+            kind: error.kind().name(),
+            message: error.to_string(),
+        }
+    }
+}
+
+pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// One script run: the source, its chunk name, the current time and the limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunRequest {
+    pub source: String,
+    #[serde(default = "default_chunk")]
+    pub chunk: String,
+    /// Milliseconds since the Unix epoch: `os.time()` and the time of new versions.
+    pub now_ms: i64,
+    /// Stop the script after this long (measured with the host's clock); none by default.
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
+    /// Luau's memory limit; [`DEFAULT_MEMORY_BYTES`] by default.
+    #[serde(default)]
+    pub memory_bytes: Option<usize>,
+}
+
+fn default_chunk() -> String {
+    "script.lua".to_owned()
+}
+
+/// What a run printed and returned, its error if any, and the head afterwards.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunResult {
+    #[serde(flatten)]
+    pub output: RunOutput,
+    pub head: VersionId,
+}
+
+/// One version in a listing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionSummary {
+    pub id: VersionId,
+    pub parent: Option<VersionId>,
+    pub time_ms: i64,
+    pub ops: usize,
+}
+
+/// Every version, ascending by id, and the head.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionList {
+    pub head: VersionId,
+    pub versions: Vec<VersionSummary>,
+}
+
+/// A change a script made, as front ends receive it while the script runs.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventMessage {
+    /// A version was committed and is now head.
+    Committed { version: VersionRecord },
+    /// Head moved to an existing version.
+    HeadMoved { head: VersionId },
+}
+
+impl From<&RegistryEvent<'_>> for EventMessage {
+    fn from(event: &RegistryEvent<'_>) -> Self {
+        match event {
+            RegistryEvent::Committed(version) => EventMessage::Committed {
+                version: version.record(),
+            },
+            RegistryEvent::HeadMoved(head) => EventMessage::HeadMoved { head: *head },
+        }
+    }
+}
+
+/// One registry and its Luau runner.
+pub struct Service {
+    runner: Runner,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("runner", &self.runner)
+            .finish()
+    }
+}
+
+impl Service {
+    /// A service over `history` (or an empty registry created at `now_ms`), timing runs with `clock`.
+    pub fn open(history: Option<HistoryExport>, now_ms: i64, clock: Clock) -> ServiceResult<Self> {
+        let registry = match history {
+            Some(history) => Registry::import(history)?,
+            None => Registry::new(now_ms),
+        };
+        let mut runner = Runner::new(registry)?;
+        runner.set_clock(clock);
+        Ok(Self { runner })
+    }
+
+    /// Reports every commit and head move made by scripts, as it happens.
+    pub fn set_event_listener(&mut self, listener: Option<EventListener>) {
+        self.runner.set_event_listener(listener);
+    }
+
+    /// Runs a script with the request's limits.
+    pub fn run(&mut self, request: &RunRequest) -> ServiceResult<RunResult> {
+        self.runner.set_time_limit(request.timeout_ms);
+        self.runner
+            .set_memory_limit(request.memory_bytes.unwrap_or(DEFAULT_MEMORY_BYTES))?;
+        let output = self
+            .runner
+            .run(&request.source, &request.chunk, request.now_ms);
+        Ok(RunResult {
+            output,
+            head: self.runner.registry().head().id(),
+        })
+    }
+
+    /// Every version with its parent, time and number of operations.
+    pub fn versions(&self) -> VersionList {
+        let registry = self.runner.registry();
+        VersionList {
+            head: registry.head().id(),
+            versions: registry
+                .versions()
+                .iter()
+                .map(|v| VersionSummary {
+                    id: v.id(),
+                    parent: v.parent(),
+                    time_ms: v.time_ms(),
+                    ops: v.ops().len(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The entries at a version (head if none), optionally filtered by criteria in text form
+    /// (`.kind=service meta.environment=production`).
+    pub fn entries(
+        &self,
+        version: Option<VersionId>,
+        filter: Option<&str>,
+    ) -> ServiceResult<Vec<Entry>> {
+        let registry = self.runner.registry();
+        let version = match version {
+            Some(id) => registry.version(id)?,
+            None => registry.head(),
+        };
+        let criteria = Criteria::parse_query(filter.unwrap_or(""))?;
+        Ok(version
+            .state()
+            .find(&criteria)
+            .iter()
+            .map(|e| (**e).clone())
+            .collect())
+    }
+
+    /// The operations that turn version `from` into version `to`.
+    pub fn delta(&self, from: VersionId, to: VersionId) -> ServiceResult<Vec<Op>> {
+        Ok(self.runner.registry().delta(from, to)?)
+    }
+
+    /// Moves head to a version (rollback or forward).
+    pub fn apply_version(&mut self, version: VersionId) -> ServiceResult<()> {
+        Ok(self.runner.registry_mut().apply_version(version)?)
+    }
+
+    /// The whole history in the core's export format.
+    pub fn export(&self) -> HistoryExport {
+        self.runner.registry().export()
+    }
+
+    /// Replaces the registry with an exported history; on any error nothing changes.
+    pub fn import(&mut self, history: HistoryExport) -> ServiceResult<()> {
+        let registry = Registry::import(history)?;
+        *self.runner.registry_mut() = registry;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service() -> Service {
+        Service::open(None, 1_000, Box::new(|| 0.0)).expect("service opens")
+    }
+
+    fn run(service: &mut Service, source: &str) -> RunResult {
+        let request = RunRequest {
+            source: source.to_owned(),
+            chunk: "t.lua".to_owned(),
+            now_ms: 5_000,
+            timeout_ms: None,
+            memory_bytes: None,
+        };
+        service.run(&request).expect("limits are valid")
+    }
+
+    const SEED: &str = "local r = require('registry')
+        r.snapshot():changes():create({id = 'svc:a', kind = 'service', meta = {env = 'prod'}})
+            :create({id = 'cfg:b', kind = 'config'}):apply()
+        r.snapshot():changes():delete('cfg:b'):apply()";
+
+    #[test]
+    fn lists_versions_with_parents_times_and_op_counts() {
+        let mut service = service();
+        assert_eq!(run(&mut service, SEED).head, 2);
+        let list = service.versions();
+        assert_eq!(list.head, 2);
+        let summary: Vec<_> = list
+            .versions
+            .iter()
+            .map(|v| (v.id, v.parent, v.time_ms, v.ops))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (0, None, 1_000, 0),
+                (1, Some(0), 5_000, 2),
+                (2, Some(1), 5_000, 1)
+            ]
+        );
+    }
+
+    #[test]
+    fn reads_entries_at_a_version_with_a_filter() -> ServiceResult<()> {
+        let mut service = service();
+        run(&mut service, SEED);
+        let ids =
+            |entries: Vec<Entry>| entries.iter().map(|e| e.id.to_string()).collect::<Vec<_>>();
+        assert_eq!(ids(service.entries(Some(1), None)?), ["cfg:b", "svc:a"]);
+        assert_eq!(ids(service.entries(None, None)?), ["svc:a"]);
+        assert_eq!(
+            ids(service.entries(Some(1), Some(".kind=config"))?),
+            ["cfg:b"]
+        );
+        assert_eq!(
+            service.entries(Some(9), None).map(|_| ()),
+            Err(ServiceError {
+                kind: "version_not_found",
+                message: "version not found: 9".into()
+            })
+        );
+        assert_eq!(
+            service.entries(None, Some(".kind")).map_err(|e| e.kind),
+            Err("invalid_criteria")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn diffs_checks_out_exports_and_imports() -> ServiceResult<()> {
+        let mut service = service();
+        run(&mut service, SEED);
+        let delta = serde_json::to_value(service.delta(1, 2)?).expect("ops serialize");
+        assert_eq!(
+            delta,
+            serde_json::json!([{"kind": "entry.delete", "entry": {"id": "cfg:b"}}])
+        );
+        service.apply_version(1)?;
+        assert_eq!(service.versions().head, 1);
+        let exported = service.export();
+        let mut other = self::service();
+        other.import(exported.clone())?;
+        assert_eq!(other.export(), exported);
+        let mut broken = exported;
+        broken.format_version = 99;
+        assert_eq!(
+            other.import(broken).map_err(|e| e.kind),
+            Err("invalid_history")
+        );
+        assert_eq!(other.versions().head, 1, "a refused import changes nothing");
+        Ok(())
+    }
+
+    #[test]
+    fn events_report_commits_as_they_happen() {
+        let mut service = service();
+        let heard = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let log = std::rc::Rc::clone(&heard);
+        service.set_event_listener(Some(Box::new(move |event| {
+            let message =
+                serde_json::to_value(EventMessage::from(event)).expect("events serialize");
+            log.borrow_mut().push(message);
+        })));
+        run(
+            &mut service,
+            "local r = require('registry') r.snapshot():changes():delete('a:b'):apply() r.apply_version(0)",
+        );
+        run(
+            &mut service,
+            "local r = require('registry') r.snapshot():changes():create({id = 'a:b', kind = 'k'}):apply()",
+        );
+        let heard = heard.borrow();
+        assert_eq!(
+            heard[0],
+            serde_json::json!({"event": "head_moved", "head": 0})
+        );
+        assert_eq!(heard[1]["event"], "committed");
+        assert_eq!(heard[1]["version"]["id"], 1);
+        assert_eq!(heard[1]["version"]["ops"][0]["kind"], "entry.create");
+    }
+}
