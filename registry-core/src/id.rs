@@ -26,7 +26,7 @@ impl EntryId {
             }),
             _ => Err(Error::new(
                 ErrorKind::InvalidId,
-                format!("invalid id {text:?}: expected namespace:name"),
+                format!("invalid id {}: expected namespace:name", quoted(text)),
             )),
         }
     }
@@ -36,7 +36,11 @@ impl EntryId {
         let invalid = |why: &str| {
             Err(Error::new(
                 ErrorKind::InvalidId,
-                format!("invalid id {{ns = {ns:?}, name = {name:?}}}: {why}"),
+                format!(
+                    "invalid id {{ns = {}, name = {}}}: {why}",
+                    quoted(ns),
+                    quoted(name)
+                ),
             ))
         };
         if ns.is_empty() {
@@ -76,6 +80,17 @@ impl EntryId {
     /// The string form, `ns:name`.
     pub fn as_str(&self) -> &str {
         &self.full
+    }
+}
+
+/// Longer inputs are cut in messages: an error must not repeat a 10 MB string.
+const QUOTE_LIMIT: usize = 64;
+
+/// `text` quoted for an error message, cut after [`QUOTE_LIMIT`] characters.
+pub(crate) fn quoted(text: &str) -> String {
+    match text.char_indices().nth(QUOTE_LIMIT) {
+        Some((cut, _)) => format!("{:?}... ({} bytes)", &text[..cut], text.len()),
+        None => format!("{text:?}"),
     }
 }
 
@@ -151,6 +166,19 @@ mod tests {
                 format!("invalid id {text:?}: expected namespace:name")
             );
         }
+    }
+
+    #[test]
+    fn long_ids_are_cut_in_messages() {
+        let long = "x".repeat(10_000);
+        let err = EntryId::parse(&long).expect_err("no colon");
+        assert_eq!(
+            err.message(),
+            format!(
+                "invalid id \"{}\"... (10000 bytes): expected namespace:name",
+                "x".repeat(64)
+            )
+        );
     }
 
     #[test]

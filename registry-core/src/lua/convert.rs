@@ -218,11 +218,11 @@ pub(crate) fn entry_table(lua: &Lua, entry: &Entry) -> mlua::Result<Table> {
 /// Reads an id in either form: `"ns:name"` or `{ns = "ns", name = "name"}`.
 pub(crate) fn to_id(value: &LuaValue) -> Result<EntryId> {
     match value {
-        LuaValue::String(s) => EntryId::parse(&s.to_string_lossy()),
+        LuaValue::String(s) => EntryId::parse(&utf8_id(s)?),
         LuaValue::Table(t) => {
             let part = |key: &str| -> Result<String> {
                 match t.raw_get::<LuaValue>(key) {
-                    Ok(LuaValue::String(s)) => Ok(s.to_string_lossy()),
+                    Ok(LuaValue::String(s)) => utf8_id(&s),
                     Ok(other) => Err(Error::new(
                         ErrorKind::InvalidId,
                         format!(
@@ -253,6 +253,12 @@ pub(crate) fn to_id(value: &LuaValue) -> Result<EntryId> {
             ),
         )),
     }
+}
+
+fn utf8_id(text: &mlua::LuaString) -> Result<String> {
+    text.to_str()
+        .map(|s| s.to_owned())
+        .map_err(|_| Error::new(ErrorKind::InvalidId, "invalid id: not valid UTF-8"))
 }
 
 /// Reads an entry table `{id, kind, meta, data}`; field errors are prefixed with the field path.

@@ -1,0 +1,199 @@
+//! The JavaScript API in a real browser (headless Chromium through wasm-pack), and the
+//! conformance scripts run through it.
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Array, Function, Reflect};
+use registry_wasm::js::JsRegistry;
+use serde_json::{Value, json};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The conformance harness's clock: 2026-01-01T00:00:00Z.
+const NOW_MS: f64 = 1_767_225_600_000.0;
+
+/// `(file name, source, expected output)` for every conformance script, embedded by build.rs.
+const CASES: &[(&str, &str, Option<&str>)] =
+    include!(concat!(env!("OUT_DIR"), "/conformance_cases.rs"));
+
+fn js(value: Value) -> JsValue {
+    serde_wasm_bindgen::to_value(&value)
+        .ok()
+        .and_then(|v| js_sys::JSON::parse(&js_sys::JSON::stringify(&v).ok()?.as_string()?).ok())
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+fn rust(value: &JsValue) -> Value {
+    let text = js_sys::JSON::stringify(value)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+fn registry() -> JsRegistry {
+    JsRegistry::new(NOW_MS, JsValue::UNDEFINED).expect("a registry opens")
+}
+
+fn run(registry: &mut JsRegistry, source: &str) -> Value {
+    rust(
+        &registry
+            .run(js(
+                json!({"source": source, "chunk": "web.lua", "nowMs": NOW_MS}),
+            ))
+            .expect("limits are valid"),
+    )
+}
+
+const SEED: &str = "local r = require('registry')
+    r.snapshot():changes():create({id = 'svc:a', kind = 'service', meta = {env = 'prod'}, data = {port = 8080}})
+        :create({id = 'cfg:b', kind = 'config'}):apply()
+    r.snapshot():changes():delete('cfg:b'):apply()";
+
+#[wasm_bindgen_test]
+fn conformance_scripts_pass_in_the_browser() {
+    let mut failures = Vec::new();
+    for (name, source, expected) in CASES {
+        let mut registry = registry();
+        let result = rust(
+            &registry
+                .run(js(
+                    json!({"source": source, "chunk": name, "nowMs": NOW_MS}),
+                ))
+                .expect("limits are valid"),
+        );
+        if !result["error"].is_null() {
+            failures.push(format!("{name}: {}", result["error"]));
+        } else if let Some(expected) = expected
+            && result["printed"] != *expected
+        {
+            failures.push(format!(
+                "{name}: printed output differs from its .out file:\n{}",
+                result["printed"]
+            ));
+        }
+    }
+    assert!(CASES.len() >= 19, "the conformance scripts are embedded");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[wasm_bindgen_test]
+fn run_returns_printed_returned_error_and_head() {
+    let mut registry = registry();
+    let result = run(&mut registry, "print('hi', 1) return 8080, {a = {true}}");
+    assert_eq!(
+        result,
+        json!({"printed": "hi\t1\n", "returned": [8080, {"a": [true]}], "error": null, "head": 0})
+    );
+    let failed = run(&mut registry, "\nerror('boom')");
+    assert_eq!(failed["error"]["line"], 2);
+    assert_eq!(failed["error"]["message"], "boom");
+    assert_eq!(failed["error"]["chunk"], "web.lua");
+}
+
+#[wasm_bindgen_test]
+fn runaway_scripts_stop_at_the_time_limit() {
+    let mut registry = registry();
+    let request = json!({"source": "while true do end", "nowMs": NOW_MS, "timeoutMs": 100});
+    let result = rust(&registry.run(js(request)).expect("limits are valid"));
+    assert_eq!(
+        result["error"]["message"],
+        "script exceeded its time limit of 100 ms"
+    );
+    assert_eq!(run(&mut registry, "return 1")["returned"], json!([1]));
+}
+
+#[wasm_bindgen_test]
+fn versions_entries_delta_and_apply_version() {
+    let mut registry = registry();
+    run(&mut registry, SEED);
+    let versions = rust(&registry.versions().expect("serializes"));
+    assert_eq!(versions["head"], 2);
+    assert_eq!(
+        versions["versions"][1],
+        json!({"id": 1, "parent": 0, "timeMs": NOW_MS as i64, "ops": 2})
+    );
+    let entries = rust(
+        &registry
+            .entries(Some(1.0), Some(".kind=service".into()))
+            .expect("v1 exists"),
+    );
+    assert_eq!(
+        entries,
+        json!([{"id": "svc:a", "kind": "service", "meta": {"env": "prod"}, "data": {"port": 8080}}])
+    );
+    let delta = rust(&registry.delta(1.0, 2.0).expect("versions exist"));
+    assert_eq!(
+        delta,
+        json!([{"kind": "entry.delete", "entry": {"id": "cfg:b"}}])
+    );
+    registry.apply_version(1.0).expect("v1 exists");
+    assert_eq!(rust(&registry.versions().expect("serializes"))["head"], 1);
+}
+
+#[wasm_bindgen_test]
+fn errors_are_thrown_with_their_kind_as_name() {
+    let mut registry = registry();
+    let error = registry
+        .apply_version(42.0)
+        .expect_err("v42 does not exist");
+    let error: js_sys::Error = error.dyn_into().expect("an Error object");
+    assert_eq!(error.name(), "version_not_found");
+    assert_eq!(error.message(), "version not found: 42");
+    let bad = registry
+        .run(js(json!({"source": 1})))
+        .expect_err("source must be a string");
+    assert_eq!(
+        bad.dyn_into::<js_sys::Error>().expect("an Error").name(),
+        "bad_request"
+    );
+}
+
+#[wasm_bindgen_test]
+fn export_and_import_restore_the_history() {
+    let mut registry = registry();
+    run(&mut registry, SEED);
+    let exported = registry.export_history().expect("serializes");
+    let restored = JsRegistry::new(NOW_MS, exported.clone()).expect("the export imports");
+    assert_eq!(
+        rust(&restored.export_history().expect("serializes")),
+        rust(&exported)
+    );
+    let mut broken = rust(&exported);
+    broken["versions"][1]["parent"] = json!(5);
+    let error = registry
+        .import_history(js(broken))
+        .expect_err("a dangling parent is refused");
+    assert_eq!(
+        error
+            .dyn_into::<js_sys::Error>()
+            .expect("an Error")
+            .message(),
+        "v1: parent must be an earlier version"
+    );
+    assert_eq!(
+        rust(&registry.versions().expect("serializes"))["head"],
+        2,
+        "a refused import changes nothing"
+    );
+}
+
+#[wasm_bindgen_test]
+fn on_event_hears_each_commit() {
+    let mut registry = registry();
+    let heard = Array::new();
+    let push = Function::new_with_args("event", "this.push(event)").bind(&heard);
+    registry.on_event(Some(push));
+    run(&mut registry, SEED);
+    assert_eq!(heard.length(), 2);
+    let first = heard.get(0);
+    assert_eq!(
+        Reflect::get(&first, &"event".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .as_deref(),
+        Some("committed")
+    );
+    assert_eq!(rust(&first)["version"]["id"], 1);
+}
