@@ -3,11 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-env-changed=REGISTRY_CONFORMANCE_DIRS");
-    let manifest = PathBuf::from(
-        std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
-    );
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
     let mut dirs = vec![manifest.join("../tests/conformance")];
     if let Some(extra) = std::env::var_os("REGISTRY_CONFORMANCE_DIRS") {
         dirs.extend(std::env::split_paths(&extra));
