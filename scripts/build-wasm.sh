@@ -73,6 +73,9 @@ mkdir -p "$out_dir"
 grep -q "${name}_bg\.wasm" "$WASM_TMP/bindgen/$name.js" || { echo "error: ${name}_bg.wasm not named in $name.js" >&2; exit 1; }
 sed "s/${name}_bg\.wasm/${name}.wasm/g" "$WASM_TMP/bindgen/$name.js" > "$out_dir/$name.js"
 cp "$WASM_TMP/bindgen/$name.d.ts" "$out_dir/$name.d.ts"
+# JS snippets the crate imports (wasm/host.js): the glue loads them by relative path.
+rm -rf "$out_dir/snippets"
+if [[ -d "$WASM_TMP/bindgen/snippets" ]]; then cp -R "$WASM_TMP/bindgen/snippets" "$out_dir/"; fi
 
 size=$(stat -c %s "$out_dir/$name.wasm")
 gz=$(gzip -9 -c "$out_dir/$name.wasm" | wc -c)

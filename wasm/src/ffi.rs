@@ -104,7 +104,7 @@ fn dispatch(request: Request) -> ServiceResult<Value> {
     })
 }
 
-/// Runs the module's C++ constructors; call once after instantiating.
+/// Runs the module's C++ constructors (the first `open` also does; calling it first is harmless).
 #[unsafe(no_mangle)]
 pub extern "C" fn registry_init() {
     host::init();

@@ -57,11 +57,6 @@ export type RegistryEvent =
   | { event: "head_moved"; head: number };
 "#;
 
-#[wasm_bindgen(start)]
-fn start() {
-    host::init();
-}
-
 /// One registry with its Luau VM. Errors are thrown as `Error`s whose `name` is the kind
 /// (`version_not_found`, `invalid_history`, ...).
 #[wasm_bindgen(js_name = Registry)]

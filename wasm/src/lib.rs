@@ -8,6 +8,8 @@
 //! and two imports from the host give a monotonic clock for time limits and a sink for
 //! committed versions (see [`host`]).
 
+#[cfg(target_arch = "wasm32")]
+mod allocator;
 pub mod ffi;
 pub mod host;
 pub mod js;

@@ -112,6 +112,7 @@ impl std::fmt::Debug for Service {
 impl Service {
     /// A service over `history` (or an empty registry created at `now_ms`), timing runs with `clock`.
     pub fn open(history: Option<HistoryExport>, now_ms: i64, clock: Clock) -> ServiceResult<Self> {
+        crate::host::init();
         let registry = match history {
             Some(history) => Registry::import(history)?,
             None => Registry::new(now_ms),
