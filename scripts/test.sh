@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of the project: formatting, lints, unit, property and conformance tests.
-# Installs what it needs first (idempotent: what is already there is skipped).
+# Runs every test of the project: formatting, lints, native unit/property/conformance tests,
+# the module in headless Chromium, and the wasmtime host. Installs what it needs first
+# (idempotent: what is already there is skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,10 @@ step() { printf '\n== %s\n' "$*"; }
 step "toolchain"
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+./scripts/install-toolchain.sh
+
+step "the module (dist/registry.wasm)"
+./scripts/build-wasm.sh
 
 step "format"
 cargo fmt --all --check
@@ -16,5 +21,8 @@ cargo fmt --all --check
 step "lints"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "native tests (unit, property, conformance)"
+step "native tests (unit, property, conformance; the host under wasmtime)"
 cargo test --workspace --locked
+
+step "the module in headless Chromium (wasm-pack)"
+./scripts/test-wasm.sh

@@ -1,0 +1,168 @@
+//! The command line: commands, options, and the parsers for versions, durations and sizes.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytesize::ByteSize;
+use clap::{Args, Parser, Subcommand};
+
+const EXIT_STATUS: &str = "Exit status: 0 success; 1 the script failed or the registry refused \
+the request; 2 a usage, file or store problem; 3 the sandbox stopped the module (time limit, \
+memory limit or trap).";
+
+/// Runs Luau registry scripts in the registry's WebAssembly module and inspects their history.
+#[derive(Debug, Parser)]
+#[command(name = "registry-host", version, after_help = EXIT_STATUS)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The SQLite file that keeps every version and the head
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        default_value = "registry.db",
+        conflicts_with = "ephemeral"
+    )]
+    pub state: PathBuf,
+    /// Keep nothing: start from an empty registry and forget it at exit
+    #[arg(long, global = true)]
+    pub ephemeral: bool,
+    /// Run this WebAssembly module instead of the embedded one
+    #[arg(long, global = true, value_name = "PATH")]
+    pub module: Option<PathBuf>,
+    /// The current time, in milliseconds since the Unix epoch [default: the real time]
+    #[arg(long, global = true, value_name = "MS", allow_negative_numbers = true)]
+    pub now: Option<i64>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Runs a script; prints what it printed, then its returned values as JSON, one per line
+    Run(RunArgs),
+    /// Lists every version, newest first; `*` marks head
+    Log,
+    /// Prints the entries at a version (head by default) as JSON, one per line
+    Show {
+        /// A version such as 3 or v3
+        #[arg(value_parser = parse_version)]
+        version: Option<u64>,
+        /// Only entries matching these criteria, e.g. `.kind=service meta.env=prod`
+        #[arg(long = "where", value_name = "QUERY")]
+        filter: Option<String>,
+    },
+    /// Prints the changes that turn version FROM into version TO: `-` delete, `~` update, `+` create
+    Diff {
+        #[arg(value_parser = parse_version)]
+        from: u64,
+        #[arg(value_parser = parse_version)]
+        to: u64,
+    },
+    /// Moves head to a version (back or forward); the next script builds on it
+    Checkout {
+        #[arg(value_parser = parse_version)]
+        version: u64,
+    },
+    /// Writes the whole history to FILE (`-` for standard output) in the registry's export format
+    Export { file: PathBuf },
+    /// Replaces the whole history with the export in FILE (`-` for standard input), once the
+    /// module has accepted it
+    Import { file: PathBuf },
+    /// Prints the SHA-256 of the WebAssembly module this host runs
+    ModuleHash,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The Luau script, or `-` for standard input
+    pub script: PathBuf,
+    /// Stop the script after this long, e.g. 500ms or 2s
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_timeout)]
+    pub timeout: Duration,
+    /// Luau's memory limit, e.g. 64MiB
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_memory)]
+    pub memory: u64,
+}
+
+/// Luau memory limits the 32-bit module can honour, with room left for its own data.
+const MEMORY_RANGE: (u64, u64) = (1 << 20, 3 << 30);
+
+/// `3` or `v3`.
+pub fn parse_version(text: &str) -> Result<u64, String> {
+    text.strip_prefix('v')
+        .unwrap_or(text)
+        .parse()
+        .map_err(|_| format!("expected a version such as 3 or v3, got {text:?}"))
+}
+
+/// A duration of at least a millisecond, in humantime's form (`500ms`, `2s`, `1m 30s`).
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("{e}: expected a duration such as 500ms or 2s"))?;
+    if duration < Duration::from_millis(1) {
+        return Err("the timeout must be at least 1ms".to_owned());
+    }
+    Ok(duration)
+}
+
+/// A size such as `64MiB` or `1GB` (bytesize's form), within [`MEMORY_RANGE`].
+pub fn parse_memory(text: &str) -> Result<u64, String> {
+    let size: ByteSize = text
+        .parse()
+        .map_err(|e| format!("{e}: expected a size such as 64MiB or 1GiB"))?;
+    let (min, max) = MEMORY_RANGE;
+    if !(min..=max).contains(&size.as_u64()) {
+        return Err(format!(
+            "the memory limit must be between 1 MiB and 3 GiB (the module is 32-bit), got {text}"
+        ));
+    }
+    Ok(size.as_u64())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn versions_take_an_optional_v() {
+        assert_eq!(parse_version("3"), Ok(3));
+        assert_eq!(parse_version("v12"), Ok(12));
+        for bad in ["", "v", "x3", "-1", "v-1", "3.0"] {
+            assert!(parse_version(bad).is_err(), "{bad:?} is not a version");
+        }
+    }
+
+    #[test]
+    fn timeouts_are_humantime_durations() {
+        assert_eq!(parse_timeout("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_timeout("2s"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_timeout("1m 30s"), Ok(Duration::from_secs(90)));
+        assert!(parse_timeout("500").is_err(), "a unit is required");
+        assert!(parse_timeout("0s").is_err(), "zero is refused");
+        assert!(parse_timeout("fast").is_err());
+    }
+
+    #[test]
+    fn memory_limits_are_sizes_within_range() {
+        assert_eq!(parse_memory("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_memory("256 MiB"), Ok(256 << 20));
+        assert_eq!(parse_memory("2MB"), Ok(2_000_000));
+        assert!(parse_memory("512KiB").is_err(), "below 1 MiB");
+        assert!(parse_memory("4GiB").is_err(), "above 3 GiB");
+        assert!(parse_memory("lots").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

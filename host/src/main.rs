@@ -1,0 +1,30 @@
+//! `registry-host`: runs Luau registry scripts in the registry's WebAssembly module under
+//! wasmtime, keeping every version in an SQLite store, and inspects the history like git.
+//!
+//! - [`cli`]: the command line;
+//! - [`commands`]: what each command does, and the exit status;
+//! - [`engine`]: the wasmtime engine and the module, embedded and cached compiled;
+//! - [`guest`]: one instance of the module, its imports, its JSON calls and the outer fences;
+//! - [`store`]: the SQLite store; [`history`]: the history format it exchanges with the module.
+
+mod cli;
+mod commands;
+mod engine;
+mod guest;
+mod history;
+mod store;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::execute(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            commands::exit_code(&error)
+        }
+    }
+}

@@ -1,0 +1,442 @@
+//! `registry-host` as a user runs it: scripts, exit statuses, the store across runs, the
+//! inspection commands, and the sandbox's limits.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use assert_cmd::assert::Assert;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+const NOW_MS: &str = "1767225600000"; // 2026-01-01T00:00:00Z
+
+const CREATE_API: &str = r#"local r = require("registry")
+assert(r.snapshot():changes():create({id = "svc:api", kind = "service", meta = {env = "prod"}, data = {port = 8080}})
+    :create({id = "cfg:db", kind = "config"}):apply())
+"#;
+
+const UPDATE_API: &str = r#"local r = require("registry")
+print(r.get("svc:api").data.port)
+assert(r.snapshot():changes():update({id = "svc:api", kind = "service", meta = {env = "prod"}, data = {port = 9090}})
+    :delete("cfg:db"):create({id = "svc:web", kind = "service", meta = {env = "dev"}}):apply())
+"#;
+
+/// A scratch folder to run the host in; the store is `registry.db` there.
+struct Workspace {
+    dir: TempDir,
+}
+
+impl Workspace {
+    fn new() -> Self {
+        // Compile the module once, before parallel tests would all compile it.
+        static WARM: Once = Once::new();
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        WARM.call_once(|| {
+            Command::new(env!("CARGO_BIN_EXE_registry-host"))
+                .current_dir(dir.path())
+                .args(["run", "--ephemeral", "-"])
+                .write_stdin("return 1")
+                .assert()
+                .success();
+        });
+        Self { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The host, in this folder, at a fixed time.
+    fn host(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_registry-host"));
+        command.current_dir(self.dir.path()).args(["--now", NOW_MS]);
+        command
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.path(name), text).expect("a writable temporary folder");
+    }
+
+    /// Writes `source` to `name` and runs it with `args` before the script.
+    fn run(&self, name: &str, source: &str, args: &[&str]) -> Assert {
+        self.write(name, source);
+        self.host().arg("run").args(args).arg(name).assert()
+    }
+
+    fn stdout(&self, args: &[&str]) -> String {
+        let output = self.host().args(args).assert().success();
+        String::from_utf8_lossy(&output.get_output().stdout).into_owned()
+    }
+}
+
+#[test]
+fn run_prints_output_then_returned_values_as_json() {
+    let ws = Workspace::new();
+    ws.run(
+        "hello.lua",
+        "print('hi', 1)\nreturn 1, 'two', {a = {true}}, 2.5",
+        &[],
+    )
+    .success()
+    .stdout("hi\t1\n1\n\"two\"\n{\"a\":[true]}\n2.5\n")
+    .stderr("");
+}
+
+#[test]
+fn run_reads_standard_input() {
+    let ws = Workspace::new();
+    ws.host()
+        .args(["run", "-"])
+        .write_stdin("print(os.time())")
+        .assert()
+        .success()
+        .stdout("1767225600\n");
+}
+
+#[test]
+fn a_script_error_is_located_and_exits_1() {
+    let ws = Workspace::new();
+    ws.run(
+        "fail.lua",
+        "print('before')\nlocal x = 1\nerror('boom')",
+        &[],
+    )
+    .code(1)
+    .stdout("before\n")
+    .stderr("fail.lua:3: boom\n");
+    ws.run("syntax.lua", "local = 1", &[])
+        .code(1)
+        .stderr(predicate::str::starts_with("syntax.lua:1:"));
+}
+
+#[test]
+fn usage_and_file_problems_exit_2() {
+    let ws = Workspace::new();
+    ws.host().assert().code(2);
+    ws.host()
+        .args(["run", "missing.lua"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read missing.lua"));
+    for args in [
+        &["run", "--timeout", "500", "x.lua"][..],
+        &["run", "--memory", "lots", "x.lua"],
+        &["show", "vx"],
+        &["--ephemeral", "--state", "x.db", "log"],
+    ] {
+        ws.host().args(args).assert().code(2);
+    }
+    assert!(!ws.path("registry.db").exists(), "nothing was stored");
+}
+
+#[test]
+fn versions_persist_between_runs() {
+    let ws = Workspace::new();
+    ws.run("create.lua", CREATE_API, &[]).success();
+    ws.run("update.lua", UPDATE_API, &[])
+        .success()
+        .stdout("8080\n");
+    ws.run(
+        "read.lua",
+        "local r = require('registry') return r.get('svc:api').data.port, #r.find({['.kind'] = 'service'})",
+        &[],
+    )
+    .success()
+    .stdout("9090\n2\n");
+    assert!(ws.path("registry.db").exists());
+}
+
+#[test]
+fn state_picks_the_file_and_ephemeral_keeps_nothing() {
+    let ws = Workspace::new();
+    ws.run("create.lua", CREATE_API, &["--ephemeral"]).success();
+    ws.run("create.lua", CREATE_API, &["--ephemeral"]).success();
+    assert!(!ws.path("registry.db").exists());
+    ws.run("create.lua", CREATE_API, &["--state", "other.db"])
+        .success();
+    assert!(ws.path("other.db").exists());
+    assert!(!ws.path("registry.db").exists());
+    assert_eq!(
+        ws.stdout(&["--state", "other.db", "log"]).lines().count(),
+        2
+    );
+    assert_eq!(ws.stdout(&["log"]).lines().count(), 1, "an empty registry");
+    assert!(!ws.path("registry.db").exists(), "reading creates no store");
+}
+
+#[test]
+fn log_lists_versions_newest_first_with_head_marked() {
+    let ws = Workspace::new();
+    ws.run("create.lua", CREATE_API, &[]).success();
+    ws.run("update.lua", UPDATE_API, &[]).success();
+    assert_eq!(
+        ws.stdout(&["log"]),
+        "* v2  2026-01-01T00:00:00Z  3 ops  parent v1\n  \
+           v1  2026-01-01T00:00:00Z  2 ops  parent v0\n  \
+           v0  2026-01-01T00:00:00Z  0 ops  root\n"
+    );
+}
+
+#[test]
+fn show_lists_entries_at_a_version_with_an_optional_filter() {
+    let ws = Workspace::new();
+    ws.run("create.lua", CREATE_API, &[]).success();
+    ws.run("update.lua", UPDATE_API, &[]).success();
+    let api = r#"{"data":{"port":9090},"id":"svc:api","kind":"service","meta":{"env":"prod"}}"#;
+    let web = r#"{"id":"svc:web","kind":"service","meta":{"env":"dev"}}"#;
+    assert_eq!(ws.stdout(&["show"]), format!("{api}\n{web}\n"));
+    assert_eq!(
+        ws.stdout(&["show", "v2", "--where", "meta.env=prod"]),
+        format!("{api}\n")
+    );
+    assert_eq!(
+        ws.stdout(&["show", "1"]),
+        "{\"id\":\"cfg:db\",\"kind\":\"config\",\"meta\":{}}\n\
+         {\"data\":{\"port\":8080},\"id\":\"svc:api\",\"kind\":\"service\",\"meta\":{\"env\":\"prod\"}}\n"
+    );
+    assert_eq!(ws.stdout(&["show", "v0"]), "");
+    ws.host()
+        .args(["show", "v9"])
+        .assert()
+        .code(1)
+        .stderr("error: version not found: 9\n");
+    ws.host()
+        .args(["show", "--where", ".kind"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with("error: "));
+}
+
+#[test]
+fn diff_prints_deletes_updates_and_creates() {
+    let ws = Workspace::new();
+    ws.run("create.lua", CREATE_API, &[]).success();
+    ws.run("update.lua", UPDATE_API, &[]).success();
+    assert_eq!(
+        ws.stdout(&["diff", "v1", "v2"]),
+        "- cfg:db\n\
+         ~ svc:api {\"data\":{\"port\":9090},\"id\":\"svc:api\",\"kind\":\"service\",\"meta\":{\"env\":\"prod\"}}\n\
+         + svc:web {\"id\":\"svc:web\",\"kind\":\"service\",\"meta\":{\"env\":\"dev\"}}\n"
+    );
+    assert_eq!(ws.stdout(&["diff", "2", "2"]), "");
+}
+
+#[test]
+fn checkout_moves_head_and_the_next_run_branches_from_it() {
+    let ws = Workspace::new();
+    ws.run("create.lua", CREATE_API, &[]).success();
+    ws.run("update.lua", UPDATE_API, &[]).success();
+    ws.host()
+        .args(["checkout", "v1"])
+        .assert()
+        .success()
+        .stdout("head is now v1\n");
+    ws.run("update.lua", UPDATE_API, &[])
+        .success()
+        .stdout("8080\n");
+    let log = ws.stdout(&["log"]);
+    assert!(log.starts_with("* v3  "), "{log}");
+    assert!(
+        log.lines().next().is_some_and(|l| l.ends_with("parent v1")),
+        "{log}"
+    );
+    ws.host().args(["checkout", "7"]).assert().code(1);
+    assert!(
+        ws.stdout(&["log"]).starts_with("* v3"),
+        "a refused checkout keeps head"
+    );
+}
+
+#[test]
+fn export_and_import_carry_the_whole_history() {
+    let ws = Workspace::new();
+    ws.run("create.lua", CREATE_API, &[]).success();
+    ws.run("update.lua", UPDATE_API, &[]).success();
+    ws.host().args(["checkout", "1"]).assert().success();
+    ws.host()
+        .args(["export", "history.json"])
+        .assert()
+        .success()
+        .stdout("exported 3 versions (head v1) to history.json\n");
+    let exported = std::fs::read_to_string(ws.path("history.json")).expect("an export");
+    assert!(
+        exported.contains("\"format\": \"luau-registry-history\""),
+        "{exported}"
+    );
+    assert_eq!(ws.stdout(&["export", "-"]), exported);
+
+    ws.host()
+        .args(["--state", "copy.db", "import", "history.json"])
+        .assert()
+        .success()
+        .stdout("imported 3 versions (head v1) from history.json\n");
+    assert_eq!(
+        ws.stdout(&["--state", "copy.db", "log"]),
+        ws.stdout(&["log"])
+    );
+    assert_eq!(ws.stdout(&["--state", "copy.db", "export", "-"]), exported);
+}
+
+#[test]
+fn a_broken_import_is_refused_and_the_store_is_untouched() {
+    let ws = Workspace::new();
+    ws.run("create.lua", CREATE_API, &[]).success();
+    let before = ws.stdout(&["export", "-"]);
+    let broken = [
+        ("not-json.json", "{ nope", "not a history: invalid JSON"),
+        (
+            "newer.json",
+            &before.replace("\"format_version\": 1", "\"format_version\": 99"),
+            "history format version 99 is not supported",
+        ),
+        (
+            "gap.json",
+            &before.replace("\"id\": 1", "\"id\": 5"),
+            "expected v1, found v5",
+        ),
+    ];
+    for (name, text, message) in broken {
+        ws.write(name, text);
+        ws.host()
+            .args(["import", name])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(message));
+        assert_eq!(
+            ws.stdout(&["export", "-"]),
+            before,
+            "{name} changed the store"
+        );
+    }
+    ws.host()
+        .args(["import", "absent.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read absent.json"));
+}
+
+#[test]
+fn a_store_from_a_newer_host_is_refused() {
+    let ws = Workspace::new();
+    rusqlite::Connection::open(ws.path("registry.db"))
+        .and_then(|db| db.pragma_update(None, "user_version", 2))
+        .expect("an SQLite file");
+    ws.host()
+        .arg("log")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("newer than this registry-host"));
+}
+
+#[test]
+fn a_store_the_module_refuses_is_reported() {
+    let ws = Workspace::new();
+    ws.run("create.lua", CREATE_API, &[]).success();
+    rusqlite::Connection::open(ws.path("registry.db"))
+        .and_then(|db| {
+            db.execute(
+                r#"UPDATE versions SET ops = '[{"kind":"entry.delete","entry":{"id":"x:y"}}]' WHERE id = 1"#,
+                [],
+            )
+        })
+        .expect("a registry store");
+    ws.host()
+        .arg("log")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::starts_with(
+            "error: the module cannot load the history in the store: v1: ",
+        ));
+}
+
+#[test]
+fn the_time_limit_stops_a_script_and_keeps_its_versions() {
+    let ws = Workspace::new();
+    let started = Instant::now();
+    ws.run(
+        "loop.lua",
+        &format!("{CREATE_API}\nprint('looping')\nwhile true do end"),
+        &["--timeout", "500ms"],
+    )
+    .code(3)
+    .stdout("looping\n")
+    .stderr("error: script exceeded its time limit of 500 ms\n");
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_millis(1500), "took {elapsed:?}");
+    assert!(ws.stdout(&["log"]).starts_with("* v1 "), "v1 was kept");
+}
+
+#[test]
+fn the_hosts_deadline_stops_what_the_module_misses_and_the_next_run_starts_fresh() {
+    let ws = Workspace::new();
+    // Sorting runs in C without Luau's interrupt (about 3 s here): only the epoch deadline,
+    // 100 + 250 + 10 ms after the start, stops it.
+    let stuck = format!("{CREATE_API}\ntable.sort(table.create(2e7, 1))\nprint('sorted')");
+    let started = Instant::now();
+    ws.run(
+        "stuck.lua",
+        &stuck,
+        &["--timeout", "100ms", "--memory", "1GiB"],
+    )
+    .code(3)
+    .stdout("")
+    .stderr("error: script exceeded its time limit of 100 ms (stopped by the host after 360 ms)\n");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(ws.stdout(&["log"]).starts_with("* v1 "), "v1 was kept");
+    ws.run("update.lua", UPDATE_API, &[])
+        .success()
+        .stdout("8080\n");
+    assert!(ws.stdout(&["log"]).starts_with("* v2 "));
+}
+
+#[test]
+fn the_memory_limit_stops_a_script_and_keeps_its_versions() {
+    let ws = Workspace::new();
+    // `.. #t` makes each string new: Luau interns strings, so the same 1 MB string repeated
+    // would only grow the table, by a few bytes per round.
+    ws.run(
+        "hog.lua",
+        &format!(
+            "{CREATE_API}\nlocal t = {{}} while true do t[#t+1] = string.rep(\"x\", 1e6) .. #t end"
+        ),
+        &["--memory", "64MiB"],
+    )
+    .code(3)
+    .stderr("error: script exceeded its memory limit of 64 MiB (not enough memory)\n");
+    assert!(ws.stdout(&["log"]).starts_with("* v1 "), "v1 was kept");
+}
+
+#[test]
+fn the_hosts_memory_cap_stops_what_luau_does_not_count() {
+    let ws = Workspace::new();
+    // The entries' copies live in the registry's Rust data, outside Luau's heap and its limit.
+    let hog = format!(
+        "{CREATE_API}\nlocal c = require('registry').snapshot():changes()\n\
+         local s = string.rep('x', 1e6)\n\
+         for i = 1, 10000 do c:create({{id = 'a:' .. i, kind = 'k', data = s}}) end"
+    );
+    ws.run("hog.lua", &hog, &["--memory", "64MiB"])
+        .code(3)
+        .stderr(predicate::str::contains("memory cap"));
+    assert!(ws.stdout(&["log"]).starts_with("* v1 "), "v1 was kept");
+}
+
+#[test]
+fn module_hash_names_the_embedded_module() {
+    let ws = Workspace::new();
+    let hash = ws.stdout(&["module-hash"]);
+    assert_eq!(hash.trim().len(), 64, "{hash}");
+    assert!(hash.trim().chars().all(|c| c.is_ascii_hexdigit()));
+    let built = option_env!("REGISTRY_WASM").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist/registry.wasm"),
+        PathBuf::from,
+    );
+    let module = built.to_string_lossy();
+    assert_eq!(ws.stdout(&["--module", &module, "module-hash"]), hash);
+}
