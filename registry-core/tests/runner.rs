@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Instant;
 
-use registry_core::{Registry, RegistryEvent, RunOutput, Runner, ScriptError};
+use registry_core::{Limit, Registry, RegistryEvent, RunOutput, Runner, ScriptError};
 use serde_json::json;
 
 const NOW_MS: i64 = 1_767_225_600_000;

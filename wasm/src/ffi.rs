@@ -9,7 +9,7 @@ use std::cell::RefCell;
 
 use registry_core::{HistoryExport, VersionId};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::host;
 use crate::service::{EventMessage, RunRequest, Service, ServiceError, ServiceResult};
@@ -50,8 +50,13 @@ thread_local! {
     static RESPONSE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
-fn ok(value: impl Serialize) -> ServiceResult<Value> {
-    serde_json::to_value(value).map_err(|e| ServiceError {
+/// `{"ok": value}`, serialized from the typed value so fields keep their declared order.
+fn ok(value: impl Serialize) -> ServiceResult<Vec<u8>> {
+    #[derive(Serialize)]
+    struct Ok<T> {
+        ok: T,
+    }
+    serde_json::to_vec(&Ok { ok: value }).map_err(|e| ServiceError {
         kind: "internal",
         message: e.to_string(),
     })
@@ -65,14 +70,10 @@ pub fn handle(request: &[u8]) -> Vec<u8> {
             message: format!("invalid request: {e}"),
         })
         .and_then(dispatch);
-    let response = match result {
-        Ok(value) => json!({ "ok": value }),
-        Err(error) => json!({ "error": error }),
-    };
-    response.to_string().into_bytes()
+    result.unwrap_or_else(|error| json!({ "error": error }).to_string().into_bytes())
 }
 
-fn dispatch(request: Request) -> ServiceResult<Value> {
+fn dispatch(request: Request) -> ServiceResult<Vec<u8>> {
     if let Request::Open { history, now_ms } = request {
         let mut service = Service::open(history, now_ms, Box::new(host::clock_ms))?;
         service.set_event_listener(Some(Box::new(|event| {
@@ -81,7 +82,7 @@ fn dispatch(request: Request) -> ServiceResult<Value> {
             }
         })));
         SERVICE.with(|slot| *slot.borrow_mut() = Some(service));
-        return ok(Value::Null);
+        return ok(());
     }
     SERVICE.with(|slot| {
         let mut slot = slot.borrow_mut();
@@ -90,7 +91,7 @@ fn dispatch(request: Request) -> ServiceResult<Value> {
             message: "no registry is open: send an open request first".into(),
         })?;
         match request {
-            Request::Open { .. } => ok(Value::Null),
+            Request::Open { .. } => ok(()),
             Request::Run(run) => ok(service.run(&run)?),
             Request::Versions => ok(service.versions()),
             Request::Entries { version, filter } => {
@@ -148,6 +149,8 @@ pub unsafe extern "C" fn registry_call(ptr: *const u8, len: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use serde_json::Value;
 
     fn call(request: Value) -> Value {
         serde_json::from_slice(&handle(request.to_string().as_bytes())).expect("responses are JSON")

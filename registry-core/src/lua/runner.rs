@@ -107,6 +107,18 @@ pub struct ScriptError {
     pub message: String,
     /// Luau's stack traceback, when there is one.
     pub traceback: Option<String>,
+    /// Which of the runner's limits stopped the script, if one did.
+    pub limit: Option<Limit>,
+}
+
+/// A limit that stopped a script.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Limit {
+    /// The time limit ([`Runner::set_time_limit`]).
+    Time,
+    /// The memory limit ([`Runner::set_memory_limit`]).
+    Memory,
 }
 
 impl fmt::Display for ScriptError {
@@ -221,7 +233,12 @@ impl Runner {
                 RunOutput {
                     printed,
                     returned: Vec::new(),
-                    error: Some(script_error(chunk, &error, self.memory_limit)),
+                    error: Some(script_error(
+                        chunk,
+                        &error,
+                        self.memory_limit,
+                        self.watchdog.expired.get(),
+                    )),
                 }
             }
         }
@@ -339,14 +356,25 @@ fn returned_value(lua: &Lua, value: &LuaValue) -> Value {
     })
 }
 
-/// Splits `chunk:line: message` into its parts.
-fn script_error(chunk: &str, error: &mlua::Error, memory_limit: usize) -> ScriptError {
-    let full = match root_error(error) {
-        mlua::Error::MemoryError(_) => format!(
+/// Splits `chunk:line: message` into its parts, and names the limit that stopped the script.
+fn script_error(
+    chunk: &str,
+    error: &mlua::Error,
+    memory_limit: usize,
+    timed_out: bool,
+) -> ScriptError {
+    let root = root_error(error);
+    let limit = match root {
+        mlua::Error::MemoryError(_) => Some(Limit::Memory),
+        _ if timed_out => Some(Limit::Time),
+        _ => None,
+    };
+    let full = match limit {
+        Some(Limit::Memory) => format!(
             "script exceeded its memory limit of {} MiB (not enough memory)",
             memory_limit >> 20
         ),
-        other => root_message(other),
+        _ => root_message(root),
     };
     let (message, traceback) = match full.split_once("\nstack traceback:\n") {
         Some((message, traceback)) => (message.to_owned(), Some(traceback.to_owned())),
@@ -357,19 +385,16 @@ fn script_error(chunk: &str, error: &mlua::Error, memory_limit: usize) -> Script
         .and_then(|rest| rest.strip_prefix(':'))
         .and_then(|rest| rest.split_once(": "))
         .and_then(|(line, text)| Some((line.parse::<u32>().ok()?, text)));
-    match located {
-        Some((line, text)) => ScriptError {
-            chunk: chunk.to_owned(),
-            line: Some(line),
-            message: text.to_owned(),
-            traceback,
-        },
-        None => ScriptError {
-            chunk: chunk.to_owned(),
-            line: None,
-            message,
-            traceback,
-        },
+    let (line, message) = match located {
+        Some((line, text)) => (Some(line), text.to_owned()),
+        None => (None, message),
+    };
+    ScriptError {
+        chunk: chunk.to_owned(),
+        line,
+        message,
+        traceback,
+        limit,
     }
 }
 
