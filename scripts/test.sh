@@ -26,3 +26,6 @@ cargo test --workspace --locked
 
 step "the module in headless Chromium (wasm-pack)"
 ./scripts/test-wasm.sh
+
+step "the playground, end to end in headless Chromium"
+./scripts/test-playground.sh

@@ -1,0 +1,121 @@
+// The page's copy of the registry history, in the core's export format, kept up to date from
+// the worker's events while scripts run, and persisted in IndexedDB (localStorage as fallback).
+import type { HistoryExport, RegistryEvent } from './protocol';
+
+const DB_NAME = 'luau-registry-playground';
+const STORE = 'state';
+const KEY = 'history';
+const FALLBACK_KEY = 'luau-registry-playground.history';
+
+function request<T>(req: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+let dbPromise: Promise<IDBDatabase> | null = null;
+function db(): Promise<IDBDatabase> {
+  dbPromise ??= new Promise((resolve, reject) => {
+    const open = indexedDB.open(DB_NAME, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore(STORE);
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  return dbPromise;
+}
+
+async function read(): Promise<unknown> {
+  try {
+    const tx = (await db()).transaction(STORE, 'readonly');
+    return (await request(tx.objectStore(STORE).get(KEY))) ?? null;
+  } catch {
+    const text = localStorage.getItem(FALLBACK_KEY);
+    return text ? JSON.parse(text) : null;
+  }
+}
+
+async function write(history: HistoryExport): Promise<void> {
+  try {
+    const tx = (await db()).transaction(STORE, 'readwrite');
+    tx.objectStore(STORE).put(history, KEY);
+    await new Promise<void>((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = () => reject(tx.error);
+      tx.onabort = () => reject(tx.error);
+    });
+  } catch {
+    localStorage.setItem(FALLBACK_KEY, JSON.stringify(history));
+  }
+}
+
+export class HistoryMirror {
+  private current: HistoryExport | null = null;
+  private saveTimer: ReturnType<typeof setTimeout> | null = null;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(private readonly onSaved: (history: HistoryExport) => void) {}
+
+  get value(): HistoryExport | null {
+    return this.current;
+  }
+
+  /** The stored history, or null if there is none (or it cannot be read). */
+  async load(): Promise<unknown> {
+    try {
+      return await read();
+    } catch {
+      return null;
+    }
+  }
+
+  /** Takes a whole history (after a seed, an import, or a check against the worker). */
+  replace(history: HistoryExport) {
+    this.current = structuredClone(history);
+    this.save();
+  }
+
+  /** Applies one event the worker forwarded while a script ran. */
+  apply(event: RegistryEvent) {
+    const history = this.current;
+    if (!history) return;
+    if (event.event === 'committed') {
+      if (!history.versions.some((v) => v.id === event.version.id)) history.versions.push(event.version);
+      history.head = event.version.id;
+    } else {
+      history.head = event.head;
+    }
+    this.save();
+  }
+
+  setHead(head: number) {
+    if (this.current && this.current.head !== head) {
+      this.current.head = head;
+      this.save();
+    }
+  }
+
+  /** Saves soon, coalescing the many events of a busy script into few writes. */
+  save(delayMs = 150) {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      void this.flush();
+    }, delayMs);
+  }
+
+  /** Saves now and resolves when stored. */
+  flush(): Promise<void> {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = null;
+    }
+    const snapshot = this.current ? structuredClone(this.current) : null;
+    this.saving = this.saving.then(async () => {
+      if (!snapshot) return;
+      await write(snapshot);
+      this.onSaved(snapshot);
+    });
+    return this.saving;
+  }
+}

@@ -1,0 +1,99 @@
+// The registry worker: owns the WebAssembly module and one Registry, runs scripts with the
+// module's inner time limit, and forwards every event (commits, head moves) as it happens, so the
+// page keeps the history even if it has to terminate this worker mid-script.
+import init, { Registry } from '@registry/glue';
+import wasmUrl from '@registry/wasm?url';
+import type { Op_, Request, Requests, WireError, WorkerMessage } from './protocol';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+let registry: Registry | null = null;
+let dead = false;
+
+function post(message: WorkerMessage) {
+  self.postMessage(message);
+}
+
+/** Makes `next` the registry this worker serves, forwarding its events. */
+function adopt(next: Registry): Registry {
+  next.onEvent((event) => post({ type: 'event', event }));
+  if (registry) {
+    registry.onEvent(undefined);
+    registry.free();
+  }
+  registry = next;
+  return next;
+}
+
+function need(): Registry {
+  if (!registry) throw new Error('the registry is not open');
+  return registry;
+}
+
+type Handlers = { [K in Op_]: (args: Requests[K]['args']) => Requests[K]['result'] | Promise<Requests[K]['result']> };
+
+const handlers: Handlers = {
+  async open({ history, nowMs }) {
+    await init({ module_or_path: wasmUrl });
+    return adopt(new Registry(nowMs, history ?? undefined)).versions();
+  },
+  seed({ steps, nowMs }) {
+    const fresh = new Registry(nowMs, undefined);
+    for (const step of steps) {
+      const { error } = fresh.run({ source: step.source, chunk: 'seed.lua', nowMs: step.nowMs, timeoutMs: 10_000 });
+      if (error) {
+        fresh.free();
+        throw Object.assign(new Error(`seed step "${step.title}" failed at line ${error.line}: ${error.message}`), { name: 'seed_failed' });
+      }
+    }
+    // Adopted only once complete: the page takes the seeded history with export().
+    return adopt(fresh).versions();
+  },
+  run({ source, chunk, nowMs, timeoutMs }) {
+    const reg = need();
+    const start = performance.now();
+    const result = reg.run({ source, chunk, nowMs, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    return { result, elapsedMs: performance.now() - start };
+  },
+  versions: () => need().versions(),
+  entries: ({ version, filter }) => need().entries(version, filter),
+  delta: ({ from, to }) => need().delta(from, to),
+  applyVersion({ version }) {
+    const reg = need();
+    reg.applyVersion(version);
+    return reg.versions();
+  },
+  export: () => need().export(),
+  import({ history }) {
+    const reg = need();
+    reg.import(history);
+    return reg.versions();
+  },
+};
+
+function wireError(e: unknown): WireError {
+  const fatal = e instanceof WebAssembly.RuntimeError || e instanceof WebAssembly.CompileError
+    || e instanceof WebAssembly.LinkError || (e instanceof Error && e.message === 'Module terminated');
+  if (fatal) dead = true;
+  if (e instanceof Error) return { name: e.name, message: e.message, fatal };
+  return { name: 'Error', message: String(e), fatal };
+}
+
+// Requests are served one at a time, in order (open is asynchronous: it loads the module).
+let queue: Promise<void> = Promise.resolve();
+self.onmessage = (event: MessageEvent<Request>) => {
+  const request = event.data;
+  queue = queue.then(async () => {
+    if (dead) {
+      post({ type: 'error', id: request.id, error: { name: 'Error', message: 'Module terminated', fatal: true } });
+      return;
+    }
+    try {
+      const handler = handlers[request.op] as (args: unknown) => unknown;
+      const value = await handler(request.args);
+      post({ type: 'reply', id: request.id, value });
+    } catch (e) {
+      post({ type: 'error', id: request.id, error: wireError(e) });
+    }
+  });
+};
