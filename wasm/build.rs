@@ -1,26 +1,20 @@
-//! Embeds the conformance scripts (tests/conformance and the folders listed, colon-separated, in
-//! REGISTRY_CONFORMANCE_DIRS) for the in-browser test, which cannot read files at run time.
+//! Embeds the conformance scripts (see registry-conformance) for the in-browser test, which
+//! cannot read files at run time.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-env-changed=REGISTRY_CONFORMANCE_DIRS");
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR")?);
-    let mut dirs = vec![manifest.join("../tests/conformance")];
-    if let Some(extra) = std::env::var_os("REGISTRY_CONFORMANCE_DIRS") {
-        dirs.extend(std::env::split_paths(&extra));
-    }
     let mut cases = String::from("&[\n");
-    for dir in &dirs {
-        println!("cargo:rerun-if-changed={}", dir.display());
-        for script in scripts(dir)? {
-            println!("cargo:rerun-if-changed={}", script.display());
+    for folder in registry_conformance::folders() {
+        println!("cargo:rerun-if-changed={}", folder.display());
+        for script in registry_conformance::scripts(&folder)? {
             let expected = script.with_extension("out");
+            println!("cargo:rerun-if-changed={}", script.display());
             println!("cargo:rerun-if-changed={}", expected.display());
-            let expected = if expected.exists() {
-                format!("Some(include_str!({:?}))", expected.display().to_string())
-            } else {
-                "None".to_owned()
+            let expected = match expected.exists() {
+                true => format!("Some(include_str!({:?}))", expected.display().to_string()),
+                false => "None".to_owned(),
             };
             let name = script
                 .file_name()
@@ -36,14 +30,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(out.join("conformance_cases.rs"), cases)?;
     Ok(())
-}
-
-fn scripts(dir: &Path) -> Result<Vec<PathBuf>, String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "lua"))
-        .collect();
-    paths.sort();
-    Ok(paths)
 }

@@ -53,6 +53,7 @@ fn runtime_errors_carry_chunk_and_line() {
     );
     assert_eq!(error.to_string(), "test.lua:3: boom");
     assert!(error.traceback.is_some());
+    assert_eq!(error.limit, None);
 }
 
 #[test]
@@ -159,6 +160,7 @@ fn memory_bombs_fail_cleanly_and_the_runner_goes_on() {
         error.message,
         "script exceeded its memory limit of 16 MiB (not enough memory)"
     );
+    assert_eq!(error.limit, Some(Limit::Memory));
     assert_eq!(run(&mut runner, "return 1 + 1").returned, [json!(2)]);
 }
 
@@ -182,10 +184,10 @@ fn runaway_scripts_stop_at_the_time_limit_even_inside_pcall_and_coroutines() {
         "local n = 0 local function f() n = n + 1 end while true do f() end",
     ] {
         let error = run(&mut runner, source).error;
-        let message = error.map(|e| e.message);
+        let stopped = error.as_ref().map(|e| (e.message.as_str(), e.limit));
         assert_eq!(
-            message.as_deref(),
-            Some("script exceeded its time limit of 50 ms"),
+            stopped,
+            Some(("script exceeded its time limit of 50 ms", Some(Limit::Time))),
             "{source}"
         );
     }

@@ -3,6 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use js_sys::{Array, Function, Reflect};
+use registry_conformance::Outcome;
 use registry_wasm::js::JsRegistry;
 use serde_json::{Value, json};
 use wasm_bindgen::{JsCast, JsValue};
@@ -10,8 +11,8 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-/// The conformance harness's clock: 2026-01-01T00:00:00Z.
-const NOW_MS: f64 = 1_767_225_600_000.0;
+#[allow(clippy::cast_precision_loss)] // 2026's milliseconds are exact in a double
+const NOW_MS: f64 = registry_conformance::NOW_MS as f64;
 
 /// `(file name, source, expected output)` for every conformance script, embedded by build.rs.
 const CASES: &[(&str, &str, Option<&str>)] =
@@ -54,25 +55,17 @@ fn conformance_scripts_pass_in_the_browser() {
     let mut failures = Vec::new();
     for (name, source, expected) in CASES {
         let mut registry = registry();
-        let result = rust(
-            &registry
-                .run(js(
-                    json!({"source": source, "chunk": name, "nowMs": NOW_MS}),
-                ))
-                .expect("limits are valid"),
-        );
-        if !result["error"].is_null() {
-            failures.push(format!("{name}: {}", result["error"]));
-        } else if let Some(expected) = expected
-            && result["printed"] != *expected
-        {
-            failures.push(format!(
-                "{name}: printed output differs from its .out file:\n{}",
-                result["printed"]
-            ));
+        let request = json!({"source": source, "chunk": name, "nowMs": NOW_MS});
+        let result = rust(&registry.run(js(request)).expect("limits are valid"));
+        let outcome = Outcome {
+            printed: result["printed"].as_str().unwrap_or_default().to_owned(),
+            error: (!result["error"].is_null()).then(|| result["error"].to_string()),
+        };
+        if let Err(failure) = registry_conformance::verdict(&outcome, *expected) {
+            failures.push(format!("{name}: {failure}"));
         }
     }
-    assert!(CASES.len() >= 19, "the conformance scripts are embedded");
+    assert!(CASES.len() >= 20, "the conformance scripts are embedded");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
