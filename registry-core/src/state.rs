@@ -13,13 +13,13 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::id::EntryId;
 
 type PersistentMap<K, V> = imbl::GenericOrdMap<K, V, RcK>;
-type PersistentSet<T> = imbl::GenericOrdSet<T, RcK>;
 
-/// Entries by id, plus an index of ids by kind. Cloning is O(1).
+/// Entries by id, plus the same entries grouped by kind. Cloning is O(1).
 #[derive(Debug, Clone, Default)]
 pub struct State {
     entries: PersistentMap<EntryId, Rc<Entry>>,
-    by_kind: PersistentMap<Rc<str>, PersistentSet<EntryId>>,
+    // Entries, not ids, so that find by kind reads no second map.
+    by_kind: PersistentMap<Rc<str>, PersistentMap<EntryId, Rc<Entry>>>,
 }
 
 impl State {
@@ -66,15 +66,10 @@ impl State {
             return found.into_iter().filter(keep).cloned().collect();
         }
         if let Some(kind) = criteria.equality_on(Special::Kind) {
-            let Some(ids) = self.by_kind.get(kind) else {
+            let Some(entries) = self.by_kind.get(kind) else {
                 return Vec::new();
             };
-            return ids
-                .iter()
-                .filter_map(|id| self.get(id))
-                .filter(keep)
-                .cloned()
-                .collect();
+            return entries.values().filter(keep).cloned().collect();
         }
         if let Some(ns) = criteria.equality_on(Special::Ns) {
             return self.namespace(ns).filter(keep).cloned().collect();
@@ -162,19 +157,21 @@ impl State {
     }
 
     fn insert(&mut self, entry: Rc<Entry>) {
-        if let Some(old) = self.entries.insert(entry.id.clone(), Rc::clone(&entry)) {
+        if let Some(old) = self.entries.insert(entry.id.clone(), Rc::clone(&entry))
+            && old.kind != entry.kind
+        {
             self.unindex(&old);
         }
         self.by_kind
             .entry(Rc::clone(&entry.kind))
             .or_default()
-            .insert(entry.id.clone());
+            .insert(entry.id.clone(), entry);
     }
 
     fn unindex(&mut self, entry: &Entry) {
-        if let Some(ids) = self.by_kind.get_mut(&entry.kind) {
-            ids.remove(&entry.id);
-            if ids.is_empty() {
+        if let Some(entries) = self.by_kind.get_mut(&entry.kind) {
+            entries.remove(&entry.id);
+            if entries.is_empty() {
                 self.by_kind.remove(&entry.kind);
             }
         }

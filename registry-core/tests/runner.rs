@@ -250,3 +250,23 @@ fn deep_recursion_is_a_clean_error() {
         [json!("still works")]
     );
 }
+
+#[test]
+fn the_memory_limit_holds_when_registry_calls_do_the_allocating() {
+    let mut runner = runner();
+    runner.set_memory_limit(16 << 20).expect("limit set");
+    let error = error_of(run(
+        &mut runner,
+        "local r = require('registry')
+         local c = r.snapshot():changes()
+         for i = 1, 200 do c:create({id = 'a:' .. i, kind = 'k', meta = {i = i}}) end
+         assert(c:apply())
+         local kept = {}
+         while true do kept[#kept + 1] = r.find({}) end",
+    ));
+    assert_eq!(error.limit, Some(Limit::Memory));
+    assert_eq!(
+        run(&mut runner, "return #require('registry').find({})").returned,
+        [json!(200)]
+    );
+}
