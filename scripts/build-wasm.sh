@@ -35,19 +35,20 @@ for f in clang-19 llvm-ar-19 wasm-bindgen "$WASM_OPT" "$EHRT_DIR/libwasmeh.a"; d
 done
 "$REPO_ROOT/scripts/patch-mlua.sh" > /dev/null
 
-guard_cargo_lock "$manifest"   # the patched build must leave Cargo.lock as it was
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 wasm_cargo_setup
 
 echo "cargo build $package (wasm32-unknown-unknown, release, patched mlua $MLUA_VERSION)"
 cargo build --release --target wasm32-unknown-unknown --manifest-path "$manifest" -p "$package" \
-  --message-format json-render-diagnostics > "$WASM_TMP/cargo.json"
+  --message-format json-render-diagnostics > "$work/cargo.json"
 # The cdylib is the only .wasm artifact of a wasm32 build (dependencies are rlibs).
-wasm=$(grep '"reason":"compiler-artifact"' "$WASM_TMP/cargo.json" | grep -o '"[^"]*\.wasm"' | tr -d '"' | sort -u)
+wasm=$(grep '"reason":"compiler-artifact"' "$work/cargo.json" | grep -o '"[^"]*\.wasm"' | tr -d '"' | sort -u)
 [[ -n "$wasm" && "$wasm" != *$'\n'* ]] || { echo "error: expected one .wasm artifact, got: '$wasm'" >&2; exit 1; }
 
 # wasm-bindgen-cli must match the wasm-bindgen crate exactly (its JS glue and the crate's custom
 # section describe each other); read the crate's version from the lock this build used.
-crate_wb=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' "$WASM_LOCK")
+crate_wb=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/version = |"/, ""); print; exit }' "$(dirname "$(cargo locate-project --workspace --message-format plain --manifest-path "$manifest")")/Cargo.lock")
 cli_wb=$(wasm-bindgen --version | awk '{ print $2 }')
 if [[ -n "$crate_wb" && "$crate_wb" != "$cli_wb" ]]; then
   echo "error: wasm-bindgen crate $crate_wb but wasm-bindgen-cli $cli_wb:" \
@@ -56,7 +57,7 @@ if [[ -n "$crate_wb" && "$crate_wb" != "$cli_wb" ]]; then
 fi
 
 echo "wasm-bindgen --target web"
-wasm-bindgen --target web --out-dir "$WASM_TMP/bindgen" --out-name "$name" "$wasm"
+wasm-bindgen --target web --out-dir "$work/bindgen" --out-name "$name" "$wasm"
 
 # wasm-opt: features listed explicitly (exactly what Rust 1.95 and clang-19 emit), so wasm-opt
 # neither rejects them nor introduces others. clang-19 emits the legacy exception instructions
@@ -67,15 +68,15 @@ features=(--mvp-features --enable-exception-handling --enable-bulk-memory --enab
 echo "wasm-opt $wasm_opt_level --translate-to-exnref"
 mkdir -p "$out_dir"
 "$WASM_OPT" "${features[@]}" "$wasm_opt_level" --strip-debug --strip-producers --translate-to-exnref \
-  "$WASM_TMP/bindgen/${name}_bg.wasm" -o "$out_dir/$name.wasm"
+  "$work/bindgen/${name}_bg.wasm" -o "$out_dir/$name.wasm"
 
 # Ship <name>.wasm instead of wasm-bindgen's <name>_bg.wasm: point the glue's default URL at it.
-grep -q "${name}_bg\.wasm" "$WASM_TMP/bindgen/$name.js" || { echo "error: ${name}_bg.wasm not named in $name.js" >&2; exit 1; }
-sed "s/${name}_bg\.wasm/${name}.wasm/g" "$WASM_TMP/bindgen/$name.js" > "$out_dir/$name.js"
-cp "$WASM_TMP/bindgen/$name.d.ts" "$out_dir/$name.d.ts"
+grep -q "${name}_bg\.wasm" "$work/bindgen/$name.js" || { echo "error: ${name}_bg.wasm not named in $name.js" >&2; exit 1; }
+sed "s/${name}_bg\.wasm/${name}.wasm/g" "$work/bindgen/$name.js" > "$out_dir/$name.js"
+cp "$work/bindgen/$name.d.ts" "$out_dir/$name.d.ts"
 # JS snippets the crate imports (wasm/host.js): the glue loads them by relative path.
 rm -rf "$out_dir/snippets"
-if [[ -d "$WASM_TMP/bindgen/snippets" ]]; then cp -R "$WASM_TMP/bindgen/snippets" "$out_dir/"; fi
+if [[ -d "$work/bindgen/snippets" ]]; then cp -R "$work/bindgen/snippets" "$out_dir/"; fi
 
 size=$(stat -c %s "$out_dir/$name.wasm")
 gz=$(gzip -9 -c "$out_dir/$name.wasm" | wc -c)

@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # Sourced (never run) by the wasm scripts and by anyone who needs the wasm toolchain:
 #   source scripts/toolchain-env.sh
-# Sets variables (pinned versions, where scripts/install-toolchain.sh puts things) and defines two
-# functions for wasm cargo runs (wasm_cargo_setup, guard_cargo_lock); it runs nothing by itself.
+# Sets variables (pinned versions, where scripts/install-toolchain.sh puts things) and defines
+# a function for wasm cargo runs (wasm_cargo_setup); it runs nothing by itself.
 # Everything lives under target/ (git-ignored), so `cargo clean` removes it too: rerun the installer.
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,10 +31,12 @@ export WASI_CFLAGS="--target=wasm32-wasi --sysroot=$WASI_SYSROOT -isystem /usr/i
 
 # wasm_cargo_setup: for cargo runs that build a crate using mlua (Luau) for
 # wasm32-unknown-unknown, exports the compiler settings and points CARGO_HOME at a cargo home of
-# its own (target/wasm-cargo-home: the real registry and git caches, linked, plus a config.toml
-# with the patched mlua and the link flags). A cargo home rather than `--config` options because
-# tools that run cargo themselves (wasm-pack test builds, then tests) must see the same settings;
-# nothing is written where native builds would read it. LUAU_OPT_LEVEL: default -O3.
+# its own, target/wasm-cargo-home: the real index, download cache and git checkouts (linked), the
+# real unpacked crate sources (each linked) except mlua's, which is the patched copy
+# (scripts/patch-mlua.sh), and a config.toml with the link flags. Swapping the unpacked source
+# rather than using [patch] leaves Cargo.lock untouched, so wasm and native builds can share the
+# workspace; and a cargo home rather than `--config` options reaches tools that run cargo
+# themselves (wasm-pack). LUAU_OPT_LEVEL: default -O3.
 wasm_cargo_setup() {
   # Luau's C++ is compiled by clang-19 for wasm32-wasi (wasi-libc and libc++ headers) with wasm
   # exceptions: Luau reports errors by throwing. luau0-src appends LUAU_CXXFLAGS after cc's own
@@ -43,36 +45,32 @@ wasm_cargo_setup() {
   export CC_wasm32_unknown_unknown=clang-19 CXX_wasm32_unknown_unknown=clang++-19 AR_wasm32_unknown_unknown=llvm-ar-19
   export CXXSTDLIB_wasm32_unknown_unknown=c++ # mlua-sys would link "stdc++" otherwise
   export LUAU_CXXFLAGS="$WASI_CFLAGS -fexceptions -fwasm-exceptions ${LUAU_OPT_LEVEL:--O3}"
-  local real_home=${CARGO_HOME:-$HOME/.cargo} home="$REPO_ROOT/target/wasm-cargo-home" cache
-  mkdir -p "$home" "$real_home/registry" "$real_home/git"
-  for cache in registry git bin; do ln -sfn "$real_home/$cache" "$home/$cache"; done
+  local real_home=${CARGO_HOME:-$HOME/.cargo} home="$REPO_ROOT/target/wasm-cargo-home" registry src crate
+  # An older layout linked the whole registry folder: never write links into the real one.
+  if [[ -L "$home/registry" ]]; then rm "$home/registry"; fi
+  mkdir -p "$home/registry/src" "$real_home/registry/index" "$real_home/registry/cache" "$real_home/git"
+  ln -sfn "$real_home/registry/index" "$home/registry/index"
+  ln -sfn "$real_home/registry/cache" "$home/registry/cache"
+  ln -sfn "$real_home/git" "$home/git"
+  ln -sfn "$real_home/bin" "$home/bin"
+  for registry in "$real_home"/registry/src/*/; do
+    src="$home/registry/src/$(basename "$registry")"
+    mkdir -p "$src"
+    for crate in "$registry"*/; do
+      crate=${crate%/}
+      [[ -e "$src/${crate##*/}" ]] || ln -s "$crate" "$src/${crate##*/}"
+    done
+    if [[ -e "$registry/mlua-$MLUA_VERSION" ]]; then
+      rm -f "$src/mlua-$MLUA_VERSION"
+      ln -s "$PATCHED_MLUA_DIR" "$src/mlua-$MLUA_VERSION"
+    fi
+  done
   # Link the static C/C++ runtime into the module: the EH runtime and WASI shims (libwasmeh),
   # libc++abi, wasi-libc and compiler-rt builtins. libc++ itself comes from CXXSTDLIB above.
   cat > "$home/config.toml" << TOML
-[patch.crates-io]
-mlua = { path = "$PATCHED_MLUA_DIR" }
-
 [target.wasm32-unknown-unknown]
 rustflags = ["-L", "native=$EHRT_DIR", "-L", "native=$WASI_LIB_DIR", "-L", "native=$CLANG_RT_WASI_DIR",
   "-l", "static=wasmeh", "-l", "static=c++abi", "-l", "static=c", "-l", "static=clang_rt.builtins-wasm32"]
 TOML
   export CARGO_HOME="$home"
-}
-
-# guard_cargo_lock MANIFEST: cargo rewrites mlua's Cargo.lock entry when mlua is patched to a path
-# (its source and checksum go away). The committed lock must stay as it was, so this saves the lock
-# of MANIFEST's workspace and puts it back when the calling script exits, however it exits (a lock
-# that did not exist is removed). Sets WASM_TMP, a scratch folder also removed at exit. Don't run
-# another cargo command on the same workspace meanwhile: its lock changes would be undone.
-guard_cargo_lock() {
-  local ws
-  ws=$(cargo locate-project --workspace --message-format plain --manifest-path "$1")
-  WASM_LOCK="$(dirname "$ws")/Cargo.lock"
-  WASM_TMP=$(mktemp -d)
-  if [[ -f "$WASM_LOCK" ]]; then
-    cp "$WASM_LOCK" "$WASM_TMP/Cargo.lock.orig"
-    trap 'cp "$WASM_TMP/Cargo.lock.orig" "$WASM_LOCK"; rm -rf "$WASM_TMP"' EXIT
-  else
-    trap 'rm -f "$WASM_LOCK"; rm -rf "$WASM_TMP"' EXIT
-  fi
 }
