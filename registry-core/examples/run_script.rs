@@ -4,10 +4,8 @@
 
 use std::process::ExitCode;
 
+use registry_conformance::NOW_MS;
 use registry_core::{Registry, Runner};
-
-/// The conformance harness's clock: 2026-01-01T00:00:00Z.
-const NOW_MS: i64 = 1_767_225_600_000;
 
 fn main() -> ExitCode {
     let Some(path) = std::env::args().nth(1) else {
