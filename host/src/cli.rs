@@ -41,6 +41,10 @@ pub struct GlobalArgs {
     /// The current time, in milliseconds since the Unix epoch [default: the real time]
     #[arg(long, global = true, value_name = "MS", allow_negative_numbers = true)]
     pub now: Option<i64>,
+    /// How long a command that writes waits for another registry-host writing to the same store
+    /// (runs take turns), e.g. 0s or 2m
+    #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_parser = parse_wait)]
+    pub wait: Duration,
 }
 
 #[derive(Debug, Subcommand)]
@@ -112,6 +116,12 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
+/// A duration in humantime's form, zero included.
+pub fn parse_wait(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text)
+        .map_err(|e| format!("{e}: expected a duration such as 0s, 500ms or 2m"))
+}
+
 /// A size such as `64MiB` or `1GB` (bytesize's form), within [`MEMORY_RANGE`].
 pub fn parse_memory(text: &str) -> Result<u64, String> {
     let size: ByteSize = text
@@ -149,6 +159,13 @@ mod tests {
         assert!(parse_timeout("500").is_err(), "a unit is required");
         assert!(parse_timeout("0s").is_err(), "zero is refused");
         assert!(parse_timeout("fast").is_err());
+    }
+
+    #[test]
+    fn waits_may_be_zero() {
+        assert_eq!(parse_wait("0s"), Ok(Duration::ZERO));
+        assert_eq!(parse_wait("2m"), Ok(Duration::from_secs(120)));
+        assert!(parse_wait("10").is_err(), "a unit is required");
     }
 
     #[test]

@@ -92,15 +92,31 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         }
         Command::Import { file } => {
             let text = read_input(&file)?;
-            let history: Value = serde_json::from_str(&text).map_err(|e| Refused {
-                message: format!("{} is not a history: invalid JSON: {e}", file.display()),
+            // The envelope is checked here, naming the line and column of a problem; the module
+            // checks the versions and their operations.
+            let history: History = serde_json::from_str(&text).map_err(|error| {
+                let what = if error.is_data() {
+                    ""
+                } else {
+                    ": invalid JSON"
+                };
+                anyhow!("{} is not a history{what}: {error}", file.display())
             })?;
-            let mut guest = open(global, Access::Write, now_ms, 0, text.len())?;
-            guest
+            // The module checks the file on an empty registry of its own first, so a file it
+            // refuses never touches the store, which is not even opened.
+            let runtime = load_runtime(global)?;
+            let mut checker = start(&runtime, Store::in_memory(now_ms)?, now_ms, 0, text.len())?;
+            checker
                 .request::<()>(&json!({"op": "import", "history": history}))
-                .with_context(|| format!("cannot import {}", file.display()))?;
+                .map_err(|error| match error.downcast::<Refused>() {
+                    Ok(refused) => anyhow!("cannot import {}: {refused}", file.display()),
+                    Err(other) => other,
+                })?;
             // The module's export is the checked history, in its own form.
-            let history: History = guest.request(&json!({"op": "export"}))?;
+            let history: History = checker.request(&json!({"op": "export"}))?;
+            drop(checker);
+            let store = open_store(global, Access::Write, now_ms)?;
+            let mut guest = start(&runtime, store, now_ms, 0, 0)?;
             guest.store_mut().replace(&history)?;
             writeln!(
                 out,
@@ -130,21 +146,42 @@ fn open(
     luau_memory: u64,
     data_bytes: usize,
 ) -> Result<Guest> {
-    let store = if global.ephemeral {
-        Store::in_memory(now_ms)?
+    // The module first: a writer holds the store's lock from opening it until it exits.
+    let runtime = load_runtime(global)?;
+    let store = open_store(global, access, now_ms)?;
+    start(&runtime, store, now_ms, luau_memory, data_bytes)
+}
+
+fn load_runtime(global: &GlobalArgs) -> Result<Runtime> {
+    Runtime::load(&ModuleSource::new(global.module.as_deref())?)
+}
+
+fn open_store(global: &GlobalArgs, access: Access, now_ms: i64) -> Result<Store> {
+    if global.ephemeral {
+        Store::in_memory(now_ms)
     } else {
-        Store::open(&global.state, access, now_ms)?
-    };
+        Store::open(&global.state, access, now_ms, global.wait)
+    }
+}
+
+/// Starts the module and opens the registry on the history in `store`.
+fn start(
+    runtime: &Runtime,
+    store: Store,
+    now_ms: i64,
+    luau_memory: u64,
+    data_bytes: usize,
+) -> Result<Guest> {
+    let name = store.name().to_owned();
     let request = json!({"op": "open", "history": store.history()?, "nowMs": now_ms});
     let data = (request.to_string().len() + data_bytes) as u64;
     let cap = (luau_memory + MODULE_HEADROOM + HISTORY_FACTOR * data).min(MAX_MODULE_MEMORY);
-    let runtime = Runtime::load(&ModuleSource::new(global.module.as_deref())?)?;
-    let mut guest = Guest::start(&runtime, store, cap)?;
+    let mut guest = Guest::start(runtime, store, cap)?;
     // A store the module refuses is a store problem (exit 2), not a refused request.
     guest
         .request::<()>(&request)
         .map_err(|error| match error.downcast::<Refused>() {
-            Ok(refused) => anyhow!("the module cannot load the history in the store: {refused}"),
+            Ok(refused) => anyhow!("the module cannot load the history in {name}: {refused}"),
             Err(other) => other,
         })?;
     Ok(guest)

@@ -243,10 +243,13 @@ impl Guest {
             // A refused memory.grow ends in a trap when Rust code in the module cannot allocate.
             (Some(_), _) if limits.refused => Stopped::Memory { cap: limits.cap },
             (Some(trap), _) => Stopped::Trap(trap.to_string()),
-            (None, _) => match error.downcast_ref::<GlueCalled>() {
-                Some(glue) => Stopped::Trap(glue.to_string()),
-                // A host function failed: an event could not be stored.
-                None => return error.into(),
+            (None, _) => match error.downcast::<NotStored>() {
+                // The store refused a version or head: its own message, without wasm's backtrace.
+                Ok(NotStored(error)) => return error,
+                Err(error) => match error.downcast_ref::<GlueCalled>() {
+                    Some(glue) => Stopped::Trap(glue.to_string()),
+                    None => return error.into(),
+                },
             },
         };
         stopped.into()
@@ -352,8 +355,21 @@ fn is_import(name: &str, wanted: &str) -> bool {
 /// `registryEvent(ptr, len)`: stores the committed version or the new head before the script
 /// goes on. A failure traps the module, so a script never runs on past an unsaved version.
 fn on_event(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<()> {
-    record_event(&mut caller, ptr as usize, len as usize).map_err(wasmtime::Error::from_anyhow)
+    record_event(&mut caller, ptr as usize, len as usize)
+        .map_err(|error| wasmtime::Error::new(NotStored(error)))
 }
+
+/// A version or head the module reported could not be stored; the run stops there.
+#[derive(Debug)]
+struct NotStored(anyhow::Error);
+
+impl fmt::Display for NotStored {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#}", self.0)
+    }
+}
+
+impl std::error::Error for NotStored {}
 
 fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> Result<()> {
     let memory = caller
