@@ -238,12 +238,16 @@ describe('playground', () => {
       await page.keyboard.press('Control+Enter');
       await page.waitForFunction(() => document.documentElement.dataset.running === 'true');
 
-      // the page responds while the script loops
-      const probe = Date.now();
+      // the page responds while the script loops: it answers before the run is over (a frozen
+      // page would answer only once the worker had stopped), whatever the machine's load
       assert.equal(await page.evaluate(() => 6 * 7), 42);
       await openTab(page, 'history');
       await openTab(page, 'entries');
-      assert.ok(Date.now() - probe < 1000, `page answered in ${Date.now() - probe} ms while the loop ran`);
+      assert.equal(
+        await page.evaluate(() => document.documentElement.dataset.running),
+        'true',
+        'the page answered while the script was still running',
+      );
 
       const stopped = fence === 'inner' ? '#output [data-testid=error]' : '#output [data-testid=timeout]';
       await page.waitForSelector(stopped, { timeout: 10_000 });
