@@ -433,7 +433,7 @@ fn broken_history_files_are_refused_and_the_store_is_untouched() {
         (
             "bad-op.json",
             changed(&|h| h["versions"][2]["ops"][0]["kind"] = json!("entry.explode")),
-            "cannot import bad-op.json: invalid request: unknown variant `entry.explode`",
+            "cannot import bad-op.json: invalid history: versions[2]: unknown variant `entry.explode`",
         ),
         (
             "missing-entry.json",

@@ -215,18 +215,7 @@ impl Registry {
     /// Rebuilds a registry from an export, checking everything; nothing is loaded half-way.
     pub fn import(export: HistoryExport) -> Result<Self> {
         let invalid = |message: String| Error::new(ErrorKind::InvalidHistory, message);
-        if export.format != FORMAT_NAME {
-            return Err(invalid(format!(
-                "not a registry history: format is {:?}, expected {FORMAT_NAME:?}",
-                export.format
-            )));
-        }
-        if export.format_version != FORMAT_VERSION {
-            return Err(invalid(format!(
-                "history format version {} is not supported (this build reads version {FORMAT_VERSION})",
-                export.format_version
-            )));
-        }
+        check_format(&export.format, export.format_version)?;
         let mut records = export.versions.into_iter();
         let root = records
             .next()
@@ -271,13 +260,13 @@ impl Registry {
 
     /// [`Registry::import`] from JSON text.
     pub fn from_json(text: &str) -> Result<Self> {
-        let export = serde_json::from_str(text).map_err(|e| {
+        let value = serde_json::from_str(text).map_err(|e| {
             Error::new(
                 ErrorKind::InvalidHistory,
                 format!("invalid history JSON: {e}"),
             )
         })?;
-        Self::import(export)
+        Self::import(HistoryExport::from_value(value)?)
     }
 }
 
@@ -294,6 +283,68 @@ pub(crate) fn version_not_found(id: VersionId) -> Error {
 
 const FORMAT_NAME: &str = "luau-registry-history";
 const FORMAT_VERSION: u32 = 1;
+
+/// Refuses other formats and other versions of this one, before anything else is read.
+fn check_format(format: &str, version: u32) -> Result<()> {
+    let invalid = |message: String| Err(Error::new(ErrorKind::InvalidHistory, message));
+    if format != FORMAT_NAME {
+        return invalid(format!(
+            "not a registry history: format is {format:?}, expected {FORMAT_NAME:?}"
+        ));
+    }
+    if version != FORMAT_VERSION {
+        return invalid(format!(
+            "history format version {version} is not supported (this build reads version {FORMAT_VERSION})"
+        ));
+    }
+    Ok(())
+}
+
+impl HistoryExport {
+    /// Reads an export from a JSON value: the format is checked first, and a malformed version
+    /// record is named by its position (`versions[2]: unknown variant ...`).
+    pub fn from_value(value: serde_json::Value) -> Result<Self> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Envelope {
+            format: String,
+            format_version: u32,
+            head: VersionId,
+            versions: Vec<serde_json::Value>,
+        }
+        let invalid = |message: String| Error::new(ErrorKind::InvalidHistory, message);
+        // The format first: a newer version may be shaped in ways this build cannot read.
+        let format = value.get("format").and_then(serde_json::Value::as_str);
+        let version = value
+            .get("format_version")
+            .and_then(serde_json::Value::as_u64);
+        match (format, version.and_then(|v| u32::try_from(v).ok())) {
+            (Some(format), Some(version)) => check_format(format, version)?,
+            _ => {
+                return Err(invalid(
+                    "invalid history: expected an object with format and format_version".into(),
+                ));
+            }
+        }
+        let envelope: Envelope =
+            serde_json::from_value(value).map_err(|e| invalid(format!("invalid history: {e}")))?;
+        let versions = envelope
+            .versions
+            .into_iter()
+            .enumerate()
+            .map(|(position, record)| {
+                serde_json::from_value(record)
+                    .map_err(|e| invalid(format!("invalid history: versions[{position}]: {e}")))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self {
+            format: envelope.format,
+            format_version: envelope.format_version,
+            head: envelope.head,
+            versions,
+        })
+    }
+}
 
 /// The stable, versioned export of a whole history (JSON via serde).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

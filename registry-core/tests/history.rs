@@ -320,6 +320,19 @@ fn imports_refuse_broken_histories() -> Result<()> {
         "head v9 is not a version of this history"
     );
     assert!(broken(&|d| d["versions"] = json!([])).contains("history has no versions"));
+    assert!(
+        broken(&|d| d["versions"][1]["ops"][0]["kind"] = json!("entry.explode"))
+            .starts_with("invalid history: versions[1]: unknown variant `entry.explode`"),
+        "a malformed record is named by its position"
+    );
+    assert_eq!(
+        broken(&|d| {
+            d["format_version"] = json!(2);
+            d["versions"] = json!("not even a list");
+        }),
+        "history format version 2 is not supported (this build reads version 1)",
+        "a newer format is reported before its contents are read"
+    );
     let truncated = &registry.to_json()[..40];
     assert!(
         error_of(Registry::from_json(truncated))

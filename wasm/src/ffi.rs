@@ -9,7 +9,7 @@ use std::cell::RefCell;
 
 use registry_core::{HistoryExport, VersionId};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::host;
 use crate::service::{EventMessage, RunRequest, Service, ServiceError, ServiceResult};
@@ -21,7 +21,7 @@ pub enum Request {
     /// Creates the registry, from an export or empty.
     Open {
         #[serde(default)]
-        history: Option<HistoryExport>,
+        history: Option<Value>,
         now_ms: i64,
     },
     Run(RunRequest),
@@ -41,7 +41,7 @@ pub enum Request {
     },
     Export,
     Import {
-        history: HistoryExport,
+        history: Value,
     },
 }
 
@@ -75,6 +75,7 @@ pub fn handle(request: &[u8]) -> Vec<u8> {
 
 fn dispatch(request: Request) -> ServiceResult<Vec<u8>> {
     if let Request::Open { history, now_ms } = request {
+        let history = history.map(HistoryExport::from_value).transpose()?;
         let mut service = Service::open(history, now_ms, Box::new(host::clock_ms))?;
         service.set_event_listener(Some(Box::new(|event| {
             if let Ok(json) = serde_json::to_vec(&EventMessage::from(event)) {
@@ -100,7 +101,7 @@ fn dispatch(request: Request) -> ServiceResult<Vec<u8>> {
             Request::Delta { from, to } => ok(service.delta(from, to)?),
             Request::ApplyVersion { version } => ok(service.apply_version(version)?),
             Request::Export => ok(service.export()),
-            Request::Import { history } => ok(service.import(history)?),
+            Request::Import { history } => ok(service.import(HistoryExport::from_value(history)?)?),
         }
     })
 }
@@ -149,8 +150,6 @@ pub unsafe extern "C" fn registry_call(ptr: *const u8, len: usize) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    use serde_json::Value;
 
     fn call(request: Value) -> Value {
         serde_json::from_slice(&handle(request.to_string().as_bytes())).expect("responses are JSON")

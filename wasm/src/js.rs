@@ -73,10 +73,10 @@ impl JsRegistry {
         #[wasm_bindgen(js_name = nowMs)] now_ms: f64,
         #[wasm_bindgen(unchecked_param_type = "HistoryExport | undefined")] history: JsValue,
     ) -> Result<JsRegistry, JsValue> {
-        let history: Option<HistoryExport> = if history.is_undefined() || history.is_null() {
+        let history = if history.is_undefined() || history.is_null() {
             None
         } else {
-            Some(from_js(history)?)
+            Some(HistoryExport::from_value(from_js(history)?).map_err(|e| to_error(e.into()))?)
         };
         let service =
             Service::open(history, whole_ms(now_ms), Box::new(host::clock_ms)).map_err(to_error)?;
@@ -146,7 +146,8 @@ impl JsRegistry {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "HistoryExport")] history: JsValue,
     ) -> Result<(), JsValue> {
-        let history: HistoryExport = from_js(history)?;
+        let history =
+            HistoryExport::from_value(from_js(history)?).map_err(|e| to_error(e.into()))?;
         self.service.import(history).map_err(to_error)
     }
 
