@@ -29,3 +29,6 @@ step "the module in headless Chromium (wasm-pack)"
 
 step "the playground, end to end in headless Chromium"
 ./scripts/test-playground.sh
+
+step "fuzz targets build (the long runs are scripts/fuzz.sh --run SECONDS)"
+./scripts/fuzz.sh

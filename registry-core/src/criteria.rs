@@ -152,7 +152,7 @@ impl Criterion {
                         type_name(&expected)
                     )));
                 }
-                Matcher::Equals(expected)
+                Matcher::Equals(crate::value::normalize(expected)?)
             }
             Some(op) => {
                 let Value::String(text) = expected else {

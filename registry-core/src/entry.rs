@@ -35,17 +35,13 @@ impl TryFrom<EntryForm> for Entry {
     type Error = Error;
 
     fn try_from(form: EntryForm) -> Result<Self> {
-        Entry::new(
-            form.id,
-            &form.kind,
-            value::normalize_map(form.meta)?,
-            value::normalize(form.data)?,
-        )
+        Entry::new(form.id, &form.kind, form.meta, form.data)
     }
 }
 
 impl Entry {
     /// Builds an entry; the kind must be a non-empty string.
+    /// Numbers are put in their canonical form, so `3.0` is stored, found and exported as `3`.
     pub fn new(id: EntryId, kind: &str, meta: Map, data: Value) -> Result<Self> {
         if kind.is_empty() {
             return Err(Error::new(
@@ -56,8 +52,8 @@ impl Entry {
         Ok(Self {
             id,
             kind: Rc::from(kind),
-            meta,
-            data,
+            meta: value::normalize_map(meta)?,
+            data: value::normalize(data)?,
         })
     }
 

@@ -341,3 +341,20 @@ fn imports_refuse_broken_histories() -> Result<()> {
     );
     Ok(())
 }
+
+/// Found by reading the code behind the fuzz targets: entries built in Rust kept `3.0`.
+#[test]
+fn entries_built_in_rust_keep_numbers_canonical() -> Result<()> {
+    let Value::Object(meta) = json!({"port": 3.0}) else {
+        unreachable!()
+    };
+    let entry = Entry::new(id("a:x"), "service", meta, json!(3.0))?;
+    let mut registry = Registry::new(0);
+    registry.apply(0, &[Op::Create(Rc::new(entry))], 0)?;
+    let port = |n: Value| registry_core::Criteria::parse([("port", n)]);
+    assert_eq!(registry.head().state().find(&port(json!(3))?).len(), 1);
+    assert_eq!(registry.head().state().find(&port(json!(3.0))?).len(), 1);
+    let restored = Registry::from_json(&registry.to_json())?;
+    assert_eq!(restored.export(), registry.export());
+    Ok(())
+}

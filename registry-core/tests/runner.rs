@@ -270,3 +270,51 @@ fn the_memory_limit_holds_when_registry_calls_do_the_allocating() {
         [json!(200)]
     );
 }
+
+/// Found by the lua_values fuzz target: shared tables were copied once per reference.
+#[test]
+fn shared_tables_are_not_expanded_without_bound() {
+    let mut runner = timed_runner(1000);
+    let output = run(
+        &mut runner,
+        "local t = 0 for i = 1, 21 do t = {t, t} end
+         return require('registry').find({x = t})",
+    );
+    assert_eq!(output.error, None);
+    assert_eq!(output.returned[0], json!(null), "find refuses the criteria");
+    assert_eq!(
+        output.returned[1],
+        json!("criterion x: a value of more than 1048576 items cannot be stored")
+    );
+}
+
+/// Found by the lua_values fuzz target: values 122 to 128 deep were stored but did not import.
+#[test]
+fn whatever_a_script_stores_imports_back() {
+    let mut runner = runner();
+    for depth in [99, 100, 101, 128] {
+        run(
+            &mut runner,
+            &format!(
+                "local t = {{}} for i = 2, {depth} do t = {{t}} end
+                 local changes = require('registry').snapshot():changes()
+                 pcall(changes.create, changes, {{id = 'd:{depth}', kind = 'k', data = t}})
+                 if #changes:ops() > 0 then assert(changes:apply()) end"
+            ),
+        );
+    }
+    let registry = runner.registry();
+    let stored: Vec<String> = registry
+        .head()
+        .state()
+        .entries()
+        .map(|e| e.id.to_string())
+        .collect();
+    assert_eq!(
+        stored,
+        ["d:100", "d:99"],
+        "100 levels (data itself included) are the most"
+    );
+    let restored = Registry::from_json(&registry.to_json()).expect("the export imports back");
+    assert_eq!(restored.export(), registry.export());
+}

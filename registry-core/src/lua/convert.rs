@@ -11,8 +11,13 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::id::EntryId;
 use crate::value::{self, Map, Value};
 
-/// Tables nested deeper than this are refused rather than risking the native stack.
-const MAX_DEPTH: usize = 128;
+/// Tables nested deeper than this are refused rather than risking the native stack; it leaves
+/// room for the levels an export adds around a value within serde_json's limit of 128.
+const MAX_DEPTH: usize = 100;
+
+/// At most this many values in one converted value: a table referenced twice is copied twice,
+/// so a few shared tables (`t = {t, t}` twenty times) would otherwise expand without bound.
+const MAX_VALUES: usize = 1 << 20;
 
 /// The Lua name of a value's type, as `type()` reports it.
 pub(crate) fn lua_type_name(value: &LuaValue) -> &'static str {
@@ -30,19 +35,32 @@ fn invalid_value(path: &str, message: impl std::fmt::Display) -> Error {
 /// Converts a Lua value into a storable value; `path` names it in errors (e.g. `data`).
 pub(crate) fn to_value(value: &LuaValue, path: &str) -> Result<Value> {
     let mut walker = Walker {
+        root: path.to_owned(),
         open_tables: Vec::new(),
+        values: 0,
     };
     let mut path = path.to_owned();
     walker.value(value, &mut path)
 }
 
 struct Walker {
+    /// The path of the whole value, for errors about its size.
+    root: String,
     /// The tables on the path from the root to the value being converted, to detect cycles.
     open_tables: Vec<*const c_void>,
+    /// How many values have been converted so far.
+    values: usize,
 }
 
 impl Walker {
     fn value(&mut self, value: &LuaValue, path: &mut String) -> Result<Value> {
+        self.values += 1;
+        if self.values > MAX_VALUES {
+            return Err(invalid_value(
+                &self.root,
+                format!("a value of more than {MAX_VALUES} items cannot be stored"),
+            ));
+        }
         match value {
             LuaValue::Nil => Ok(Value::Null),
             LuaValue::Boolean(b) => Ok(Value::Bool(*b)),
@@ -405,7 +423,7 @@ mod tests {
         )
         .expect_err("too deep");
         assert!(
-            err.ends_with("tables nested deeper than 128 levels cannot be stored"),
+            err.ends_with("tables nested deeper than 100 levels cannot be stored"),
             "{err}"
         );
     }
