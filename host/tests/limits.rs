@@ -162,7 +162,7 @@ fn a_hundred_thousand_nested_tables_are_an_error_when_stored() {
     assert!(
         outcome
             .stderr
-            .ends_with(": tables nested deeper than 128 levels cannot be stored\n"),
+            .ends_with(": tables nested deeper than 100 levels cannot be stored\n"),
         "{outcome:?}"
     );
     assert!(outcome.stderr.len() < 1000, "a short message: {outcome:?}");

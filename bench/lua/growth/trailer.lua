@@ -15,4 +15,4 @@ print("setup", versions, os.clock() - t0)
 local old = SIZE // 200
 measure("snapshot", function() return IMPL.snapshot() end)
 measure("snapshot_at_old", function() return IMPL.snapshot_at(old) end)
-measure("apply_one", function(k) return IMPL.apply({ { "update", entry_of(rand(SIZE) - 1, 100000 + k) } }) end)
+measure("apply_one", function(k) return IMPL.apply({ { "update", entry_of(rand(SIZE) - 1, 100000 + k) } }) end, 1024)
