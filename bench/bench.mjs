@@ -500,16 +500,14 @@ function report(meta) {
     }
     md.push('');
     if (rows.some((r) => r.them <= r.ours)) {
-      md.push('**What limits it**: the runner\'s Luau interrupt. Every `Runner` installs one (the time');
-      md.push('limit\'s watchdog, `registry-core/src/lua/runner.rs`), and Luau calls it on every function');
-      md.push('call and loop back-edge; in the module that call goes through mlua\'s `interrupt_proc` and');
-      md.push('the watchdog closure. Profiled with `perf` under registry-host (fib(30), module with names):');
-      md.push('`interrupt_proc` 26%, the watchdog closure 15%, `lua_gettop` + `lua_callbacks` 7%, the VM');
-      md.push('itself 46%, so call-heavy code runs at about half speed; wasmoon runs with no interrupt.');
-      md.push('Native Luau pays the same interrupt (about 5 ns a call), which is why it too trails wasmoon on `fib`.');
-      md.push('A cheaper interrupt (a raw C callback that counts down and enters Rust only every N ticks)');
-      md.push('is a registry-core change. Table- and string-heavy programs are at par with wasmoon or');
-      md.push('faster; a loss there within the ± spread is noise.');
+      md.push('**What limits it**: the function-call path of Luau compiled to wasm. An earlier profile under');
+      md.push("registry-host (fib(30)) found the runner's Luau interrupt taking about half the time");
+      md.push('(`interrupt_proc` 26%, the watchdog closure 15%, `lua_gettop` + `lua_callbacks` 7%); the runner');
+      md.push('now installs the interrupt only for runs with a time limit, and these runs have none. Native');
+      md.push("`fib` halved with it (18.7 → 8.9 ms) but the module's did not move, so what remains is the call");
+      md.push('path itself in wasm (the wasm spike also measured calls at 3–4× native while table and string');
+      md.push('work is at par). Table- and string-heavy programs are at par with wasmoon or faster; a loss');
+      md.push('there within the ± spread is noise.');
       md.push('');
     }
   }
