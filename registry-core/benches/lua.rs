@@ -147,20 +147,7 @@ fn apply(c: &mut Criterion) {
                 }
                 let chunk = left.min(APPLY_CHUNK - runner.registry().versions().len() as u64);
                 // The updated entry is chosen as in the Rust bench: (k * 7919) % 100000.
-                let body = format!(
-                    "local k = {done} + i - 1\n\
-                     local n = (k * 7919) % 100000\n\
-                     local changes = registry.snapshot():changes()\n\
-                     changes:update({{\n\
-                       id = string.format(\"ns%03d:entry-%06d\", n // 1000, n),\n\
-                       kind = \"kind-\" .. (n % 100),\n\
-                       meta = {{ environment = (n % 2 == 0) and \"production\" or \"staging\",\n\
-                                owner = \"team-\" .. (n % 10), revision = k + 1,\n\
-                                tags = {{ \"microservice\", \"api\" }} }},\n\
-                       data = {{ port = 8000 + n % 1000, replicas = 3 }},\n\
-                     }})\n\
-                     assert(changes:apply())"
-                );
+                let body = format!("local k = {done} + i - 1\n{}", common::LUA_UPDATE);
                 total += lua_loop(&mut runner, "", &body, chunk);
                 done += chunk;
                 left -= chunk;

@@ -137,20 +137,8 @@ fn main() {
     let mut runner = Runner::new(common::registry_with(ENTRIES)).expect("runner");
     let with_runner = live() - start;
     let script = format!(
-        "local registry = require(\"registry\")\n\
-         for k = 0, {last} do\n\
-           local n = (k * 7919) % 100000\n\
-           local changes = registry.snapshot():changes()\n\
-           changes:update({{\n\
-             id = string.format(\"ns%03d:entry-%06d\", n // 1000, n),\n\
-             kind = \"kind-\" .. (n % 100),\n\
-             meta = {{ environment = (n % 2 == 0) and \"production\" or \"staging\",\n\
-                      owner = \"team-\" .. (n % 10), revision = k + 1,\n\
-                      tags = {{ \"microservice\", \"api\" }} }},\n\
-             data = {{ port = 8000 + n % 1000, replicas = 3 }},\n\
-           }})\n\
-           assert(changes:apply())\n\
-         end\n",
+        "local registry = require(\"registry\")\nfor k = 0, {last} do\n{}end\n",
+        common::LUA_UPDATE,
         last = ONE_OP_VERSIONS - 1
     );
     let before = live();

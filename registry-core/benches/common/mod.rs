@@ -222,3 +222,18 @@ pub fn lua_ids(n: usize) -> String {
     source.push_str("}\n");
     source
 }
+
+/// Lua that updates entry `(k * 7919) % 100000` (the same entry and shape as the Rust history)
+/// in one changeset and applies it; expects `registry` and `k` in scope.
+pub const LUA_UPDATE: &str = r#"local n = (k * 7919) % 100000
+local changes = registry.snapshot():changes()
+changes:update({
+  id = string.format("ns%03d:entry-%06d", n // 1000, n),
+  kind = "kind-" .. (n % 100),
+  meta = { environment = (n % 2 == 0) and "production" or "staging",
+           owner = "team-" .. (n % 10), revision = k + 1,
+           tags = { "microservice", "api" } },
+  data = { port = 8000 + n % 1000, replicas = 3 },
+})
+assert(changes:apply())
+"#;
