@@ -63,54 +63,43 @@ fn apply(c: &mut Criterion) {
     let mut registry = common::registry_with(ENTRIES);
     let mut k = 0usize;
     group.bench_function("one_update_100k", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            let mut left = iters as usize;
-            while left > 0 {
-                if registry.versions().len() >= APPLY_CHUNK {
-                    registry = common::registry_with(ENTRIES);
-                }
-                let chunk = left.min(APPLY_CHUNK - registry.versions().len());
-                let ops: Vec<_> = (0..chunk)
-                    .map(|j| [common::update_op(k + j, ENTRIES)])
-                    .collect();
-                k += chunk;
-                let start = common::cpu_now();
-                for op in &ops {
-                    let head = registry.head().id();
-                    black_box(registry.apply(head, op, NOW_MS).expect("applies"));
-                }
-                total += common::cpu_now() - start;
-                left -= chunk;
-            }
-            total
-        })
+        b.iter_custom(|iters| apply_ops(&mut registry, &mut k, iters, |r| r.head().id()))
     });
     // The same, on a stale base: the conflict check looks the op's id up in base and head.
     group.bench_function("one_update_100k_stale_base", |b| {
-        b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            let mut left = iters as usize;
-            while left > 0 {
-                if registry.versions().len() >= APPLY_CHUNK {
-                    registry = common::registry_with(ENTRIES);
-                }
-                let chunk = left.min(APPLY_CHUNK - registry.versions().len());
-                let ops: Vec<_> = (0..chunk)
-                    .map(|j| [common::update_op(k + j, ENTRIES)])
-                    .collect();
-                k += chunk;
-                let start = common::cpu_now();
-                for op in &ops {
-                    black_box(registry.apply(1, op, NOW_MS).expect("applies"));
-                }
-                total += common::cpu_now() - start;
-                left -= chunk;
-            }
-            total
-        })
+        b.iter_custom(|iters| apply_ops(&mut registry, &mut k, iters, |_| 1))
     });
     group.finish();
+}
+
+/// Applies `iters` one-op changesets on the version `base` picks, timing only the applies;
+/// a registry that reached `APPLY_CHUNK` versions is replaced (untimed) to bound memory.
+fn apply_ops(
+    registry: &mut Registry,
+    k: &mut usize,
+    iters: u64,
+    base: impl Fn(&Registry) -> u64,
+) -> Duration {
+    let mut total = Duration::ZERO;
+    let mut left = iters as usize;
+    while left > 0 {
+        if registry.versions().len() >= APPLY_CHUNK {
+            *registry = common::registry_with(ENTRIES);
+        }
+        let chunk = left.min(APPLY_CHUNK - registry.versions().len());
+        let ops: Vec<_> = (0..chunk)
+            .map(|j| [common::update_op(*k + j, ENTRIES)])
+            .collect();
+        *k += chunk;
+        let start = common::cpu_now();
+        for op in &ops {
+            let on = base(registry);
+            black_box(registry.apply(on, op, NOW_MS).expect("applies"));
+        }
+        total += common::cpu_now() - start;
+        left -= chunk;
+    }
+    total
 }
 
 /// `Registry::version(id)` (what `snapshot_at` does before wrapping the handle) among 10,000.
