@@ -145,8 +145,12 @@ const highlight = HighlightStyle.define([
 export interface ScriptEditor {
   view: EditorView;
   getSource(): string;
+  /** Replaces the text (one undoable change). */
   setSource(source: string): void;
+  /** A fresh editor state (own undo history) for another script tab. */
+  newState(source: string): EditorState;
   markError(line: number | null): void;
+  goToLine(line: number): void;
 }
 
 export function createEditor(parent: HTMLElement, source: string, onRun: () => void, onChange: (source: string) => void): ScriptEditor {
@@ -187,9 +191,11 @@ export function createEditor(parent: HTMLElement, source: string, onRun: () => v
     EditorState.tabSize.of(2),
     EditorView.lineWrapping,
   ];
-  const view = new EditorView({ parent, state: EditorState.create({ doc: source, extensions }) });
+  const newState = (doc: string) => EditorState.create({ doc, extensions });
+  const view = new EditorView({ parent, state: newState(source) });
   return {
     view,
+    newState,
     getSource: () => view.state.doc.toString(),
     setSource(text: string) {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, selection: { anchor: 0 }, scrollIntoView: true });
@@ -200,6 +206,11 @@ export function createEditor(parent: HTMLElement, source: string, onRun: () => v
         effects.push(EditorView.scrollIntoView(view.state.doc.line(line).from, { y: 'center' }));
       }
       view.dispatch({ effects });
+    },
+    goToLine(line: number) {
+      const doc = view.state.doc;
+      if (line >= 1 && line <= doc.lines) view.dispatch({ selection: { anchor: doc.line(line).from }, scrollIntoView: true });
+      view.focus();
     },
   };
 }
