@@ -76,15 +76,19 @@ $('output-copy').addEventListener('click', async () => {
 
 // Resizing: the handle under the output sets its height (pointer or arrow keys), kept in storage.
 const MIN_HEIGHT = 80;
+const maxHeight = () => Math.max(MIN_HEIGHT, window.innerHeight - 240);
 function setOutputHeight(px: number) {
-  const max = Math.max(MIN_HEIGHT, window.innerHeight - 240);
-  const height = Math.round(Math.min(Math.max(px, MIN_HEIGHT), max));
+  const height = Math.round(Math.min(Math.max(px, MIN_HEIGHT), maxHeight()));
   document.documentElement.style.setProperty('--output-height', `${height}px`);
-  resizer.setAttribute('aria-valuenow', String(height));
   storageSet('outputHeight', String(height));
 }
 const storedHeight = Number(storageGet('outputHeight'));
 if (storedHeight > 0) setOutputHeight(storedHeight);
+// The separator reports the pane's height however it changed (window size, layout).
+new ResizeObserver(() => {
+  resizer.setAttribute('aria-valuenow', String(Math.round(outputPane.getBoundingClientRect().height)));
+  resizer.setAttribute('aria-valuemax', String(maxHeight()));
+}).observe(outputPane);
 resizer.addEventListener('pointerdown', (e) => {
   e.preventDefault();
   resizer.setPointerCapture(e.pointerId);
