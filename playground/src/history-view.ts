@@ -5,7 +5,7 @@ import { deltaView } from './diff-view';
 import { $, errorText, formatTime, h } from './dom';
 import { changedIds, idsLabel, newestChildOf, parentOf } from './history';
 import type { HistoryExport } from './protocol';
-import { mirror, moveHead, onRefresh, refresh, state } from './state';
+import { mirror, moveHead, onLive, onRefresh, refresh, state } from './state';
 import { showNotice } from './status';
 import { selectTab } from './tabs';
 
@@ -107,4 +107,5 @@ export function initHistoryView() {
     renderHistory();
     await renderVersionDetail();
   });
+  onLive(renderHistory);
 }

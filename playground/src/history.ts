@@ -12,6 +12,14 @@ export function applyEvent(history: HistoryExport, event: RegistryEvent): void {
   }
 }
 
+/** The version list of a history, as the worker would give it (while it is busy running). */
+export function versionList(history: HistoryExport): VersionList {
+  return {
+    head: history.head,
+    versions: history.versions.map((v) => ({ id: v.id, parent: v.parent, timeMs: v.time_ms, ops: v.ops.length })),
+  };
+}
+
 /** Whether the page's copy disagrees with the worker's version list (then it takes a new export). */
 export function differs(history: HistoryExport | null, list: VersionList): boolean {
   return !history || history.head !== list.head || history.versions.length !== list.versions.length;

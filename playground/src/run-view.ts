@@ -4,7 +4,7 @@ import { WorkerLost } from './client';
 import { $, errorText, h, storageGet, storageSet } from './dom';
 import { showLua } from './luavalue';
 import type { RunResult } from './protocol';
-import { call, moveHead, onReady, onRefresh, reconcile, refresh, state, stopWorker } from './state';
+import { call, moveHead, onLive, onReady, onRefresh, reconcile, refresh, state, stopWorker } from './state';
 import { showNotice } from './status';
 
 /** Makes the spec's examples runnable as written: they use `registry` (and one `snapshot`)
@@ -174,11 +174,22 @@ function syncButtons() {
   undoButton.textContent = target === null ? 'Undo run' : `Undo run (back to v${target})`;
 }
 
+let headBefore = 0;
+let versionsBefore = 0;
+
+/** While a script runs: what it committed so far (the events arrive as it commits). */
+function renderProgress() {
+  const committed = state.versions.versions.length - versionsBefore;
+  const moved = state.versions.head !== headBefore ? `, head v${state.versions.head}` : '';
+  runStatus.textContent = `Running… ${committed} version${committed === 1 ? '' : 's'} committed${moved}`;
+}
+
 export async function runScript() {
   if (state.running || !ready) return;
   state.running = true;
   const n = state.runs + 1;
-  const headBefore = state.versions.head;
+  headBefore = state.versions.head;
+  versionsBefore = state.versions.versions.length;
   syncButtons();
   editor.markError(null);
   const limit = limitMs();
@@ -235,6 +246,7 @@ export function initRunView(source: ScriptSource) {
     syncButtons();
   });
   onRefresh(syncButtons);
+  onLive(renderProgress);
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.defaultPrevented) {
       e.preventDefault();

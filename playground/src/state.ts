@@ -4,9 +4,9 @@
 import seedSource from './seed.lua?raw';
 import { ModuleError, RegistryWorker, WorkerLost } from './client';
 import { errorText } from './dom';
-import { differs } from './history';
+import { differs, versionList } from './history';
 import { HistoryMirror } from './persist';
-import type { HistoryExport, Op_, Requests, SeedStep, VersionList } from './protocol';
+import type { HistoryExport, Op_, RegistryEvent, Requests, SeedStep, VersionList } from './protocol';
 import { setStatus, showNotice } from './status';
 
 export type Tab = 'entries' | 'history' | 'diff';
@@ -48,11 +48,26 @@ export const mirror = new HistoryMirror((history) => {
 
 type Listener = () => void | Promise<void>;
 const renderers: Listener[] = [];
+const liveRenderers: (() => void)[] = [];
 const readyListeners: ((ready: boolean) => void)[] = [];
 
 /** `render` runs after every refresh, in registration order. */
 export function onRefresh(render: Listener) {
   renderers.push(render);
+}
+
+/** `render` runs on each version a running script commits or head move it makes (the worker is
+ * busy meanwhile: `state.versions` then comes from the page's copy of the history). */
+export function onLive(render: () => void) {
+  liveRenderers.push(render);
+}
+
+/** An event of the worker's registry: kept in the page's copy, and shown at once during a run. */
+function onEvent(event: RegistryEvent) {
+  mirror.apply(event);
+  if (!state.running || !mirror.value) return;
+  state.versions = versionList(mirror.value);
+  for (const render of liveRenderers) render();
 }
 
 export function onReady(listener: (ready: boolean) => void) {
@@ -108,7 +123,7 @@ async function seedInto(target: RegistryWorker) {
 /** Starts a worker over `history` (or the sample data if there is none or it is refused). */
 export function startWorker(history: HistoryExport | null): Promise<void> {
   worker?.terminate();
-  const next = new RegistryWorker((event) => mirror.apply(event), onLost);
+  const next = new RegistryWorker(onEvent, onLost);
   worker = next;
   workerReady = (async () => {
     starting = true;

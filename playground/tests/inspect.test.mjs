@@ -105,6 +105,25 @@ describe('output and history', () => {
     await context.close();
   });
 
+  test('versions a script commits appear in the history while it still runs', async () => {
+    const { context, page } = await openPlayground(env.browser, env.server.url);
+    await openTab(page, 'history');
+    await setScript(page, `for i = 1, 2 do
+  assert(registry.snapshot():changes():create({ id = "services:live-" .. i, kind = "service" }):apply())
+end
+local started = os.clock()
+while os.clock() - started < 3 do end`);
+    await page.locator('.cm-content').focus();
+    await page.keyboard.press('Control+Enter');
+    await page.waitForSelector('#versions button[data-version="48"]');
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.running), 'true', 'shown before the run ends');
+    assert.equal(await page.textContent('#versions button[data-version="48"] .ids'), 'services:live-2');
+    assert.equal(await page.textContent('#run-status'), 'Running… 2 versions committed, head v48');
+    await page.waitForFunction(() => document.documentElement.dataset.running === 'false');
+    assert.match(await page.textContent('#run-status'), /^Finished in [\d.]+ ms · head v48$/);
+    await context.close();
+  });
+
   test('a 5 MB entry opens at once, collapsed, and expands on demand', async () => {
     const { context, page } = await openPlayground(env.browser, env.server.url);
     await setScript(page, `assert(registry.snapshot():changes():create({ id = "blobs:big", kind = "blob",

@@ -1,7 +1,7 @@
 // Unit tests of the history's pure functions (npm test: tsc, then node --test).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyEvent, changedIds, differs, idsLabel, newestChildOf, parentOf } from '../../src/history.js';
+import { applyEvent, changedIds, differs, idsLabel, newestChildOf, parentOf, versionList } from '../../src/history.js';
 import type { HistoryExport, Op, VersionList } from '../../src/protocol.js';
 
 const create = (id: string): Op => ({ kind: 'entry.create', entry: { id, kind: 'service', meta: {} } });
@@ -67,4 +67,14 @@ test('parentOf and newestChildOf follow the version tree', () => {
   assert.equal(parentOf(list, 9), null);
   assert.equal(newestChildOf(list, 1), 3, 'the newer branch');
   assert.equal(newestChildOf(list, 3), null);
+});
+
+test('versionList summarizes a history as the worker lists it', () => {
+  assert.deepEqual(versionList(history()), {
+    head: 1,
+    versions: [
+      { id: 0, parent: null, timeMs: 0, ops: 0 },
+      { id: 1, parent: 0, timeMs: 10, ops: 1 },
+    ],
+  });
 });
