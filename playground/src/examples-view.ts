@@ -14,7 +14,7 @@ const scratchBar = $('scratch-bar');
 /** The example in the editor, while its text is unchanged. */
 let shown: Example | null = null;
 
-async function scratch(action: () => Promise<void>, what: string) {
+async function attempt(action: () => Promise<void>, what: string) {
   try {
     await action();
   } catch (e) {
@@ -28,7 +28,7 @@ function renderNote() {
   if (!shown?.writes) return;
   const onCopy = h('button', { type: 'button', id: 'run-scratch', class: 'primary' }, state.scratch ? 'Run on a fresh scratch copy' : 'Run on a scratch copy');
   onCopy.addEventListener('click', async () => {
-    await scratch(() => enterScratch('example'), 'make a scratch copy');
+    await attempt(() => enterScratch('example'), 'make a scratch copy');
     await runScript();
   });
   if (state.scratch) {
@@ -49,7 +49,7 @@ function renderScratchBar() {
   scratchBar.hidden = current === null;
   if (!current) return;
   const back = h('button', { type: 'button', id: 'leave-scratch' }, 'Back to my registry');
-  back.addEventListener('click', () => void scratch(leaveScratch, 'restore your registry'));
+  back.addEventListener('click', () => void attempt(leaveScratch, 'restore your registry'));
   if (current.reason === 'link') {
     const keep = h('button', { type: 'button', id: 'keep-scratch' }, 'Keep this registry');
     keep.addEventListener('click', () => {
@@ -80,7 +80,7 @@ export function initExamplesView(load: (source: string) => void) {
     shown = example;
     renderNote();
     // On a scratch copy, every example starts from a fresh copy of the user's registry.
-    if (state.scratch?.reason === 'example') await scratch(() => enterScratch('example'), 'refresh the scratch copy');
+    if (state.scratch?.reason === 'example') await attempt(() => enterScratch('example'), 'refresh the scratch copy');
   });
   onScriptChange((source) => {
     if (shown && source !== shown.source) {
