@@ -5,11 +5,11 @@ import { $, errorText, h, storageGet, storageSet } from './dom';
 import { showLua } from './luavalue';
 import type { RunResult } from './protocol';
 import { call, moveHead, onLive, onReady, onRefresh, reconcile, refresh, state, stopWorker } from './state';
-import { showNotice } from './status';
+import { setStatus, showNotice } from './status';
 
 /** Makes the spec's examples runnable as written: they use `registry` (and one `snapshot`)
  * without defining it. One line, so error lines match the editor's. */
-export const PRELUDE = 'local registry = require("registry"); local snapshot = registry.snapshot(); ';
+const PRELUDE = 'local registry = require("registry"); local snapshot = registry.snapshot(); ';
 const CHUNK = 'playground.lua';
 const DEFAULT_LIMIT_S = 5;
 /** Older run blocks are dropped beyond this many. */
@@ -44,10 +44,6 @@ function limitMs(): number {
 
 /** True while the user has not scrolled up: new output scrolls into view. */
 let following = true;
-output.addEventListener('scroll', () => {
-  following = output.scrollTop + output.clientHeight >= output.scrollHeight - 8;
-  output.dataset.following = String(following);
-});
 
 function appendBlock(block: HTMLElement) {
   output.querySelector(':scope > .placeholder')?.remove();
@@ -63,18 +59,16 @@ function clearOutput() {
   output.dataset.following = 'true';
 }
 
-$('output-clear').addEventListener('click', clearOutput);
-$('output-copy').addEventListener('click', async () => {
+async function copyOutput() {
   const text = [...output.querySelectorAll<HTMLElement>(':scope > .run')].map((b) => b.innerText.trim()).join('\n\n');
   try {
     await navigator.clipboard.writeText(text);
-    runStatus.textContent = 'Output copied to the clipboard.';
+    setStatus('Output copied to the clipboard.');
   } catch {
-    runStatus.textContent = 'The clipboard is not available here.';
+    setStatus('The clipboard is not available here: select the output and copy it.');
   }
-});
+}
 
-// Resizing: the handle under the output sets its height (pointer or arrow keys), kept in storage.
 const MIN_HEIGHT = 80;
 const maxHeight = () => Math.max(MIN_HEIGHT, window.innerHeight - 240);
 function setOutputHeight(px: number) {
@@ -82,31 +76,35 @@ function setOutputHeight(px: number) {
   document.documentElement.style.setProperty('--output-height', `${height}px`);
   storageSet('outputHeight', String(height));
 }
-const storedHeight = Number(storageGet('outputHeight'));
-if (storedHeight > 0) setOutputHeight(storedHeight);
-// The separator reports the pane's height however it changed (window size, layout).
-new ResizeObserver(() => {
-  resizer.setAttribute('aria-valuenow', String(Math.round(outputPane.getBoundingClientRect().height)));
-  resizer.setAttribute('aria-valuemax', String(maxHeight()));
-}).observe(outputPane);
-resizer.addEventListener('pointerdown', (e) => {
-  e.preventDefault();
-  resizer.setPointerCapture(e.pointerId);
-  const top = outputPane.getBoundingClientRect().top;
-  const move = (m: PointerEvent) => setOutputHeight(m.clientY - top);
-  const up = () => {
-    resizer.removeEventListener('pointermove', move);
-    resizer.removeEventListener('pointerup', up);
-  };
-  resizer.addEventListener('pointermove', move);
-  resizer.addEventListener('pointerup', up);
-});
-resizer.addEventListener('keydown', (e) => {
-  const step = e.key === 'ArrowDown' ? 24 : e.key === 'ArrowUp' ? -24 : 0;
-  if (!step) return;
-  e.preventDefault();
-  setOutputHeight(outputPane.getBoundingClientRect().height + step);
-});
+
+/** Resizing: the handle under the output sets its height (pointer or arrow keys). */
+function initResizer() {
+  const storedHeight = Number(storageGet('outputHeight'));
+  if (storedHeight > 0) setOutputHeight(storedHeight);
+  // The separator reports the pane's height however it changed (window size, layout).
+  new ResizeObserver(() => {
+    resizer.setAttribute('aria-valuenow', String(Math.round(outputPane.getBoundingClientRect().height)));
+    resizer.setAttribute('aria-valuemax', String(maxHeight()));
+  }).observe(outputPane);
+  resizer.addEventListener('pointerdown', (e) => {
+    e.preventDefault();
+    resizer.setPointerCapture(e.pointerId);
+    const top = outputPane.getBoundingClientRect().top;
+    const move = (m: PointerEvent) => setOutputHeight(m.clientY - top);
+    const up = () => {
+      resizer.removeEventListener('pointermove', move);
+      resizer.removeEventListener('pointerup', up);
+    };
+    resizer.addEventListener('pointermove', move);
+    resizer.addEventListener('pointerup', up);
+  });
+  resizer.addEventListener('keydown', (e) => {
+    const step = e.key === 'ArrowDown' ? 24 : e.key === 'ArrowUp' ? -24 : 0;
+    if (!step) return;
+    e.preventDefault();
+    setOutputHeight(outputPane.getBoundingClientRect().height + step);
+  });
+}
 
 // ---- runs --------------------------------------------------------------------------------------
 
@@ -258,5 +256,12 @@ export function initRunView(source: ScriptSource) {
     limitInput.value = String(limitMs() / 1000);
     storageSet('timeLimit', limitInput.value);
   });
+  output.addEventListener('scroll', () => {
+    following = output.scrollTop + output.clientHeight >= output.scrollHeight - 8;
+    output.dataset.following = String(following);
+  });
+  $('output-clear').addEventListener('click', clearOutput);
+  $('output-copy').addEventListener('click', () => void copyOutput());
+  initResizer();
   clearOutput();
 }

@@ -3,7 +3,7 @@
 import { $, download, errorText, h } from './dom';
 import type { HistoryExport } from './protocol';
 import { openScript } from './script-tabs';
-import { DamagedLink, decodeLink, encodeLink, MAX_LINK_CHARS } from './share';
+import { DamagedLink, decodeLink, encodeLink, MAX_LINK_CHARS, type Shared } from './share';
 import { call, enterScratch, refresh } from './state';
 import { setStatus, showNotice } from './status';
 
@@ -57,29 +57,35 @@ async function showLink() {
   await copy(url);
 }
 
-/** Opens what a location hash shares: its script in a new tab, its registry on a scratch copy. */
+/** Opens what a location hash shares: its script in a new tab, its registry on a scratch copy.
+ * Other hashes (the skip link's #editor) are left alone. */
 export async function openLink(hash: string) {
-  if (!hash || hash === '#') return;
+  let shared: Shared | null;
   try {
-    const shared = await decodeLink(hash);
-    if (shared) {
-      openScript(shared.script, 'Shared script');
-      if (shared.history === null) {
-        setStatus('Opened a shared script in a new tab (your registry is unchanged).');
-      } else {
-        try {
-          await enterScratch('link', shared.history as HistoryExport);
-          setStatus('Opened a shared script and its registry (your own registry is kept aside).');
-        } catch (e) {
-          showNotice(`The link's registry was refused (${errorText(e)}); your registry is unchanged.`);
-        }
-        await refresh();
-      }
-    }
+    shared = await decodeLink(hash);
   } catch (e) {
     showNotice(e instanceof DamagedLink ? e.message : `The link could not be opened: ${errorText(e)}`);
+    dropHash();
+    return;
   }
+  if (!shared) return;
+  openScript(shared.script, 'Shared script');
   // The hash has done its job; drop it so a reload keeps later edits.
+  dropHash();
+  if (shared.history === null) {
+    setStatus('Opened a shared script in a new tab (your registry is unchanged).');
+    return;
+  }
+  try {
+    await enterScratch('link', shared.history as HistoryExport);
+    setStatus('Opened a shared script and its registry (your own registry is kept aside).');
+  } catch (e) {
+    showNotice(`The link's registry was refused (${errorText(e)}); your registry is unchanged.`);
+  }
+  await refresh();
+}
+
+function dropHash() {
   history.replaceState(null, '', location.pathname + location.search);
 }
 

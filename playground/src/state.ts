@@ -207,15 +207,25 @@ export async function moveHead(target: number) {
 
 // ---- scratch copies ----------------------------------------------------------------------------
 
-/** From now on the page works on a copy: the user's registry is kept aside (and saved). */
+/** From now on the page works on a copy (of `history`, else of the user's registry): the user's
+ * registry is kept aside, and is what the browser saves meanwhile. */
 export async function enterScratch(reason: Scratch['reason'], history: HistoryExport | null = null) {
-  if (!state.scratch) {
-    const base = await call('export', {});
-    state.scratch = { base, reason };
-    mirror.hold(base);
+  const entering = state.scratch === null;
+  const scratch = state.scratch ?? { base: await call('export', {}), reason };
+  if (entering) {
+    state.scratch = scratch;
+    mirror.hold(scratch.base);
   }
-  state.scratch.reason = reason;
-  await replaceRegistry(history ?? state.scratch.base);
+  try {
+    await replaceRegistry(history ?? scratch.base);
+  } catch (e) {
+    if (entering) {
+      state.scratch = null;
+      mirror.release();
+    }
+    throw e;
+  }
+  scratch.reason = reason;
 }
 
 /** Drops the copy: the user's registry is back as it was. */

@@ -2,6 +2,7 @@
 // the registry's history, and damaged ones get a plain message.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { deflateRawSync } from 'node:zlib';
 import { entryIds, getScript, openPlayground, run, SAMPLE_IDS, screenshot, setScript, useBrowser, waitCaption } from './harness.mjs';
 
 const env = useBrowser();
@@ -126,6 +127,14 @@ assert(registry.snapshot():changes():create({ id = "blobs:noise", kind = "blob",
       assert.equal(await page.textContent('#inspector-notice'), `This link is damaged: its ${part} could not be read. It may have been cut short when it was copied.`);
     }
     assert.deepEqual(await scriptTabs(page), ['Script 1*'], 'no tab for a damaged link');
+
+    // an intact link whose history the module refuses: the script opens, the registry stays
+    const pack = (text) => deflateRawSync(Buffer.from(text)).toString('base64url');
+    const refused = JSON.stringify({ format: 'luau-registry-history', format_version: 99, head: 0, versions: [] });
+    await page.goto(`${env.server.url}#code=${pack('return "refused registry"')}&history=${pack(refused)}`);
+    await page.waitForFunction(() => document.getElementById('inspector-notice').textContent.includes('was refused'));
+    assert.match(await page.textContent('#inspector-notice'), /^The link's registry was refused \(invalid_history: .+\); your registry is unchanged\.$/);
+    assert.deepEqual(await scriptTabs(page), ['Script 1', 'Shared script*']);
     assert.equal(await page.isVisible('#scratch-bar'), false);
     await waitCaption(page, '10 entries at head (v46)');
     assert.deepEqual(await entryIds(page), SAMPLE_IDS);
