@@ -4,6 +4,7 @@ import { autocompletion, closeBrackets, closeBracketsKeymap, type Completion, ty
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { bracketMatching, HighlightStyle, indentOnInput, StreamLanguage, syntaxHighlighting, foldGutter, foldKeymap } from '@codemirror/language';
 import { lua } from '@codemirror/legacy-modes/mode/lua';
+import { type Diagnostic, linter, lintGutter, lintKeymap } from '@codemirror/lint';
 import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
 import { EditorState, RangeSetBuilder, StateEffect, StateField, type Extension } from '@codemirror/state';
 import {
@@ -130,6 +131,40 @@ const errorGutter = gutter({
   },
 });
 
+// ---- syntax errors as you type ----------------------------------------------------------------
+
+/** A syntax error found without running: Luau names its line (not its column). */
+export interface SyntaxProblem {
+  line: number;
+  message: string;
+}
+
+/** Checks the text; undefined when it cannot now (a script is running), keeping what is shown. */
+export type SyntaxCheck = (source: string) => Promise<SyntaxProblem | null | undefined>;
+
+/** Pause after the last keystroke before the module compiles the script. */
+const CHECK_DELAY_MS = 400;
+
+function syntaxLinter(check: SyntaxCheck): Extension {
+  let shown: Diagnostic[] = [];
+  return linter(
+    async (view) => {
+      const problem = await check(view.state.doc.toString());
+      if (problem === undefined) return shown;
+      shown = [];
+      const doc = view.state.doc;
+      if (problem && problem.line >= 1 && problem.line <= doc.lines) {
+        // the line's text, without its indentation, is what gets underlined
+        const line = doc.line(problem.line);
+        const from = line.from + (line.text.length - line.text.trimStart().length);
+        shown = [{ from, to: Math.max(from, line.to), severity: 'error', source: 'Luau', message: `Line ${problem.line}: ${problem.message}` }];
+      }
+      return shown;
+    },
+    { delay: CHECK_DELAY_MS },
+  );
+}
+
 // ---- highlighting through CSS variables, so the theme switch is pure CSS --------------------
 
 const highlight = HighlightStyle.define([
@@ -153,7 +188,7 @@ export interface ScriptEditor {
   goToLine(line: number): void;
 }
 
-export function createEditor(parent: HTMLElement, source: string, onRun: () => void, onChange: (source: string) => void): ScriptEditor {
+export function createEditor(parent: HTMLElement, source: string, onRun: () => void, onChange: (source: string) => void, check: SyntaxCheck): ScriptEditor {
   const run = () => {
     onRun();
     return true;
@@ -161,6 +196,8 @@ export function createEditor(parent: HTMLElement, source: string, onRun: () => v
   const extensions: Extension[] = [
     lineNumbers(),
     errorGutter,
+    lintGutter(),
+    syntaxLinter(check),
     foldGutter(),
     highlightActiveLineGutter(),
     history(),
@@ -183,6 +220,7 @@ export function createEditor(parent: HTMLElement, source: string, onRun: () => v
       ...searchKeymap,
       ...historyKeymap,
       ...foldKeymap,
+      ...lintKeymap,
     ]),
     // tabindex: the editable content is in the tab order anyway; said explicitly, checkers such as
     // axe-core see that the scrolling editor holds keyboard-reachable content.

@@ -1,5 +1,6 @@
 // The playground page: wires the editor and the views to the page state (state.ts), then starts
 // the registry worker and opens a shared link if the address holds one.
+import { forceLinting } from '@codemirror/lint';
 import './style.css';
 import { initDiffView } from './diff-view';
 import { $ } from './dom';
@@ -10,15 +11,28 @@ import { initExamplesView } from './examples-view';
 import { initFilesView } from './files-view';
 import { initHistoryView } from './history-view';
 import type { HistoryExport } from './protocol';
-import { initRunView, runScript } from './run-view';
+import { CHUNK, initRunView, runScript } from './run-view';
 import { initScriptTabs, initialScript, scriptEdited } from './script-tabs';
 import { initShareView, openLink } from './share-view';
-import { mirror, startWorker } from './state';
+import { call, mirror, onReady, startWorker, state } from './state';
 import { initTabs } from './tabs';
 import { initTheme } from './theme';
 
-const editor = createEditor($('editor'), initialScript(WELCOME), () => void runScript(), scriptEdited);
+/** Syntax errors as you type, from the module's compiler in the worker (not while a run holds it). */
+async function checkSyntax(source: string) {
+  if (state.running || document.documentElement.dataset.ready !== 'true') return undefined;
+  try {
+    const error = await call('check', { source, chunk: CHUNK });
+    return error?.line != null ? { line: error.line, message: error.message } : null;
+  } catch {
+    return undefined;
+  }
+}
+
+const editor = createEditor($('editor'), initialScript(WELCOME), () => void runScript(), scriptEdited, checkSyntax);
 initScriptTabs(editor);
+// The first check waits for the module; later ones follow the typing.
+onReady((ready) => ready && forceLinting(editor.view));
 initRunView(editor);
 initExamplesView((source) => {
   editor.setSource(source);

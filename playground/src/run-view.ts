@@ -10,7 +10,8 @@ import { setStatus, showNotice } from './status';
 /** Makes the spec's examples runnable as written: they use `registry` (and one `snapshot`)
  * without defining it. One line, so error lines match the editor's. */
 const PRELUDE = 'local registry = require("registry"); local snapshot = registry.snapshot(); ';
-const CHUNK = 'playground.lua';
+/** The chunk name of the editor's script, in errors and tracebacks. */
+export const CHUNK = 'playground.lua';
 const DEFAULT_LIMIT_S = 5;
 /** Older run blocks are dropped beyond this many. */
 const KEPT_RUNS = 50;

@@ -1,7 +1,7 @@
 // End-to-end: axe-core (WCAG 2 A/AA and best practices) over the main states, in both themes.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { axeViolations, openPlayground, openTab, pickExample, run, runBy, useBrowser } from './harness.mjs';
+import { axeViolations, openPlayground, openTab, pickExample, run, runBy, setScript, useBrowser } from './harness.mjs';
 
 const env = useBrowser();
 
@@ -15,6 +15,12 @@ describe('accessibility', () => {
         if (violations.length) found[state] = violations;
       };
       await check('loaded');
+
+      await setScript(page, 'local broken = = 3\n');
+      await page.waitForSelector('.cm-lintRange-error');
+      await page.hover('.cm-lintRange-error');
+      await page.waitForSelector('.cm-tooltip-lint');
+      await check('a syntax error, its message shown');
 
       await pickExample(page, 'error');
       await run(page);

@@ -124,6 +124,30 @@ while os.clock() - started < 3 do end`);
     await context.close();
   });
 
+  test('a syntax error is underlined as you type, found by the module\'s compiler without running', async () => {
+    const { context, page } = await openPlayground(env.browser, env.server.url);
+    // were this run, line 1 would commit a version
+    await setScript(page, 'assert(registry.snapshot():changes():create({ id = "services:never", kind = "service" }):apply())\nlocal ok = 1\n  local broken = = 3\nprint(broken)\n');
+    await page.waitForSelector('.cm-lintRange-error');
+    const underlined = await page.$eval('.cm-lintRange-error', (el) => ({
+      text: el.textContent,
+      line: [...document.querySelectorAll('.cm-content > .cm-line')].indexOf(el.closest('.cm-line')) + 1,
+    }));
+    assert.deepEqual(underlined, { text: 'local broken = = 3', line: 3 });
+    await page.hover('.cm-lintRange-error');
+    const message = await page.textContent('.cm-tooltip-lint .cm-diagnosticText');
+    assert.match(message, /^Line 3: Expected identifier when parsing expression, got '='$/);
+    await screenshot(page, 'syntax-error');
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.runs), undefined, 'nothing ran');
+    await openTab(page, 'history');
+    assert.match(await page.textContent('#history-summary'), /^47 versions · head v46$/);
+
+    // fixed: the underline goes
+    await setScript(page, 'local fixed = 3\nprint(fixed)\n');
+    await page.waitForSelector('.cm-lintRange-error', { state: 'detached' });
+    await context.close();
+  });
+
   test('a 5 MB entry opens at once, collapsed, and expands on demand', async () => {
     const { context, page } = await openPlayground(env.browser, env.server.url);
     await setScript(page, `assert(registry.snapshot():changes():create({ id = "blobs:big", kind = "blob",
