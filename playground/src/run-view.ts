@@ -128,9 +128,9 @@ function renderRun(n: number, result: RunResult, elapsedMs: number) {
   }
   if (result.error) {
     const { line, message, traceback } = result.error;
-    const where = line !== null ? `line ${line}` : 'unknown line';
+    // Limit errors come without a line: they say what stopped the script, not where.
     const box = h('div', { class: 'run-error', role: 'alert', 'data-testid': 'error', 'data-line': line ?? undefined },
-      h('strong', {}, `Error on ${where}: `), message);
+      h('strong', {}, line !== null ? `Error on line ${line}: ` : 'Error: '), message);
     if (line !== null) {
       const go = h('button', { type: 'button', class: 'link' }, `Go to line ${line}`);
       go.addEventListener('click', () => editor.goToLine(line));

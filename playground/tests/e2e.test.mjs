@@ -235,7 +235,7 @@ describe('playground', () => {
       await page.waitForFunction((n) => Number(document.documentElement.dataset.runs) > n, runs);
       const out = await readOutput(page);
       if (fence === 'inner') {
-        assert.match(out.error, /script exceeded its time limit of 2000 ms/);
+        assert.match(out.error, /^Error: script exceeded its time limit of 2000 ms/, 'no made-up line');
         assert.equal(out.printed, 'committed v48');
       } else {
         assert.match(out.timeout, /did not finish within its time limit of 2 s/);
