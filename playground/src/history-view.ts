@@ -107,5 +107,7 @@ export function initHistoryView() {
     renderHistory();
     await renderVersionDetail();
   });
-  onLive(renderHistory);
+  onLive(() => {
+    if (state.activeTab === 'history') renderHistory();
+  });
 }

@@ -62,12 +62,20 @@ export function onLive(render: () => void) {
   liveRenderers.push(render);
 }
 
-/** An event of the worker's registry: kept in the page's copy, and shown at once during a run. */
+/** How often a run's progress is shown: a script may commit thousands of versions a second. */
+const LIVE_INTERVAL_MS = 200;
+let liveTimer: ReturnType<typeof setTimeout> | null = null;
+
+/** An event of the worker's registry: kept in the page's copy, and shown soon during a run. */
 function onEvent(event: RegistryEvent) {
   mirror.apply(event);
-  if (!state.running || !mirror.value) return;
-  state.versions = versionList(mirror.value);
-  for (const render of liveRenderers) render();
+  if (!state.running || liveTimer) return;
+  liveTimer = setTimeout(() => {
+    liveTimer = null;
+    if (!state.running || !mirror.value) return;
+    state.versions = versionList(mirror.value);
+    for (const render of liveRenderers) render();
+  }, LIVE_INTERVAL_MS);
 }
 
 export function onReady(listener: (ready: boolean) => void) {

@@ -124,6 +124,19 @@ while os.clock() - started < 3 do end`);
     await context.close();
   });
 
+  test('a run committing 5,000 versions with the History tab open keeps the page responsive', async () => {
+    const { context, page } = await openPlayground(env.browser, env.server.url);
+    await openTab(page, 'history');
+    await setScript(page, `for i = 1, 5000 do
+  assert(registry.snapshot():changes():create({ id = "many:" .. i, kind = "k" }):apply())
+end`);
+    // showing each commit as it came made this take minutes; shown every 200 ms it takes seconds
+    const out = await run(page, { timeout: 30_000 });
+    assert.equal(out.error, null);
+    assert.match(await page.textContent('#history-summary'), /^5047 versions · head v5046$/);
+    await context.close();
+  });
+
   test('a syntax error is underlined as you type, found by the module\'s compiler without running', async () => {
     const { context, page } = await openPlayground(env.browser, env.server.url);
     // were this run, line 1 would commit a version
