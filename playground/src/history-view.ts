@@ -68,7 +68,9 @@ async function renderVersionDetail() {
     selectTab('entries');
     void refresh();
   });
-  const head = h('div', { class: 'detail-head' }, h('h3', {}, `v${id}`), h('span', { class: 'hint' }, parent === null ? 'the first version' : `changes against its parent v${parent}`));
+  const timeMs = state.versions.versions.find((v) => v.id === id)?.timeMs ?? 0;
+  const head = h('div', { class: 'detail-head' }, h('h3', {}, `v${id}`),
+    h('span', { class: 'hint' }, `${formatTime(timeMs)} · ${parent === null ? 'the first version' : `changes against its parent v${parent}`}`));
   const body = parent === null ? [h('p', { class: 'muted' }, 'v0 is the empty registry every history starts from.')] : await deltaView(parent, id);
   if (state.selectedVersion !== id) return; // another version was picked meanwhile
   versionDetail.replaceChildren(head, ...body, h('p', {}, browse));
