@@ -45,7 +45,8 @@ describe('sharing', () => {
     // the first tab still holds its script, and both survive a reload
     await page.click('#script-tabs .script-tab[data-tab="0"]');
     assert.equal(await getScript(page), mine);
-    await page.waitForTimeout(400); // tabs are saved 300 ms after a change
+    // tabs are saved shortly after a change
+    await page.waitForFunction(() => JSON.parse(localStorage.getItem('luau-registry-playground.scripts') ?? '{}').active === 0);
     await page.reload();
     await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
     assert.deepEqual(await scriptTabs(page), ['Script 1*', 'Shared script']);
