@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# End-to-end tests of the browser playground: installs and builds like scripts/playground.sh, then
-# runs playground/tests in headless Chromium (Debian's chromium, driven by playwright-core; no
-# browser is downloaded). Exits non-zero on any failure; the last line is the summary.
+# Tests of the browser playground: installs and builds like scripts/playground.sh, then runs the
+# unit tests of its pure modules (playground/tests/unit, compiled by tsc) and the end-to-end tests
+# in headless Chromium (Debian's chromium, driven by playwright-core; no browser is downloaded).
+# Exits non-zero on any failure; the last line is the summary.
 # Screenshots of the main states: playground/test-results/.
 #
 # usage: scripts/test-playground.sh      env: CHROMIUM (default /usr/bin/chromium)
@@ -20,12 +21,14 @@ if [[ ! -x "$chromium" ]]; then
 fi
 export CHROMIUM="$chromium"
 
-echo "== end-to-end tests ($("$chromium" --version 2> /dev/null || echo chromium))"
 cd "$repo/playground"
+echo "== compiling the unit tests"
+npx --no-install tsc -p tsconfig.unit.json
+echo "== unit tests, then end-to-end tests ($("$chromium" --version 2> /dev/null || echo chromium))"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-node --test --test-concurrency=1 --test-reporter=spec tests/ 2>&1 | tee "$log"
+node --test --test-concurrency=1 --test-reporter=spec build/unit/tests/unit/ tests/*.test.mjs 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 passed=$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$log" | tail -n 1)

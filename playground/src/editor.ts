@@ -4,6 +4,7 @@ import { autocompletion, closeBrackets, closeBracketsKeymap, type Completion, ty
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
 import { bracketMatching, HighlightStyle, indentOnInput, StreamLanguage, syntaxHighlighting, foldGutter, foldKeymap } from '@codemirror/language';
 import { lua } from '@codemirror/legacy-modes/mode/lua';
+import { type Diagnostic, linter, lintGutter, lintKeymap } from '@codemirror/lint';
 import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
 import { EditorState, RangeSetBuilder, StateEffect, StateField, type Extension } from '@codemirror/state';
 import {
@@ -130,6 +131,40 @@ const errorGutter = gutter({
   },
 });
 
+// ---- syntax errors as you type ----------------------------------------------------------------
+
+/** A syntax error found without running: Luau names its line (not its column). */
+export interface SyntaxProblem {
+  line: number;
+  message: string;
+}
+
+/** Checks the text; undefined when it cannot now (a script is running), keeping what is shown. */
+export type SyntaxCheck = (source: string) => Promise<SyntaxProblem | null | undefined>;
+
+/** Pause after the last keystroke before the module compiles the script. */
+const CHECK_DELAY_MS = 400;
+
+function syntaxLinter(check: SyntaxCheck): Extension {
+  let shown: Diagnostic[] = [];
+  return linter(
+    async (view) => {
+      const problem = await check(view.state.doc.toString());
+      if (problem === undefined) return shown;
+      shown = [];
+      const doc = view.state.doc;
+      if (problem && problem.line >= 1 && problem.line <= doc.lines) {
+        // the line's text, without its indentation, is what gets underlined
+        const line = doc.line(problem.line);
+        const from = line.from + (line.text.length - line.text.trimStart().length);
+        shown = [{ from, to: Math.max(from, line.to), severity: 'error', source: 'Luau', message: `Line ${problem.line}: ${problem.message}` }];
+      }
+      return shown;
+    },
+    { delay: CHECK_DELAY_MS },
+  );
+}
+
 // ---- highlighting through CSS variables, so the theme switch is pure CSS --------------------
 
 const highlight = HighlightStyle.define([
@@ -145,11 +180,15 @@ const highlight = HighlightStyle.define([
 export interface ScriptEditor {
   view: EditorView;
   getSource(): string;
+  /** Replaces the text (one undoable change). */
   setSource(source: string): void;
+  /** A fresh editor state (own undo history) for another script tab. */
+  newState(source: string): EditorState;
   markError(line: number | null): void;
+  goToLine(line: number): void;
 }
 
-export function createEditor(parent: HTMLElement, source: string, onRun: () => void, onChange: (source: string) => void): ScriptEditor {
+export function createEditor(parent: HTMLElement, source: string, onRun: () => void, onChange: (source: string) => void, check: SyntaxCheck): ScriptEditor {
   const run = () => {
     onRun();
     return true;
@@ -157,6 +196,8 @@ export function createEditor(parent: HTMLElement, source: string, onRun: () => v
   const extensions: Extension[] = [
     lineNumbers(),
     errorGutter,
+    lintGutter(),
+    syntaxLinter(check),
     foldGutter(),
     highlightActiveLineGutter(),
     history(),
@@ -179,17 +220,22 @@ export function createEditor(parent: HTMLElement, source: string, onRun: () => v
       ...searchKeymap,
       ...historyKeymap,
       ...foldKeymap,
+      ...lintKeymap,
     ]),
-    EditorView.contentAttributes.of({ 'aria-label': 'Lua script editor', 'aria-describedby': 'editor-help' }),
+    // tabindex: the editable content is in the tab order anyway; said explicitly, checkers such as
+    // axe-core see that the scrolling editor holds keyboard-reachable content.
+    EditorView.contentAttributes.of({ 'aria-label': 'Lua script editor', 'aria-describedby': 'editor-help', tabindex: '0' }),
     EditorView.updateListener.of((update) => {
       if (update.docChanged) onChange(update.state.doc.toString());
     }),
     EditorState.tabSize.of(2),
     EditorView.lineWrapping,
   ];
-  const view = new EditorView({ parent, state: EditorState.create({ doc: source, extensions }) });
+  const newState = (doc: string) => EditorState.create({ doc, extensions });
+  const view = new EditorView({ parent, state: newState(source) });
   return {
     view,
+    newState,
     getSource: () => view.state.doc.toString(),
     setSource(text: string) {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, selection: { anchor: 0 }, scrollIntoView: true });
@@ -200,6 +246,11 @@ export function createEditor(parent: HTMLElement, source: string, onRun: () => v
         effects.push(EditorView.scrollIntoView(view.state.doc.line(line).from, { y: 'center' }));
       }
       view.dispatch({ effects });
+    },
+    goToLine(line: number) {
+      const doc = view.state.doc;
+      if (line >= 1 && line <= doc.lines) view.dispatch({ selection: { anchor: doc.line(line).from }, scrollIntoView: true });
+      view.focus();
     },
   };
 }

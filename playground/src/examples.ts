@@ -8,7 +8,12 @@ export interface Example {
   title: string;
   group: 'spec' | 'playground';
   source: string;
+  /** It commits versions or moves head: the page says so and offers a scratch copy. */
+  writes: boolean;
 }
+
+/** Calls that change the registry: a changeset applied, or head moved. */
+const WRITES = /:apply\(|\bapply_version\(/;
 
 const BEGIN = '-- ===== spec example, verbatim =====\n';
 const END = '-- ===== end of spec example =====';
@@ -32,7 +37,8 @@ function specExamples(): Example[] {
     const end = text.indexOf(END, start);
     if (start < 0 || end < 0) continue;
     const title = /Spec example (?:under )?"([^"]+)"/.exec(text)?.[1] ?? id;
-    found.push({ id, title, group: 'spec', source: text.slice(start + BEGIN.length, end) });
+    const source = text.slice(start + BEGIN.length, end);
+    found.push({ id, title, group: 'spec', source, writes: WRITES.test(source) });
   }
   const rank = (id: string) => {
     const i = SPEC_ORDER.indexOf(id);
@@ -55,7 +61,7 @@ end
 return registry.current_version():string(), #snapshot:entries()
 `;
 
-const PLAYGROUND: Example[] = [
+const PLAYGROUND: Omit<Example, 'writes'>[] = [
   { id: 'welcome', title: 'Welcome: read the sample registry', group: 'playground', source: WELCOME },
   {
     id: 'commit',
@@ -99,4 +105,4 @@ while true do end
   },
 ];
 
-export const EXAMPLES: Example[] = [...specExamples(), ...PLAYGROUND];
+export const EXAMPLES: Example[] = [...specExamples(), ...PLAYGROUND.map((e) => ({ ...e, writes: WRITES.test(e.source) }))];

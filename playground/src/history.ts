@@ -1,121 +1,49 @@
-// The page's copy of the registry history, in the core's export format, kept up to date from
-// the worker's events while scripts run, and persisted in IndexedDB (localStorage as fallback).
-import type { HistoryExport, RegistryEvent } from './protocol';
+// The history as the page tells it: the core's export format kept current from the worker's
+// events, and what each version changed. Pure functions (unit tested with node --test).
+import type { HistoryExport, Op, RegistryEvent, VersionList } from './protocol';
 
-const DB_NAME = 'luau-registry-playground';
-const STORE = 'state';
-const KEY = 'history';
-const FALLBACK_KEY = 'luau-registry-playground.history';
-
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-let dbPromise: Promise<IDBDatabase> | null = null;
-function db(): Promise<IDBDatabase> {
-  dbPromise ??= new Promise((resolve, reject) => {
-    const open = indexedDB.open(DB_NAME, 1);
-    open.onupgradeneeded = () => open.result.createObjectStore(STORE);
-    open.onsuccess = () => resolve(open.result);
-    open.onerror = () => reject(open.error);
-  });
-  return dbPromise;
-}
-
-async function read(): Promise<unknown> {
-  try {
-    const tx = (await db()).transaction(STORE, 'readonly');
-    return (await request(tx.objectStore(STORE).get(KEY))) ?? null;
-  } catch {
-    const text = localStorage.getItem(FALLBACK_KEY);
-    return text ? JSON.parse(text) : null;
+/** Applies one event the worker forwarded while a script ran (in place). */
+export function applyEvent(history: HistoryExport, event: RegistryEvent): void {
+  if (event.event === 'committed') {
+    if (!history.versions.some((v) => v.id === event.version.id)) history.versions.push(event.version);
+    history.head = event.version.id;
+  } else {
+    history.head = event.head;
   }
 }
 
-async function write(history: HistoryExport): Promise<void> {
-  try {
-    const tx = (await db()).transaction(STORE, 'readwrite');
-    tx.objectStore(STORE).put(history, KEY);
-    await new Promise<void>((resolve, reject) => {
-      tx.oncomplete = () => resolve();
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error);
-    });
-  } catch {
-    localStorage.setItem(FALLBACK_KEY, JSON.stringify(history));
-  }
+/** The version list of a history, as the worker would give it (while it is busy running). */
+export function versionList(history: HistoryExport): VersionList {
+  return {
+    head: history.head,
+    versions: history.versions.map((v) => ({ id: v.id, parent: v.parent, timeMs: v.time_ms, ops: v.ops.length })),
+  };
 }
 
-export class HistoryMirror {
-  private current: HistoryExport | null = null;
-  private saveTimer: ReturnType<typeof setTimeout> | null = null;
-  private saving: Promise<void> = Promise.resolve();
+/** Whether the page's copy disagrees with the worker's version list (then it takes a new export). */
+export function differs(history: HistoryExport | null, list: VersionList): boolean {
+  return !history || history.head !== list.head || history.versions.length !== list.versions.length;
+}
 
-  constructor(private readonly onSaved: (history: HistoryExport) => void) {}
+/** The ids a version's operations touch, each once, in operation order. */
+export function changedIds(ops: Op[]): string[] {
+  return [...new Set(ops.map((op) => op.entry.id))];
+}
 
-  get value(): HistoryExport | null {
-    return this.current;
-  }
+/** "a, b, c +2": the first `shown` ids, then how many more. */
+export function idsLabel(ids: string[], shown = 3): string {
+  if (!ids.length) return 'no changes';
+  const more = ids.length - shown;
+  return ids.slice(0, shown).join(', ') + (more > 0 ? ` +${more}` : '');
+}
 
-  /** The stored history, or null if there is none (or it cannot be read). */
-  async load(): Promise<unknown> {
-    try {
-      return await read();
-    } catch {
-      return null;
-    }
-  }
+export function parentOf(list: VersionList, id: number): number | null {
+  return list.versions.find((v) => v.id === id)?.parent ?? null;
+}
 
-  /** Takes a whole history (after a seed, an import, or a check against the worker). */
-  replace(history: HistoryExport) {
-    this.current = structuredClone(history);
-    this.save();
-  }
-
-  /** Applies one event the worker forwarded while a script ran. */
-  apply(event: RegistryEvent) {
-    const history = this.current;
-    if (!history) return;
-    if (event.event === 'committed') {
-      if (!history.versions.some((v) => v.id === event.version.id)) history.versions.push(event.version);
-      history.head = event.version.id;
-    } else {
-      history.head = event.head;
-    }
-    this.save();
-  }
-
-  setHead(head: number) {
-    if (this.current && this.current.head !== head) {
-      this.current.head = head;
-      this.save();
-    }
-  }
-
-  /** Saves soon, coalescing the many events of a busy script into few writes. */
-  save(delayMs = 150) {
-    if (this.saveTimer) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = null;
-      void this.flush();
-    }, delayMs);
-  }
-
-  /** Saves now and resolves when stored. */
-  flush(): Promise<void> {
-    if (this.saveTimer) {
-      clearTimeout(this.saveTimer);
-      this.saveTimer = null;
-    }
-    const snapshot = this.current ? structuredClone(this.current) : null;
-    this.saving = this.saving.then(async () => {
-      if (!snapshot) return;
-      await write(snapshot);
-      this.onSaved(snapshot);
-    });
-    return this.saving;
-  }
+/** The newest version made on top of `id` (where "roll forward" goes). */
+export function newestChildOf(list: VersionList, id: number): number | null {
+  let best: number | null = null;
+  for (const v of list.versions) if (v.parent === id && (best === null || v.id > best)) best = v.id;
+  return best;
 }

@@ -17,6 +17,8 @@ export interface Requests {
   /** Replaces the registry with a fresh one and runs the seed steps on it. */
   seed: { args: { steps: SeedStep[]; nowMs: number }; result: VersionList };
   run: { args: { source: string; chunk: string; nowMs: number; timeoutMs?: number }; result: TimedRun };
+  /** Compiles a script without running it: its syntax error, or null. */
+  check: { args: { source: string; chunk: string }; result: RunResult['error'] };
   versions: { args: Record<string, never>; result: VersionList };
   entries: { args: { version: number | null; filter: string | null }; result: Entry[] };
   delta: { args: { from: number; to: number }; result: Op[] };

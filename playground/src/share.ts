@@ -1,6 +1,24 @@
-// Share links: the script, deflate-raw compressed and base64url encoded, in the URL hash
-// (#code=...). Only the script travels; the registry stays the receiver's own.
-const PREFIX = 'code=';
+// Share links: the script, and optionally the registry's history, each deflate-raw compressed
+// and base64url encoded in the URL hash (#code=...&history=...). Pure apart from the standard
+// CompressionStream (unit tested with node --test).
+import type { HistoryExport } from './protocol';
+
+/** Links longer than this are refused for the history: mail and chat clients cut long URLs. */
+export const MAX_LINK_CHARS = 32_000;
+
+/** A link the page cannot read; the message is for people, not a stack trace. */
+export class DamagedLink extends Error {
+  constructor(what: string) {
+    super(`This link is damaged: its ${what} could not be read. It may have been cut short when it was copied.`);
+    this.name = 'DamagedLink';
+  }
+}
+
+export interface Shared {
+  script: string;
+  /** The registry's history, when the link carries it. */
+  history: unknown | null;
+}
 
 function toBase64Url(bytes: Uint8Array): string {
   let binary = '';
@@ -11,6 +29,7 @@ function toBase64Url(bytes: Uint8Array): string {
 }
 
 function fromBase64Url(text: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) throw new Error('not base64url');
   const base64 = text.replace(/-/g, '+').replace(/_/g, '/');
   const binary = atob(base64 + '='.repeat((4 - (base64.length % 4)) % 4));
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
@@ -21,15 +40,37 @@ async function pipe(bytes: Uint8Array, stream: CompressionStream | Decompression
   return new Uint8Array(await new Response(out).arrayBuffer());
 }
 
-export async function encodeScript(source: string): Promise<string> {
-  const compressed = await pipe(new TextEncoder().encode(source), new CompressionStream('deflate-raw'));
-  return PREFIX + toBase64Url(compressed);
+async function pack(text: string): Promise<string> {
+  return toBase64Url(await pipe(new TextEncoder().encode(text), new CompressionStream('deflate-raw')));
 }
 
-/** The script in a location hash, or null if the hash holds none (throws if it is damaged). */
-export async function decodeScript(hash: string): Promise<string | null> {
-  const fragment = hash.startsWith('#') ? hash.slice(1) : hash;
-  if (!fragment.startsWith(PREFIX)) return null;
-  const bytes = await pipe(fromBase64Url(fragment.slice(PREFIX.length)), new DecompressionStream('deflate-raw'));
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+async function unpack(field: string, what: string): Promise<string> {
+  try {
+    const bytes = await pipe(fromBase64Url(field), new DecompressionStream('deflate-raw'));
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new DamagedLink(what);
+  }
+}
+
+/** The hash (without '#') of a link to `script`, with `history` when given. */
+export async function encodeLink(script: string, history: HistoryExport | null = null): Promise<string> {
+  const code = `code=${await pack(script)}`;
+  return history ? `${code}&history=${await pack(JSON.stringify(history))}` : code;
+}
+
+/** What a location hash shares, or null if it shares nothing; throws DamagedLink. */
+export async function decodeLink(hash: string): Promise<Shared | null> {
+  const params = new URLSearchParams(hash.startsWith('#') ? hash.slice(1) : hash);
+  const code = params.get('code');
+  if (code === null) return null;
+  const script = await unpack(code, 'script');
+  const packed = params.get('history');
+  if (packed === null) return { script, history: null };
+  const text = await unpack(packed, 'registry history');
+  try {
+    return { script, history: JSON.parse(text) };
+  } catch {
+    throw new DamagedLink('registry history');
+  }
 }

@@ -8,6 +8,8 @@ import type { Op_, Request, Requests, WireError, WorkerMessage } from './protoco
 declare const self: DedicatedWorkerGlobalScope;
 
 let registry: Registry | null = null;
+/** Put in front of a script (on its first line, so lines stay the same) to compile it only. */
+const COMPILE_ONLY = 'do return end; ';
 let dead = false;
 
 function post(message: WorkerMessage) {
@@ -54,6 +56,11 @@ const handlers: Handlers = {
     const start = performance.now();
     const result = reg.run({ source, chunk, nowMs, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
     return { result, elapsedMs: performance.now() - start };
+  },
+  check({ source, chunk }) {
+    // Luau compiles the whole chunk, and the chunk returns before its first statement: a syntax
+    // check by the module's own compiler, on the script's own lines, that runs nothing.
+    return need().run({ source: COMPILE_ONLY + source, chunk, nowMs: Date.now(), timeoutMs: 1000 }).error;
   },
   versions: () => need().versions(),
   entries: ({ version, filter }) => need().entries(version, filter),

@@ -9,14 +9,18 @@ import {
   getScript,
   launch,
   openPlayground,
+  openTab,
+  pickExample,
   playgroundDir,
   readOutput,
   repoDir,
   resultsDir,
   run,
+  SAMPLE_IDS,
   screenshot,
   serve,
   setScript,
+  waitCaption,
   waitReady,
 } from './harness.mjs';
 
@@ -54,40 +58,12 @@ function specExamples(spec) {
   return blocks;
 }
 
-async function pickExample(page, id) {
-  await page.selectOption('#examples', id);
-  return getScript(page);
-}
-
 async function resetSample(page) {
   const before = Number(await page.evaluate(() => document.documentElement.dataset.saved ?? 0));
   await page.click('#reset');
   await page.waitForFunction((n) => Number(document.documentElement.dataset.saved ?? 0) > n, before);
   await page.waitForFunction(() => document.getElementById('inspector-notice').textContent.includes('sample data is back'));
 }
-
-async function openTab(page, name) {
-  await page.click(`#tab-${name}`);
-  await page.waitForSelector(`#panel-${name}:not([hidden])`);
-}
-
-/** The caption of the entries table settles after the worker answered. */
-async function waitCaption(page, text) {
-  await page.waitForFunction((t) => document.getElementById('entries-caption').textContent.includes(t), text, { timeout: 10_000 });
-}
-
-const SAMPLE_IDS = [
-  'config:feature-flags',
-  'config:rate-limits',
-  'jobs:nightly-backup',
-  'services:api',
-  'services:auth',
-  'services:cache',
-  'services:database',
-  'services:deprecated-service',
-  'services:search',
-  'services:web',
-];
 
 function versionHistoryOutput() {
   const lines = ['Current version: 46'];
@@ -259,7 +235,7 @@ describe('playground', () => {
       await page.waitForFunction((n) => Number(document.documentElement.dataset.runs) > n, runs);
       const out = await readOutput(page);
       if (fence === 'inner') {
-        assert.match(out.error, /script exceeded its time limit of 2000 ms/);
+        assert.match(out.error, /^Error: script exceeded its time limit of 2000 ms/, 'no made-up line');
         assert.equal(out.printed, 'committed v48');
       } else {
         assert.match(out.timeout, /did not finish within its time limit of 2 s/);
@@ -272,7 +248,7 @@ describe('playground', () => {
       // the registry still works, and the kept history is the page's saved one
       await setScript(page, 'return registry.current_version():id(), registry.get("services:before-loop").id');
       const after = await run(page);
-      assert.deepEqual(after.returned, ['48', '"services:before-loop"']);
+      assert.deepEqual(after.returned, ['48', 'services:before-loop']);
       await context.close();
     });
   }
@@ -315,7 +291,7 @@ describe('playground', () => {
     assert.equal(await getScript(other.page), script);
     assert.ok(!(await entryIds(other.page)).includes('services:sender-only'));
     const out = await run(other.page);
-    assert.deepEqual(out.returned, ['"own registry"']);
+    assert.deepEqual(out.returned, ['own registry']);
     assert.equal(new URL(other.page.url()).hash, '', 'the hash is dropped once read');
     await other.context.close();
   });
@@ -365,6 +341,7 @@ assert(registry.apply_version(47))`);
     await openTab(page, 'history');
     await screenshot(page, 'history');
     await page.click('#versions button[data-version="1"]');
+    await page.click('#browse-version');
     await waitCaption(page, '6 entries at v1');
     assert.deepEqual(await entryIds(page), ['config:rate-limits', 'services:api', 'services:auth', 'services:database', 'services:deprecated-service', 'services:web']);
     assert.match(await page.textContent('#browse-banner'), /Browsing the snapshot of v1 \(head is v47\)/);
@@ -421,7 +398,7 @@ assert(registry.apply_version(47))`);
     await context.close();
   });
 
-  test('the filter box takes find criteria in text form and shows the module\'s error', async () => {
+  test('the filter box takes find criteria in text form; a refused filter shows the module\'s error and no rows', async () => {
     const { context, page } = await openPlayground(browser, server.url);
     await page.fill('#filter', '.kind=service meta.environment=production');
     await waitCaption(page, 'matching the filter');
@@ -432,6 +409,10 @@ assert(registry.apply_version(47))`);
     await page.waitForSelector('#filter-error:not([hidden])');
     assert.match(await page.textContent('#filter-error'), /invalid_criteria: .*key=value/);
     assert.equal(await page.getAttribute('#filter', 'aria-invalid'), 'true');
+    assert.deepEqual(await entryIds(page), [], 'the rows of the last good filter are gone');
+    assert.equal(await page.textContent('#entries-caption'), 'No entries: the filter is not valid');
+    await page.fill('#filter', '');
+    await waitCaption(page, '10 entries at head');
     await context.close();
   });
 

@@ -2,8 +2,10 @@
 // (a free port), and Debian's Chromium driven by playwright-core (never a downloaded browser).
 import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 import { preview } from 'vite';
 
@@ -94,16 +96,33 @@ export async function run(page, { timeout = 30_000 } = {}) {
   return readOutput(page);
 }
 
+/** The last run's block of the output pane. */
 export async function readOutput(page) {
-  return page.evaluate(() => ({
-    status: document.getElementById('run-status').textContent,
-    state: document.getElementById('run-status').dataset.state,
-    printed: document.querySelector('#output [data-testid=printed]')?.textContent ?? '',
-    returned: [...document.querySelectorAll('#output [data-testid=returned] li')].map((li) => li.textContent),
-    error: document.querySelector('#output [data-testid=error]')?.textContent ?? null,
-    errorLine: document.querySelector('#output [data-testid=error]')?.dataset.line ?? null,
-    timeout: document.querySelector('#output [data-testid=timeout]')?.textContent ?? null,
-  }));
+  return page.evaluate(() => {
+    const block = [...document.querySelectorAll('#output > .run')].at(-1);
+    const find = (testid) => block?.querySelector(`[data-testid=${testid}]`) ?? null;
+    return {
+      status: document.getElementById('run-status').textContent,
+      state: document.getElementById('run-status').dataset.state,
+      printed: find('printed')?.textContent ?? '',
+      returned: [...(block?.querySelectorAll('[data-testid=returned] li') ?? [])].map((li) => li.textContent),
+      error: find('error')?.textContent ?? null,
+      errorLine: find('error')?.dataset.line ?? null,
+      timeout: find('timeout')?.textContent ?? null,
+    };
+  });
+}
+
+const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** axe-core's violations (WCAG 2 A and AA, and best practices) on the page as it is now. */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: axeSource });
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ['violations'] });
+    return result.violations;
+  });
+  return violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `  ${n.target.join(' ')}: ${n.failureSummary?.replace(/\n/g, ' ')}`).join('\n')}`);
 }
 
 /** The ids in the entries table. */
@@ -114,3 +133,59 @@ export async function entryIds(page) {
 export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(resultsDir, `${name}.png`), fullPage: false });
 }
+
+/** A served site and a browser for the tests of one file: `const env = useBrowser()`. */
+export function useBrowser() {
+  const env = {};
+  before(async () => {
+    env.server = await serve();
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
+}
+
+/** Picks an example from the menu; returns the editor's text. */
+export async function pickExample(page, id) {
+  await page.selectOption('#examples', id);
+  return getScript(page);
+}
+
+/** The caption of the entries table settles after the worker answered. */
+export async function waitCaption(page, text) {
+  await page.waitForFunction((t) => document.getElementById('entries-caption').textContent.includes(t), text, { timeout: 10_000 });
+}
+
+export async function openTab(page, name) {
+  await page.click(`#tab-${name}`);
+  await page.waitForSelector(`#panel-${name}:not([hidden])`);
+}
+
+/** Clicks `selector` and waits for the run it starts to end. */
+export async function runBy(page, selector, { timeout = 30_000 } = {}) {
+  const before = Number(await page.evaluate(() => document.documentElement.dataset.runs ?? 0));
+  await page.click(selector);
+  await page.waitForFunction(
+    (n) => Number(document.documentElement.dataset.runs ?? 0) > n && document.documentElement.dataset.ready === 'true',
+    before,
+    { timeout },
+  );
+  return readOutput(page);
+}
+
+/** The sample registry's entries at head (v46). */
+export const SAMPLE_IDS = [
+  'config:feature-flags',
+  'config:rate-limits',
+  'jobs:nightly-backup',
+  'services:api',
+  'services:auth',
+  'services:cache',
+  'services:database',
+  'services:deprecated-service',
+  'services:search',
+  'services:web',
+];

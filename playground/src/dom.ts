@@ -1,0 +1,61 @@
+// Small DOM and storage helpers shared by the views.
+import { ModuleError } from './client';
+
+export function $<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`#${id} missing`);
+  return el as T;
+}
+
+type Child = Node | string | null | undefined | false;
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | boolean | number | undefined> = {}, ...children: Child[]) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    if (key === 'class') el.className = String(value);
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children) if (child !== null && child !== undefined && child !== false) el.append(child);
+  return el;
+}
+
+const STORE = 'luau-registry-playground.';
+
+export function storageGet(key: string): string | null {
+  try {
+    return localStorage.getItem(STORE + key);
+  } catch {
+    return null;
+  }
+}
+
+export function storageSet(key: string, value: string) {
+  try {
+    localStorage.setItem(STORE + key, value);
+  } catch {
+    /* storage full or disabled: the playground still works */
+  }
+}
+
+export function formatTime(ms: number): string {
+  const date = new Date(ms);
+  const today = new Date();
+  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return date.toDateString() === today.toDateString() ? time : `${date.toLocaleDateString()} ${time}`;
+}
+
+export function errorText(e: unknown): string {
+  if (e instanceof ModuleError) return `${e.name}: ${e.message}`;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+/** Saves `text` as a file through a temporary link. */
+export function download(name: string, text: string) {
+  const blob = new Blob([text], { type: 'application/json' });
+  const a = h('a', { href: URL.createObjectURL(blob), download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
