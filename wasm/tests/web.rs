@@ -95,6 +95,14 @@ fn run_returns_printed_returned_error_and_head() {
     assert_eq!(failed["error"]["line"], 2);
     assert_eq!(failed["error"]["message"], "boom");
     assert_eq!(failed["error"]["chunk"], "web.lua");
+    let returned = run(
+        &mut registry,
+        "return select(2, require('registry').get('a:b'))",
+    );
+    assert_eq!(
+        returned["returned"],
+        json!([{"kind": "NOT_FOUND", "message": "entry not found: a:b", "details": {"id": "a:b"}}])
+    );
 }
 
 #[wasm_bindgen_test]
