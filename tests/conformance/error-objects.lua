@@ -27,7 +27,10 @@ local errors = require("errors")
 print(errors == _G.errors, type(err))
 print(err:kind(), err:kind() == errors.NOT_FOUND, err:retryable(), err:message())
 print(err:details().id, err:details() ~= err:details())
+-- Not a string: == compares it with strings as unequal, string library functions need tostring.
 print(err == "entry not found: services:missing", err:message() == "entry not found: services:missing")
+print(pcall(string.find, err, "missing"))
+print(string.find(tostring(err), "missing"))
 local kinds = {}
 for name, value in pairs(errors) do
   assert(name == value, name)
