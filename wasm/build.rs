@@ -1,5 +1,5 @@
-//! Embeds the conformance scripts (see registry-conformance) for the in-browser test, which
-//! cannot read files at run time.
+//! Embeds the conformance scripts (see registry-conformance), with their seeds, for the
+//! in-browser test, which cannot read files at run time.
 
 use std::path::PathBuf;
 
@@ -11,6 +11,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for script in registry_conformance::scripts(&folder)? {
             let expected = script.with_extension("out");
             println!("cargo:rerun-if-changed={}", script.display());
+            let source = std::fs::read_to_string(&script)?;
+            let seed = match registry_conformance::seed(&script, &source) {
+                Some(seed) => {
+                    println!("cargo:rerun-if-changed={}", seed.display());
+                    format!("Some(include_str!({:?}))", seed.display().to_string())
+                }
+                None => "None".to_owned(),
+            };
             println!("cargo:rerun-if-changed={}", expected.display());
             let expected = match expected.exists() {
                 true => format!("Some(include_str!({:?}))", expected.display().to_string()),
@@ -21,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             cases.push_str(&format!(
-                "    ({name:?}, include_str!({:?}), {expected}),\n",
+                "    ({name:?}, include_str!({:?}), {seed}, {expected}),\n",
                 script.display().to_string()
             ));
         }

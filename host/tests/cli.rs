@@ -158,6 +158,20 @@ fn versions_persist_between_runs() {
 }
 
 #[test]
+fn returned_errors_show_kind_message_and_details() {
+    let ws = Workspace::new();
+    ws.run(
+        "missing.lua",
+        "return select(2, require('registry').get('a:b'))",
+        &["--ephemeral"],
+    )
+    .success()
+    .stdout(
+        "{\"details\":{\"id\":\"a:b\"},\"kind\":\"NOT_FOUND\",\"message\":\"entry not found: a:b\"}\n",
+    );
+}
+
+#[test]
 fn state_picks_the_file_and_ephemeral_keeps_nothing() {
     let ws = Workspace::new();
     ws.run("create.lua", CREATE_API, &["--ephemeral"]).success();

@@ -1,35 +1,54 @@
 //! The conformance suite (see registry-conformance) under wasmtime: each script through
-//! `registry-host --ephemeral --now NOW_MS run SCRIPT`, which must exit 0.
+//! `registry-host --now NOW_MS run SCRIPT`, which must exit 0; `--ephemeral`, or a store in a
+//! fresh folder that the script's seed is run into first.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use registry_conformance::{NOW_MS, Outcome};
 
-/// Runs `registry-host run --ephemeral --now NOW_MS SCRIPT`, with no input.
-fn host(script: &Path) -> std::io::Result<Output> {
-    Command::new(env!("CARGO_BIN_EXE_registry-host"))
-        .args(["run", "--ephemeral", "--now", &NOW_MS.to_string()])
+/// Runs `registry-host run --now NOW_MS SCRIPT` with `store` (`--ephemeral` when none), no input.
+fn host(store: Option<&Path>, script: &Path) -> std::io::Result<Output> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_registry-host"));
+    command.arg("run");
+    match store {
+        Some(store) => command.arg("--state").arg(store),
+        None => command.arg("--ephemeral"),
+    };
+    command
+        .args(["--now", &NOW_MS.to_string()])
         .arg(script)
         .stdin(Stdio::null())
         .output()
 }
 
+fn outcome(output: std::io::Result<Output>) -> Result<Outcome, String> {
+    let output = output.map_err(|e| format!("cannot start registry-host: {e}"))?;
+    let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+    let error = (!output.status.success()).then(|| {
+        format!(
+            "{}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    Ok(Outcome { printed, error })
+}
+
 fn main() {
     // Compile the module once, before the trials run in parallel and would all compile it.
-    if let Err(error) = host(Path::new("-")) {
+    if let Err(error) = host(None, Path::new("-")) {
         eprintln!("cannot start registry-host: {error}");
     }
     registry_conformance::main(|path| {
-        let output = host(path).map_err(|e| format!("cannot start registry-host: {e}"))?;
-        let printed = String::from_utf8_lossy(&output.stdout).into_owned();
-        let error = (!output.status.success()).then(|| {
-            format!(
-                "{}\n{}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr)
-            )
-        });
-        Ok(Outcome { printed, error })
+        let source =
+            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let Some(seed) = registry_conformance::seed(path, &source) else {
+            return outcome(host(None, path));
+        };
+        let folder = tempfile::tempdir().map_err(|e| format!("cannot make a store folder: {e}"))?;
+        let store = folder.path().join("registry.db");
+        registry_conformance::check_seed(&seed, &outcome(host(Some(&store), &seed))?)?;
+        outcome(host(Some(&store), path))
     })
 }

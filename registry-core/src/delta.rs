@@ -7,9 +7,15 @@ use crate::state::State;
 /// Compares two entry lists by id: deletes first, then updates, then creates, each sorted by id
 /// (see [`State::delta`]). Duplicate ids in either list are refused.
 pub fn build_delta(from: Vec<Entry>, to: Vec<Entry>) -> Result<Vec<Op>> {
+    build_delta_from(from, to).map(|(_, ops)| ops)
+}
+
+/// [`build_delta`], with the `from` list as a state (deletes look up the entry they delete).
+pub(crate) fn build_delta_from(from: Vec<Entry>, to: Vec<Entry>) -> Result<(State, Vec<Op>)> {
     let from = State::from_entries("from", from)?;
     let to = State::from_entries("to", to)?;
-    Ok(from.delta(&to))
+    let ops = from.delta(&to);
+    Ok((from, ops))
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::value::{Map, Value};
+
 /// What went wrong, for callers that branch on it (front ends map kinds to exit codes or UI).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -27,6 +29,8 @@ pub enum ErrorKind {
     InvalidCriteria,
     /// An exported history that cannot be imported.
     InvalidHistory,
+    /// A registry function called with an argument of the wrong type or value (nil, NaN, ...).
+    InvalidArgument,
     /// The Luau VM itself failed (it could not start, or ran out of memory).
     Vm,
 }
@@ -46,16 +50,54 @@ impl ErrorKind {
             ErrorKind::VersionNotFound => "version_not_found",
             ErrorKind::InvalidCriteria => "invalid_criteria",
             ErrorKind::InvalidHistory => "invalid_history",
+            ErrorKind::InvalidArgument => "invalid_argument",
             ErrorKind::Vm => "vm",
+        }
+    }
+
+    /// The kind scripts see through `err:kind()`, one of [`SCRIPT_ERROR_KINDS`]: the only place
+    /// the core's kinds meet the original runtime's.
+    pub fn script_kind(self) -> &'static str {
+        match self {
+            ErrorKind::EntryNotFound | ErrorKind::VersionNotFound => "NOT_FOUND",
+            ErrorKind::EntryExists => "ALREADY_EXISTS",
+            ErrorKind::Conflict => "CONFLICT",
+            ErrorKind::InvalidId
+            | ErrorKind::InvalidValue
+            | ErrorKind::InvalidEntry
+            | ErrorKind::KindChange
+            | ErrorKind::NoChanges
+            | ErrorKind::InvalidCriteria
+            | ErrorKind::InvalidHistory
+            | ErrorKind::InvalidArgument => "INVALID",
+            ErrorKind::Vm => "INTERNAL",
         }
     }
 }
 
-/// An error with a kind and a human-readable message that names the problem.
+/// The constants of the scripts' `errors` table: the kinds [`ErrorKind::script_kind`] gives,
+/// then the original runtime's other kinds, which this registry never returns.
+pub const SCRIPT_ERROR_KINDS: [&str; 11] = [
+    "NOT_FOUND",
+    "ALREADY_EXISTS",
+    "CONFLICT",
+    "INVALID",
+    "INTERNAL",
+    "PERMISSION_DENIED",
+    "UNAVAILABLE",
+    "CANCELED",
+    "TIMEOUT",
+    "RATE_LIMITED",
+    "UNKNOWN",
+];
+
+/// An error with a kind, a human-readable message that names the problem, and structured
+/// details for callers (`{id = "services:api", version = 7, snapshot = 5}` for a conflict).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
     kind: ErrorKind,
     message: String,
+    details: Option<Box<Map>>,
 }
 
 impl Error {
@@ -63,7 +105,21 @@ impl Error {
         Self {
             kind,
             message: message.into(),
+            details: None,
         }
+    }
+
+    /// Adds a detail, e.g. `("id", "services:api")`.
+    pub(crate) fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details
+            .get_or_insert_default()
+            .insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// The details, when there is something to add to the message.
+    pub fn details(&self) -> Option<&Map> {
+        self.details.as_deref()
     }
 
     /// The kind of failure.
@@ -79,8 +135,8 @@ impl Error {
     /// Prefixes the message with where the problem is, e.g. `to[3]: ...`.
     pub(crate) fn at(self, place: impl fmt::Display) -> Self {
         Self {
-            kind: self.kind,
             message: format!("{place}: {}", self.message),
+            ..self
         }
     }
 }

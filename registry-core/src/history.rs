@@ -163,6 +163,29 @@ impl Registry {
         Ok(())
     }
 
+    /// The child of version `id` on the way to head when head descends from it; otherwise its
+    /// newest child; `None` when it has no child.
+    pub fn next(&self, id: VersionId) -> Option<VersionId> {
+        let mut toward_head = None;
+        let mut at = Some(self.head);
+        // Ancestors have smaller ids than their descendants, so the walk stops below `id`.
+        while let Some(version) = at.filter(|&v| v >= id) {
+            if version == id {
+                if toward_head.is_some() {
+                    return toward_head;
+                }
+                break;
+            }
+            toward_head = Some(version);
+            at = self.parent_of(version);
+        }
+        self.versions
+            .iter()
+            .rev()
+            .find(|version| version.parent == Some(id))
+            .map(|version| version.id)
+    }
+
     fn next_id(&self) -> VersionId {
         self.versions.len() as VersionId
     }
@@ -186,7 +209,10 @@ impl Registry {
                     return Error::new(
                         ErrorKind::Conflict,
                         format!("conflict: {id} was changed in v{a} after snapshot v{base}"),
-                    );
+                    )
+                    .with("id", id.as_str())
+                    .with("version", a)
+                    .with("snapshot", base);
                 }
                 ours = self.parent_of(a);
             } else {
@@ -200,6 +226,9 @@ impl Registry {
                 self.head
             ),
         )
+        .with("id", id.as_str())
+        .with("head", self.head)
+        .with("snapshot", base)
     }
 
     /// The whole history in the stable export format.
@@ -279,6 +308,7 @@ pub(crate) fn version_not_found(id: VersionId) -> Error {
         ErrorKind::VersionNotFound,
         format!("version not found: {id}"),
     )
+    .with("version", id)
 }
 
 const FORMAT_NAME: &str = "luau-registry-history";

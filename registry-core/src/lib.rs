@@ -27,7 +27,7 @@ mod value;
 pub use criteria::Criteria;
 pub use delta::build_delta;
 pub use entry::{Entry, Op};
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorKind, Result, SCRIPT_ERROR_KINDS};
 pub use history::{HistoryExport, Registry, Version, VersionId, VersionRecord};
 pub use id::EntryId;
 pub use lua::context::{EventListener, RegistryEvent};

@@ -131,7 +131,8 @@ impl State {
                     return Err(Error::new(
                         ErrorKind::EntryExists,
                         format!("entry already exists: {}", entry.id),
-                    ));
+                    )
+                    .with("id", entry.id.as_str()));
                 }
                 self.insert(Rc::clone(entry));
             }
@@ -144,7 +145,8 @@ impl State {
                             "cannot change kind of {} from {} to {}",
                             entry.id, old.kind, entry.kind
                         ),
-                    ));
+                    )
+                    .with("id", entry.id.as_str()));
                 }
                 self.insert(Rc::clone(entry));
             }
@@ -179,5 +181,5 @@ impl State {
 }
 
 pub(crate) fn not_found(id: &EntryId) -> Error {
-    Error::new(ErrorKind::EntryNotFound, format!("entry not found: {id}"))
+    Error::new(ErrorKind::EntryNotFound, format!("entry not found: {id}")).with("id", id.as_str())
 }

@@ -358,3 +358,44 @@ fn entries_built_in_rust_keep_numbers_canonical() -> Result<()> {
     assert_eq!(restored.export(), registry.export());
     Ok(())
 }
+
+#[test]
+fn next_leads_toward_head_or_to_the_newest_child() -> Result<()> {
+    let mut registry = Registry::new(0);
+    for name in ["a:1", "a:2", "a:3"] {
+        registry.apply(registry.head().id(), &[create(name, "k")], 0)?;
+    }
+    registry.apply_version(1)?;
+    registry.apply(1, &[create("a:4", "k")], 0)?;
+    let nexts = |registry: &Registry| (0..=4).map(|v| registry.next(v)).collect::<Vec<_>>();
+    assert_eq!(nexts(&registry), [Some(1), Some(4), Some(3), None, None]);
+    registry.apply_version(3)?;
+    assert_eq!(nexts(&registry), [Some(1), Some(2), Some(3), None, None]);
+    registry.apply_version(1)?;
+    assert_eq!(registry.next(1), Some(4), "at head: the newest child");
+    Ok(())
+}
+
+#[test]
+fn errors_carry_their_details() -> Result<()> {
+    let mut registry = Registry::new(0);
+    registry.apply(0, &[create("a:x", "k")], 0)?;
+    registry.apply(1, &[update("a:x", "k", json!(1))], 0)?;
+    let conflict = registry
+        .apply(1, &[delete("a:x")], 0)
+        .expect_err("a stale snapshot conflicts");
+    assert_eq!(
+        conflict.details(),
+        json!({"id": "a:x", "version": 2, "snapshot": 1}).as_object()
+    );
+    assert_eq!(conflict.kind().script_kind(), "CONFLICT");
+    let missing = registry.version(9).expect_err("no v9");
+    assert_eq!(missing.details(), json!({"version": 9}).as_object());
+    assert_eq!(missing.kind().script_kind(), "NOT_FOUND");
+    let empty = registry.apply(2, &[], 0).expect_err("no ops");
+    assert_eq!(
+        (empty.details(), empty.kind().script_kind()),
+        (None, "INVALID")
+    );
+    Ok(())
+}

@@ -72,11 +72,63 @@ fn syntax_errors_carry_chunk_and_line() {
 fn argument_errors_point_at_the_calling_line() {
     let error = error_of(run(
         &mut runner(),
-        "local registry = require('registry')\nregistry.get(5)",
+        "local registry = require('registry')\nregistry.parse_id(5)",
     ));
     assert_eq!(
         error.to_string(),
-        "test.lua:2: bad argument #1 to 'get' (string expected, got number)"
+        "test.lua:2: bad argument #1 to 'parse_id' (string expected, got number)"
+    );
+}
+
+#[test]
+fn returned_errors_are_kind_message_and_details() {
+    let output = run(
+        &mut runner(),
+        "local r = require('registry')
+         return select(2, r.get('a:b')), {errors = {select(2, r.snapshot():changes():apply())}},
+             select(2, r.get(5))",
+    );
+    assert_eq!(output.error, None);
+    assert_eq!(
+        output.returned,
+        [
+            json!({"kind": "NOT_FOUND", "message": "entry not found: a:b", "details": {"id": "a:b"}}),
+            json!({"errors": [{"kind": "INVALID", "message": "no changes to apply", "details": null}]}),
+            json!({
+                "kind": "INVALID",
+                "message": "bad argument #1 to 'get' (string expected, got number)",
+                "details": null
+            }),
+        ]
+    );
+}
+
+#[test]
+fn an_error_object_raised_ends_the_run_with_its_message() {
+    let error = error_of(run(
+        &mut runner(),
+        "local _, err = require('registry').get('a:b')\nerror(err)",
+    ));
+    assert_eq!(error.message, "entry not found: a:b");
+    assert_eq!(error.limit, None);
+}
+
+#[test]
+fn stored_values_refuse_error_objects() {
+    let output = run(
+        &mut runner(),
+        "local r = require('registry')
+         local _, err = r.get('a:b')
+         return pcall(function() r.snapshot():changes():create({id = 'a:b', kind = 'k', data = {err}}) end)",
+    );
+    assert_eq!(
+        output.returned,
+        [
+            json!(false),
+            json!(
+                "test.lua:3: create: data[1]: an error object cannot be stored (store err:message())"
+            )
+        ]
     );
 }
 
@@ -125,7 +177,7 @@ fn the_sandbox_exposes_only_the_registry() {
     );
     let mut expected = vec![json!(null); 5];
     expected.push(json!(
-        "module \"io\" not found: only \"registry\" can be required"
+        "module \"io\" not found: only \"registry\" and \"errors\" can be required"
     ));
     assert_eq!(output.returned, expected);
     let error = error_of(run(&mut runner(), "string.rep = nil"));
@@ -283,7 +335,7 @@ fn shared_tables_are_not_expanded_without_bound() {
     assert_eq!(output.error, None);
     assert_eq!(output.returned[0], json!(null), "find refuses the criteria");
     assert_eq!(
-        output.returned[1],
+        output.returned[1]["message"],
         json!("criterion x: a value of more than 1048576 items cannot be stored")
     );
 }

@@ -116,5 +116,5 @@ eq(ids(registry.snapshot():entries()), "app:a,app:d,app:e", "state at v5")
 -- unknown version
 local okn, errn = registry.apply_version(42)
 eq(okn, false, "unknown version result")
-eq(errn, "version not found: 42", "unknown version error")
+eq(tostring(errn), "version not found: 42", "unknown version error")
 eq(registry.current_version():id(), 5, "head unchanged by a failed apply_version")

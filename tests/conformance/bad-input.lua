@@ -1,5 +1,6 @@
 -- Bad input: every function and method, called with each wrong type for each argument and with
--- hostile values, gives a clear error (a string, raised or returned) or a documented result;
+-- hostile values, gives a clear error (a raised string or a returned error object) or a
+-- documented result;
 -- never a crash or a hang, and the registry is unchanged.
 local registry = require("registry")
 
@@ -66,9 +67,10 @@ local function check(label, ok, a, b)
     assert(type(a) == "string", label .. ": raised a " .. type(a) .. " instead of a message")
     assert(#a > 0 and #a < 4096, label .. ": raised a message of " .. #a .. " bytes")
   elseif a == nil or a == false then
-    -- nil, err / false, err: the message must say something; some functions return nil alone
-    -- (version:previous() of v0 is not among these objects).
-    assert(b == nil or (type(b) == "string" and #b > 0 and #b < 4096), label .. ": bad error value")
+    -- nil, err / false, err: an error object whose message says something; some functions
+    -- return nil alone (version:previous() of v0 is not among these objects).
+    assert(b == nil or (type(b) == "userdata" and type(b:kind()) == "string" and #b > 0 and #b < 4096),
+      label .. ": bad error value")
   end
   assert(fingerprint() == before, label .. ": changed the registry")
 end

@@ -52,8 +52,8 @@ end
 local function applyErr(c)
   local v, err = c:apply()
   eq(v, nil, "apply must fail")
-  eq(type(err), "string", "apply error is a string")
-  return err
+  eq(err:kind() ~= nil, true, "apply error is an error object")
+  return tostring(err)
 end
 
 -- chaining, ops(), tostring
@@ -160,7 +160,7 @@ local once = registry.snapshot():changes():create({ id = "tmp:once", kind = "job
 eq(assert(once:apply()):id(), 6, "v6")
 local again, againErr = once:apply()
 eq(again, nil, "second apply of the same changeset fails")
-eq(type(againErr), "string", "second apply error")
+eq(againErr:kind(), "CONFLICT", "second apply error: its snapshot is stale now")
 eq(registry.current_version():id(), 6, "no version from the second apply")
 
 -- malformed arguments raise at the call, naming the problem; nothing is added

@@ -141,6 +141,7 @@ eq(#assert(registry.build_delta(got, to)), 0, "delta from the result to the targ
 local function invalid(f, t, prefix, what)
   local r, e = registry.build_delta(f, t)
   eq(r, nil, what .. ": result")
+  e = tostring(e)
   has(e, prefix, what .. ": error")
   eq(string.sub(e, 1, #prefix), prefix, what .. ": error starts with " .. prefix)
 end

@@ -174,11 +174,11 @@ eq(r[1].meta.region, "us-west-2", "found entry meta")
 local function fails(criteria, prefix, what)
   local found, err = registry.find(criteria)
   eq(found, nil, what .. ": registry.find result")
-  has(err, prefix, what .. ": registry.find error")
+  has(tostring(err), prefix, what .. ": registry.find error")
   local sfound, serr = snap:find(criteria)
   eq(sfound, nil, what .. ": snapshot:find result")
-  has(serr, prefix, what .. ": snapshot:find error")
-  return err
+  has(tostring(serr), prefix, what .. ": snapshot:find error")
+  return tostring(err)
 end
 local rerr = fails({ ["~meta.description"] = "(" }, "invalid pattern for ~meta.description: ", "invalid regex")
 eq(string.sub(rerr, 1, #"invalid pattern for ~meta.description: "), "invalid pattern for ~meta.description: ",
@@ -193,11 +193,12 @@ fails({ ["meta.x"] = print }, "", "a function criterion")
 fails({ [1] = "x" }, "", "a numeric criteria key")
 fails({ [""] = "x" }, "", "an empty criteria key")
 
--- non-table criteria: a wrong argument type raises
+-- non-table criteria: a wrong argument type is an INVALID error, not a raise
 for _, bad in ipairs({ "kind=service", 42, true }) do
-  local okf, ferr = pcall(registry.find, bad)
-  eq(okf, false, "registry.find(" .. show(bad) .. ") must raise")
-  eq(type(ferr), "string", "registry.find(" .. show(bad) .. ") error is a string")
-  local oks = pcall(function() return snap:find(bad) end)
-  eq(oks, false, "snapshot:find(" .. show(bad) .. ") must raise")
+  local found, ferr = registry.find(bad)
+  eq(found, nil, "registry.find(" .. show(bad) .. ") result")
+  eq(ferr:kind(), "INVALID", "registry.find(" .. show(bad) .. ") error kind")
+  local sfound, serr = snap:find(bad)
+  eq(sfound, nil, "snapshot:find(" .. show(bad) .. ") result")
+  eq(serr:kind(), "INVALID", "snapshot:find(" .. show(bad) .. ") error kind")
 end

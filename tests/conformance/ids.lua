@@ -1,5 +1,5 @@
--- Ids: registry.parse_id forms and errors; an id is split at the FIRST colon and both
--- parts must be non-empty; the string form and the {ns=, name=} table form are accepted
+-- Ids: registry.parse_id splits at the FIRST colon (ns = "" without one); a stored id needs
+-- both parts non-empty; the string form and the {ns=, name=} table form are accepted
 -- everywhere an id is taken; entries always come back with id as the string "ns:name".
 local registry = require("registry")
 
@@ -49,14 +49,24 @@ same(registry.parse_id("namespace:name"), { ns = "namespace", name = "name" }, "
 same(registry.parse_id("a:b:c"), { ns = "a", name = "b:c" }, "parse_id splits at the first colon")
 same(registry.parse_id("svc.eu-1:db/main@2"), { ns = "svc.eu-1", name = "db/main@2" }, "parse_id punctuation")
 
-for _, bad in ipairs({ "", ":", "a:", ":b", "nocolon", "::" }) do
-  local r, err = registry.parse_id(bad)
-  eq(r, nil, "parse_id(" .. show(bad) .. ") result")
-  has(err, "invalid id", "parse_id(" .. show(bad) .. ") error")
-  has(err, '"' .. bad .. '"', "parse_id(" .. show(bad) .. ") error quotes the id")
-end
-local _, nocolonErr = registry.parse_id("nocolon")
-eq(nocolonErr, 'invalid id "nocolon": expected namespace:name', "exact message for nocolon")
+-- parse_id is a parser: without a ':', ns is "" and the whole string is the name; always a table
+same(registry.parse_id("nocolon"), { ns = "", name = "nocolon" }, "parse_id without a colon")
+same(registry.parse_id(""), { ns = "", name = "" }, "parse_id of the empty string")
+same(registry.parse_id(":"), { ns = "", name = "" }, "parse_id :")
+same(registry.parse_id("a:"), { ns = "a", name = "" }, "parse_id a:")
+same(registry.parse_id(":b"), { ns = "", name = "b" }, "parse_id :b")
+same(registry.parse_id("::"), { ns = "", name = ":" }, "parse_id ::")
+eq(select("#", registry.parse_id("a:b")), 1, "parse_id returns one value")
+-- invalid UTF-8 is refused, not replaced
+local okp, perr = pcall(registry.parse_id, "\255:\254")
+eq(okp, false, "parse_id of invalid UTF-8 raises")
+has(perr, "bad argument #1 to 'parse_id' (string is not valid UTF-8)", "parse_id invalid UTF-8")
+local okn, nerr = pcall(function() return registry.snapshot():namespace("\255") end)
+eq(okn, false, "namespace of invalid UTF-8 raises")
+has(nerr, "bad argument #1 to 'namespace' (string is not valid UTF-8)", "namespace invalid UTF-8")
+-- storing still needs both parts
+local _, nocolonErr = registry.get("nocolon")
+eq(tostring(nocolonErr), 'invalid id "nocolon": expected namespace:name', "exact message for nocolon")
 
 -- create with both forms in one changeset
 local c = registry.snapshot():changes()
@@ -81,7 +91,7 @@ local s = registry.snapshot()
 eq(s:get({ ns = "a", name = "two" }).data, 2, "snapshot:get table form")
 eq(s:get("b:p:q").data, 4, "snapshot:get string form")
 local _, gerr = s:get({ ns = "a", name = "nope" })
-eq(gerr, "entry not found: a:nope", "not-found message uses the string form")
+eq(tostring(gerr), "entry not found: a:nope", "not-found message uses the string form")
 eq(ids(s:namespace("b")), "b:p:q", "namespace b holds b:p:q (split at first colon)")
 eq(ids(registry.find({ [".ns"] = "b", [".name"] = "p:q" })), "b:p:q", "find .ns/.name of b:p:q")
 eq(ids(registry.find({ [".id"] = "a:x:y" })), "a:x:y", "find .id")
@@ -123,7 +133,7 @@ end
 -- malformed ids in reads: a failure, returned as nil, err
 local r1, e1 = registry.get("nocolon")
 eq(r1, nil, "registry.get malformed")
-has(e1, "invalid id", "registry.get malformed error")
+has(tostring(e1), "invalid id", "registry.get malformed error")
 local r2, e2 = registry.snapshot():get(":b")
 eq(r2, nil, "snapshot:get malformed")
-has(e2, "invalid id", "snapshot:get malformed error")
+has(tostring(e2), "invalid id", "snapshot:get malformed error")

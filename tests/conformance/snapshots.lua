@@ -72,10 +72,10 @@ same(s1:get("a:z"), { id = "a:z", kind = "thing", meta = { tag = "t" }, data = {
 
 local m, merr = s1:get("a:missing")
 eq(m, nil, "missing entry")
-eq(merr, "entry not found: a:missing", "missing entry error")
+eq(tostring(merr), "entry not found: a:missing", "missing entry error")
 local m2, merr2 = s1:get({ ns = "q", name = "r" })
 eq(m2, nil, "missing entry, table id")
-eq(merr2, "entry not found: q:r", "missing entry error, table id")
+eq(tostring(merr2), "entry not found: q:r", "missing entry error, table id")
 
 -- v2: update, delete, create; s1 does not move
 local c2 = s1:changes()
@@ -117,7 +117,7 @@ local h1 = assert(registry.history():snapshot_at(registry.history():get_version(
 eq(ids(h1:entries()), sorted, "history:snapshot_at(v1)")
 local none, nerr = registry.snapshot_at(999)
 eq(none, nil, "snapshot_at(999)")
-eq(nerr, "version not found: 999", "snapshot_at(999) error")
+eq(tostring(nerr), "version not found: 999", "snapshot_at(999) error")
 
 -- snapshots are independent objects
 eq(ids(s1:entries()), sorted, "s1 at the end")

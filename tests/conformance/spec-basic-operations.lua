@@ -90,7 +90,7 @@ eq(ids(productionServices), "services:api,services:database", "production servic
 -- the else branch of the example: a missing entry gives nil plus the issue's message
 local missing, merr = registry.get("services:missing")
 eq(missing, nil, "missing entry")
-eq(merr, "entry not found: services:missing", "missing entry error")
+eq(tostring(merr), "entry not found: services:missing", "missing entry error")
 
 -- reads did not create versions
 eq(registry.current_version():id(), 1, "current version after reads")

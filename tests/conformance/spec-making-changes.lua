@@ -140,7 +140,7 @@ same(updated.data, { rate = 100, burst = 200 }, "updated data")
 -- deleted entry
 local gone, gerr = registry.get("services:deprecated-service")
 eq(gone, nil, "deleted entry")
-eq(gerr, "entry not found: services:deprecated-service", "deleted entry error")
+eq(tostring(gerr), "entry not found: services:deprecated-service", "deleted entry error")
 
 -- untouched entry and the old snapshot
 eq(registry.get("services:database").kind, "service", "untouched entry")

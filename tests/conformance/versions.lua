@@ -135,14 +135,14 @@ eq(history:snapshot_at(history:get_version(2)):version():id(), 2, "history:snaps
 eq(history:snapshot_at(v0):version():id(), 0, "history:snapshot_at(v0)")
 local missing, err = history:get_version(42)
 eq(missing, nil, "get_version(42)")
-eq(err, "version not found: 42", "get_version(42) error")
+eq(tostring(err), "version not found: 42", "get_version(42) error")
 
 -- a failed apply creates no version and does not consume an id
 local bad = registry.snapshot():changes()
 bad:delete("app:missing")
 local nv, nerr = bad:apply()
 eq(nv, nil, "failed apply")
-eq(nerr, "entry not found: app:missing", "failed apply error")
+eq(tostring(nerr), "entry not found: app:missing", "failed apply error")
 eq(idlist(registry.versions()), "0,1,2,3", "no version from a failed apply")
 local c4 = registry.snapshot():changes()
 c4:create({ id = "app:d", kind = "thing" })

@@ -1,7 +1,8 @@
 //! The conformance suite every driver runs: each `*.lua` under `tests/conformance/` (and under the
 //! folders listed, colon-separated, in `REGISTRY_CONFORMANCE_DIRS`) runs on a fresh, empty
-//! registry with the clock at [`NOW_MS`]. A script passes if it finishes without error and, where a
-//! sibling `.out` file exists, prints exactly its contents.
+//! registry with the clock at [`NOW_MS`], or after its [`seed`] where its first line names one. A
+//! script passes if it finishes without error and, where a sibling `.out` file exists, prints
+//! exactly its contents.
 //!
 //! Drivers: natively (registry-core), under wasmtime (registry-host) and in headless Chromium
 //! (registry-wasm, which embeds the scripts at build time with [`scripts`]).
@@ -62,6 +63,24 @@ pub fn expected(script: &Path) -> Option<String> {
     std::fs::read_to_string(script.with_extension("out")).ok()
 }
 
+/// A first line `-- seed: PATH` makes a script run after the seed script at PATH (relative to
+/// the script's folder), on the same registry; the seed's output is not compared.
+const SEED_PREFIX: &str = "-- seed: ";
+
+/// The seed script `source` (the script at `script`) asks for, if any.
+pub fn seed(script: &Path, source: &str) -> Option<PathBuf> {
+    let path = source.lines().next()?.strip_prefix(SEED_PREFIX)?.trim();
+    Some(script.parent().unwrap_or(Path::new(".")).join(path))
+}
+
+/// Fails a case whose seed script failed, naming the seed.
+pub fn check_seed(seed: &Path, outcome: &Outcome) -> Result<(), String> {
+    match &outcome.error {
+        Some(error) => Err(format!("seed {} failed: {error}", seed.display())),
+        None => Ok(()),
+    }
+}
+
 /// Runs the whole suite as a test binary (`harness = false`), each script through `run`.
 #[cfg(feature = "harness")]
 pub fn main<F>(run: F) -> !
@@ -120,6 +139,44 @@ mod tests {
             scripts.iter().all(|s| expected(s).is_some()),
             "every script has an .out file"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn a_first_line_names_the_seed_relative_to_the_script() {
+        let script = Path::new("/suite/conformance/x.lua");
+        assert_eq!(
+            seed(script, "-- seed: ../data/seed.lua\nprint(1)\n"),
+            Some(PathBuf::from("/suite/conformance/../data/seed.lua"))
+        );
+        assert_eq!(seed(script, "print(1)\n-- seed: a.lua\n"), None);
+        assert_eq!(seed(script, ""), None);
+        let failed = outcome("", Some("seed.lua:3: boom"));
+        let error = check_seed(Path::new("seed.lua"), &failed).expect_err("the seed failed");
+        assert_eq!(error, "seed seed.lua failed: seed.lua:3: boom");
+        assert_eq!(
+            check_seed(Path::new("seed.lua"), &outcome("x\n", None)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn the_sample_data_seed_exists() -> Result<(), String> {
+        let scripts = scripts(&folders()[0])?;
+        let mut seeded = 0;
+        for script in &scripts {
+            let source = std::fs::read_to_string(script).map_err(|e| e.to_string())?;
+            if let Some(seed) = seed(script, &source) {
+                assert!(
+                    seed.is_file(),
+                    "{}: seed {} exists",
+                    script.display(),
+                    seed.display()
+                );
+                seeded += 1;
+            }
+        }
+        assert!(seeded > 0, "some scripts run on the sample data");
         Ok(())
     }
 

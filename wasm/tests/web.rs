@@ -2,6 +2,8 @@
 //! conformance scripts run through it.
 #![cfg(target_arch = "wasm32")]
 
+use std::path::Path;
+
 use js_sys::{Array, Function, Reflect};
 use registry_conformance::Outcome;
 use registry_wasm::js::JsRegistry;
@@ -14,8 +16,9 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[allow(clippy::cast_precision_loss)] // 2026's milliseconds are exact in a double
 const NOW_MS: f64 = registry_conformance::NOW_MS as f64;
 
-/// `(file name, source, expected output)` for every conformance script, embedded by build.rs.
-const CASES: &[(&str, &str, Option<&str>)] =
+/// `(file name, source, seed source, expected output)` for every conformance script, embedded
+/// by build.rs.
+const CASES: &[(&str, &str, Option<&str>, Option<&str>)] =
     include!(concat!(env!("OUT_DIR"), "/conformance_cases.rs"));
 
 /// A plain JavaScript value, as a page would pass it.
@@ -53,14 +56,25 @@ const SEED: &str = "local r = require('registry')
 #[wasm_bindgen_test]
 fn conformance_scripts_pass_in_the_browser() {
     let mut failures = Vec::new();
-    for (name, source, expected) in CASES {
-        let mut registry = registry();
+    let run_case = |registry: &mut JsRegistry, name: &str, source: &str| {
         let request = json!({"source": source, "chunk": name, "nowMs": NOW_MS});
         let result = rust(&registry.run(js(request)).expect("limits are valid"));
-        let outcome = Outcome {
+        Outcome {
             printed: result["printed"].as_str().unwrap_or_default().to_owned(),
             error: (!result["error"].is_null()).then(|| result["error"].to_string()),
-        };
+        }
+    };
+    for (name, source, seed, expected) in CASES {
+        let mut registry = registry();
+        if let Some(seed) = seed {
+            let outcome = run_case(&mut registry, "seed.lua", seed);
+            if let Err(failure) = registry_conformance::check_seed(Path::new("seed.lua"), &outcome)
+            {
+                failures.push(format!("{name}: {failure}"));
+                continue;
+            }
+        }
+        let outcome = run_case(&mut registry, name, source);
         if let Err(failure) = registry_conformance::verdict(&outcome, *expected) {
             failures.push(format!("{name}: {failure}"));
         }
@@ -81,6 +95,14 @@ fn run_returns_printed_returned_error_and_head() {
     assert_eq!(failed["error"]["line"], 2);
     assert_eq!(failed["error"]["message"], "boom");
     assert_eq!(failed["error"]["chunk"], "web.lua");
+    let returned = run(
+        &mut registry,
+        "return select(2, require('registry').get('a:b'))",
+    );
+    assert_eq!(
+        returned["returned"],
+        json!([{"kind": "NOT_FOUND", "message": "entry not found: a:b", "details": {"id": "a:b"}}])
+    );
 }
 
 #[wasm_bindgen_test]

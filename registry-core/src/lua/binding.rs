@@ -4,6 +4,9 @@
 //! error object instead of a string. Instead, each Rust function returns either its results or a
 //! message to raise, and a two-line Lua wrapper raises it with `error(message, 2)`: scripts get a
 //! plain string prefixed with their own chunk and line, like errors from Lua's own libraries.
+//!
+//! Functions whose spec gives an error return (`nil, err` or `false, err`) never raise for a bad
+//! argument: they return an `INVALID` error object instead.
 
 use mlua::{
     AnyUserData, Function, IntoLua, IntoLuaMulti, Lua, MultiValue, Table, UserData,
@@ -11,12 +14,16 @@ use mlua::{
 };
 
 use super::convert::lua_type_name;
-use crate::error::Result;
+use super::errors::error_value;
+use crate::error::{Error, ErrorKind, Result};
 
 /// Why a call did not return normally.
 pub(crate) enum Failure {
     /// Raise this message as a Lua error at the caller's line (bad arguments, malformed input).
     Raise(String),
+    /// Return this error (`nil, err`, or `false, err` for [`Results::Status`]): a bad argument
+    /// to a function whose spec gives an error return.
+    Return(Error),
     /// A failure of the VM itself (out of memory, interrupted), passed through unchanged.
     Lua(mlua::Error),
 }
@@ -30,11 +37,15 @@ impl From<mlua::Error> for Failure {
 /// What a registry function returns to the wrapper.
 pub(crate) type Call = std::result::Result<MultiValue, Failure>;
 
-/// How many results a wrapped function hands back to scripts.
-#[derive(Clone, Copy)]
+/// What a wrapped function hands back to scripts.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Results {
+    /// One value; bad arguments raise.
     One,
+    /// `value, nil` or `nil, err`; bad arguments return an error.
     Two,
+    /// `true, nil` or `false, err`; bad arguments return an error.
+    Status,
 }
 
 const WRAPPER_KEY: &str = "registry.wrap";
@@ -104,6 +115,7 @@ where
         let args = Args {
             function: name,
             values,
+            returns_errors: results != Results::One,
         };
         let outcome = handler(lua, args);
         lua.set_memory_limit(limit)?;
@@ -116,12 +128,19 @@ where
                 Ok(results)
             }
             Err(Failure::Raise(message)) => message.into_lua_multi(lua),
+            Err(Failure::Return(error)) => {
+                let failed = match results {
+                    Results::Status => LuaValue::Boolean(false),
+                    Results::One | Results::Two => LuaValue::Nil,
+                };
+                (LuaValue::Nil, failed, error_value(lua, error)?).into_lua_multi(lua)
+            }
             Err(Failure::Lua(error)) => Err(error),
         }
     })?;
     let count = match results {
         Results::One => 1,
-        Results::Two => 2,
+        Results::Two | Results::Status => 2,
     };
     lua.named_registry_value::<Function>(WRAPPER_KEY)?
         .call((raw, count))
@@ -145,11 +164,11 @@ pub(crate) fn returns(lua: &Lua, values: impl IntoLuaMulti) -> Call {
     Ok(values.into_lua_multi(lua)?)
 }
 
-/// `value, nil` on success, `nil, message` on failure.
+/// `value, nil` on success, `nil, err` on failure.
 pub(crate) fn value_or_error<T: IntoLua>(lua: &Lua, result: Result<T>) -> Call {
     Ok(match result {
         Ok(value) => (value, LuaValue::Nil).into_lua_multi(lua)?,
-        Err(error) => (LuaValue::Nil, error.to_string()).into_lua_multi(lua)?,
+        Err(error) => (LuaValue::Nil, error_value(lua, error)?).into_lua_multi(lua)?,
     })
 }
 
@@ -169,6 +188,8 @@ pub(crate) fn convert_or_error<T, R: IntoLua>(
 pub(crate) struct Args {
     function: &'static str,
     values: Vec<LuaValue>,
+    /// Whether bad arguments are returned as errors rather than raised.
+    returns_errors: bool,
 }
 
 impl Args {
@@ -180,10 +201,20 @@ impl Args {
     /// `bad argument #n to 'name' (expected expected, got type)`.
     pub(crate) fn bad(&self, n: usize, expected: &str) -> Failure {
         let got = self.values.get(n).map_or("no value", lua_type_name);
-        Failure::Raise(format!(
+        self.refuse(format!(
             "bad argument #{n} to '{}' ({expected} expected, got {got})",
             self.function
         ))
+    }
+
+    /// Refuses the call: raised, or returned as an `INVALID` error where the function has an
+    /// error return.
+    pub(crate) fn refuse(&self, message: String) -> Failure {
+        if self.returns_errors {
+            Failure::Return(Error::new(ErrorKind::InvalidArgument, message))
+        } else {
+            Failure::Raise(message)
+        }
     }
 
     /// Raises `function: message`, for well-typed arguments with a bad value.
@@ -207,10 +238,16 @@ impl Args {
         }
     }
 
-    /// Argument `n`, which must be a string.
+    /// Argument `n`, which must be a valid UTF-8 string (nothing is silently replaced).
     pub(crate) fn string(&self, n: usize) -> std::result::Result<String, Failure> {
         match self.get(n) {
-            LuaValue::String(s) => Ok(s.to_string_lossy()),
+            LuaValue::String(s) => match s.to_str() {
+                Ok(text) => Ok(text.to_owned()),
+                Err(_) => Err(self.refuse(format!(
+                    "bad argument #{n} to '{}' (string is not valid UTF-8)",
+                    self.function
+                ))),
+            },
             _ => Err(self.bad(n, "string")),
         }
     }

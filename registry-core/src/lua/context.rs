@@ -1,6 +1,7 @@
 //! State shared by the module's functions and objects within one runner.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use mlua::{Lua, Table, Value as LuaValue};
@@ -11,6 +12,8 @@ use super::objects::VersionObject;
 use crate::entry::{Entry, Op};
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::{Registry, Version, VersionId, version_not_found};
+use crate::id::EntryId;
+use crate::state::State;
 
 /// A change a script made to the registry, reported as it happens.
 #[derive(Debug)]
@@ -82,7 +85,7 @@ impl Context {
         };
         if number.fract() != 0.0 || number < 0.0 || !number.is_finite() {
             return Ok(Err(Error::new(
-                ErrorKind::VersionNotFound,
+                ErrorKind::InvalidArgument,
                 format!("invalid version id {number}: expected a whole number >= 0"),
             )));
         }
@@ -104,19 +107,28 @@ pub(crate) fn entries_table<'a>(
     Ok(table)
 }
 
-/// An array of `{kind = "entry.create" | "entry.update" | "entry.delete", entry = {...}}`.
-pub(crate) fn ops_table<'a>(
-    lua: &Lua,
-    ops: impl IntoIterator<Item = &'a Op>,
-) -> mlua::Result<Table> {
-    let table = lua.create_table()?;
+/// An array of `{kind = "entry.create" | "entry.update" | "entry.delete", entry = {...}}`. A
+/// delete carries the entry it deletes: the one an earlier op of the list left, or the one in
+/// `before` (the state the ops start from); `{id = ...}` alone when neither has it.
+pub(crate) fn ops_table(lua: &Lua, ops: &[Op], before: &State) -> mlua::Result<Table> {
+    let mut latest: HashMap<&EntryId, Option<&Rc<Entry>>> = HashMap::new();
+    let table = lua.create_table_with_capacity(ops.len(), 0)?;
     for op in ops {
         let entry = match op {
-            Op::Create(entry) | Op::Update(entry) => entry_table(lua, entry)?,
+            Op::Create(entry) | Op::Update(entry) => {
+                latest.insert(&entry.id, Some(entry));
+                entry_table(lua, entry)?
+            }
             Op::Delete { id } => {
-                let entry = lua.create_table_with_capacity(0, 1)?;
-                entry.raw_set("id", id.as_str())?;
-                entry
+                let deleted = latest.insert(id, None).unwrap_or_else(|| before.get(id));
+                match deleted {
+                    Some(entry) => entry_table(lua, entry)?,
+                    None => {
+                        let entry = lua.create_table_with_capacity(0, 1)?;
+                        entry.raw_set("id", id.as_str())?;
+                        entry
+                    }
+                }
             }
         };
         let item = lua.create_table_with_capacity(0, 2)?;

@@ -6,6 +6,7 @@ use std::ffi::c_void;
 
 use mlua::{Lua, Table, Value as LuaValue};
 
+use super::errors::ErrorObject;
 use crate::entry::Entry;
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::EntryId;
@@ -34,10 +35,21 @@ fn invalid_value(path: &str, message: impl std::fmt::Display) -> Error {
 
 /// Converts a Lua value into a storable value; `path` names it in errors (e.g. `data`).
 pub(crate) fn to_value(value: &LuaValue, path: &str) -> Result<Value> {
+    walk(value, path, false)
+}
+
+/// Converts a value a script returned, where error objects (also inside tables) become
+/// `{"kind": ..., "message": ..., "details": ...}` for every front end.
+pub(crate) fn returned_to_value(value: &LuaValue) -> Result<Value> {
+    walk(value, "returned", true)
+}
+
+fn walk(value: &LuaValue, path: &str, errors_as_data: bool) -> Result<Value> {
     let mut walker = Walker {
         root: path.to_owned(),
         open_tables: Vec::new(),
         values: 0,
+        errors_as_data,
     };
     let mut path = path.to_owned();
     walker.value(value, &mut path)
@@ -50,6 +62,8 @@ struct Walker {
     open_tables: Vec<*const c_void>,
     /// How many values have been converted so far.
     values: usize,
+    /// Whether error objects convert to data (returned values) or are refused (stored values).
+    errors_as_data: bool,
 }
 
 impl Walker {
@@ -81,6 +95,14 @@ impl Walker {
             }
             LuaValue::Buffer(_) => Err(invalid_value(path, "a buffer cannot be stored")),
             LuaValue::Vector(_) => Err(invalid_value(path, "a vector cannot be stored")),
+            LuaValue::UserData(ud) => match ud.borrow::<ErrorObject>() {
+                Ok(error) if self.errors_as_data => Ok(error.to_value()),
+                Ok(_) => Err(invalid_value(
+                    path,
+                    "an error object cannot be stored (store err:message())",
+                )),
+                Err(_) => Err(invalid_value(path, "a userdata value cannot be stored")),
+            },
             _ => Err(invalid_value(path, "a userdata value cannot be stored")),
         }
     }
@@ -103,67 +125,70 @@ impl Walker {
     }
 
     fn table_contents(&mut self, table: &Table, path: &mut String) -> Result<Value> {
-        // Raw iteration: metatables (__index, __pairs) do not change what is stored.
-        let mut named = Map::new();
+        // Raw iteration: metatables (__index, __pairs) do not change what is stored. Table order
+        // is arbitrary, so keys are collected and checked in a fixed order: the error reported
+        // is the same in every run.
+        let mut named: Vec<(String, LuaValue)> = Vec::new();
         let mut items: Vec<(usize, LuaValue)> = Vec::new();
+        let mut bad_keys: Vec<String> = Vec::new();
         for pair in table.pairs::<LuaValue, LuaValue>() {
             let (key, item) = pair.map_err(|e| invalid_value(path, e))?;
             match key {
-                LuaValue::String(key) => {
-                    let Ok(key) = key.to_str() else {
-                        return Err(invalid_value(
-                            path,
-                            "a key that is not valid UTF-8 cannot be stored",
-                        ));
-                    };
-                    let key = key.to_owned();
-                    let len = path.len();
-                    push_key(path, &key);
-                    let converted = self.value(&item, path)?;
-                    path.truncate(len);
-                    named.insert(key, converted);
-                }
-                LuaValue::Integer(_) | LuaValue::Number(_) => {
-                    let index = array_index(&key).ok_or_else(|| {
-                        invalid_value(
-                            path,
-                            "a table with a non-integer number key cannot be stored",
-                        )
-                    })?;
-                    items.push((index, item));
-                }
-                other => {
-                    return Err(invalid_value(
-                        path,
-                        format!(
-                            "a table with a {} key cannot be stored",
-                            lua_type_name(&other)
-                        ),
-                    ));
-                }
+                LuaValue::String(key) => match key.to_str() {
+                    Ok(key) => named.push((key.to_owned(), item)),
+                    Err(_) => {
+                        bad_keys.push("a key that is not valid UTF-8 cannot be stored".into())
+                    }
+                },
+                LuaValue::Integer(_) | LuaValue::Number(_) => match array_index(&key) {
+                    Some(index) => items.push((index, item)),
+                    None => bad_keys
+                        .push("a table with a non-integer number key cannot be stored".into()),
+                },
+                other => bad_keys.push(format!(
+                    "a table with a {} key cannot be stored",
+                    lua_type_name(&other)
+                )),
             }
         }
-        if items.is_empty() {
-            return Ok(Value::Object(named));
+        if let Some(message) = bad_keys.into_iter().min() {
+            return Err(invalid_value(path, message));
         }
-        if !named.is_empty() {
+        if !items.is_empty() && !named.is_empty() {
             return Err(invalid_value(
                 path,
                 "a table mixing array items and named keys cannot be stored",
             ));
         }
-        let count = items.len();
-        let mut array = vec![Value::Null; count];
-        for (index, item) in items {
-            if index == 0 || index > count {
-                return Err(invalid_value(
-                    path,
-                    format!("an array must have keys 1..{count} without holes, found key {index}"),
-                ));
+        if items.is_empty() {
+            named.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut map = Map::new();
+            for (key, item) in named {
+                let len = path.len();
+                push_key(path, &key);
+                let converted = self.value(&item, path)?;
+                path.truncate(len);
+                map.insert(key, converted);
             }
+            return Ok(Value::Object(map));
+        }
+        items.sort_by_key(|(index, _)| *index);
+        let count = items.len();
+        // Sorted distinct keys fill 1..count exactly unless the first is 0 or the last is beyond.
+        let first = items.first().map(|(index, _)| *index);
+        let last = items.last().map(|(index, _)| *index);
+        let outside = first.filter(|&i| i == 0).or(last.filter(|&i| i > count));
+        if let Some(index) = outside {
+            return Err(invalid_value(
+                path,
+                format!("an array must have keys 1..{count} without holes, found key {index}"),
+            ));
+        }
+        let mut array = Vec::with_capacity(count);
+        for (index, item) in items {
             let len = path.len();
             path.push_str(&format!("[{index}]"));
-            array[index - 1] = self.value(&item, path)?;
+            array.push(self.value(&item, path)?);
             path.truncate(len);
         }
         Ok(Value::Array(array))
@@ -289,18 +314,22 @@ pub(crate) fn to_entry(value: &LuaValue) -> Result<Entry> {
         )));
     };
     let field = |name: &str| table.raw_get::<LuaValue>(name).unwrap_or(LuaValue::Nil);
-    for pair in table.pairs::<LuaValue, LuaValue>() {
-        let key = pair.map(|(k, _)| k).unwrap_or(LuaValue::Nil);
-        let known = matches!(&key, LuaValue::String(s) if ["id", "kind", "meta", "data"].iter().any(|f| s == f));
-        if !known {
-            let shown = match &key {
-                LuaValue::String(s) => format!("{:?}", s.to_string_lossy()),
-                other => lua_type_name(other).to_owned(),
-            };
-            return Err(invalid(format!(
-                "unknown entry field {shown} (an entry has id, kind, meta and data)"
-            )));
-        }
+    // The smallest unknown key is named, so that the error is the same in every run.
+    let unknown = table
+        .pairs::<LuaValue, LuaValue>()
+        .map(|pair| pair.map(|(k, _)| k).unwrap_or(LuaValue::Nil))
+        .filter(|key| {
+            !matches!(key, LuaValue::String(s) if ["id", "kind", "meta", "data"].iter().any(|f| s == f))
+        })
+        .map(|key| match &key {
+            LuaValue::String(s) => format!("{:?}", s.to_string_lossy()),
+            other => lua_type_name(other).to_owned(),
+        })
+        .min();
+    if let Some(shown) = unknown {
+        return Err(invalid(format!(
+            "unknown entry field {shown} (an entry has id, kind, meta and data)"
+        )));
     }
     let id = match field("id") {
         LuaValue::Nil => return Err(invalid("entry must have an id".into())),

@@ -18,20 +18,29 @@ pub(crate) fn find_in(lua: &Lua, args: &Args, version: &Version) -> Call {
 
 fn parse_criteria(table: &Table) -> Result<Criteria> {
     let invalid = |message: String| Error::new(ErrorKind::InvalidCriteria, message);
-    let mut pairs = Vec::new();
+    let mut keyed = Vec::new();
+    let mut other_keys = Vec::new();
     for pair in table.pairs::<LuaValue, LuaValue>() {
         let (key, expected) = pair.map_err(|e| invalid(e.to_string()))?;
-        let LuaValue::String(key) = key else {
-            return Err(invalid(format!(
-                "criteria keys must be strings such as \".kind\" or \"meta.env\", got a {} key",
-                lua_type_name(&key)
-            )));
-        };
-        let key = key.to_string_lossy();
-        let expected = to_value(&expected, &format!("criterion {key}"))?;
-        pairs.push((key, expected));
+        match key {
+            LuaValue::String(key) => keyed.push((key.to_string_lossy(), expected)),
+            other => other_keys.push(lua_type_name(&other)),
+        }
     }
-    // Table order is arbitrary: sort so that the first error reported is always the same one.
-    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    // Table order is arbitrary: everything is checked in a fixed order, so that the error
+    // reported is the same in every run.
+    if let Some(key_type) = other_keys.into_iter().min() {
+        return Err(invalid(format!(
+            "criteria keys must be strings such as \".kind\" or \"meta.env\", got a {key_type} key"
+        )));
+    }
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let pairs = keyed
+        .into_iter()
+        .map(|(key, expected)| {
+            let expected = to_value(&expected, &format!("criterion {key}"))?;
+            Ok((key, expected))
+        })
+        .collect::<Result<Vec<_>>>()?;
     Criteria::parse(pairs)
 }

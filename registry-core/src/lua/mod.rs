@@ -3,6 +3,7 @@
 mod binding;
 pub(crate) mod context;
 mod convert;
+pub(crate) mod errors;
 mod find;
 mod module;
 mod objects;

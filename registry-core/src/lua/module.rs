@@ -7,35 +7,48 @@ use mlua::{Lua, Table, Value as LuaValue};
 use super::binding::{Args, Call, Results, convert_or_error, function, returns, value_or_error};
 use super::context::{Context, RegistryEvent, ops_table};
 use super::convert::to_entry;
+use super::errors::error_value;
 use super::find::find_in;
 use super::objects::{HistoryObject, SnapshotObject, VersionObject, get_in, versions_list};
-use crate::delta::build_delta;
+use crate::delta::build_delta_from;
 use crate::entry::Entry;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Builds the read-only module table bound to one registry.
 pub(crate) fn create(lua: &Lua, ctx: &Rc<Context>) -> mlua::Result<Table> {
     let module = lua.create_table()?;
-    let add =
-        |name: &'static str, results: Results, handler: fn(&Lua, &Rc<Context>, Args) -> Call| {
-            let ctx = Rc::clone(ctx);
-            let f = function(lua, name, results, move |lua, args| {
-                handler(lua, &ctx, args)
-            })?;
-            module.raw_set(name, f)
-        };
-    add("get", Results::Two, get)?;
-    add("find", Results::Two, find)?;
-    add("snapshot", Results::Two, snapshot)?;
-    add("snapshot_at", Results::Two, snapshot_at)?;
-    add("current_version", Results::Two, current_version)?;
-    add("versions", Results::Two, |lua, ctx, _| {
+    // Compared by address only: `registry:get(...)` passes the module as argument 1.
+    let module_address = module.to_pointer() as usize;
+    // Functions that take arguments refuse the module as the first; the others ignore it.
+    let add = |name: &'static str,
+               results: Results,
+               takes_arguments: bool,
+               handler: fn(&Lua, &Rc<Context>, Args) -> Call| {
+        let ctx = Rc::clone(ctx);
+        let f = function(lua, name, results, move |lua, args| {
+            if takes_arguments
+                && matches!(args.get(1), LuaValue::Table(t) if t.to_pointer() as usize == module_address)
+            {
+                return Err(args.refuse(format!(
+                        "call registry.{name} with a dot: registry.{name}(...), not registry:{name}(...)"
+                    )));
+            }
+            handler(lua, &ctx, args)
+        })?;
+        module.raw_set(name, f)
+    };
+    add("get", Results::Two, true, get)?;
+    add("find", Results::Two, true, find)?;
+    add("snapshot", Results::Two, false, snapshot)?;
+    add("snapshot_at", Results::Two, true, snapshot_at)?;
+    add("current_version", Results::Two, false, current_version)?;
+    add("versions", Results::Two, false, |lua, ctx, _| {
         versions_list(lua, ctx)
     })?;
-    add("apply_version", Results::Two, apply_version)?;
-    add("parse_id", Results::Two, parse_id)?;
-    add("history", Results::One, history)?;
-    add("build_delta", Results::Two, delta)?;
+    add("apply_version", Results::Status, true, apply_version)?;
+    add("parse_id", Results::One, true, parse_id)?;
+    add("history", Results::One, false, history)?;
+    add("build_delta", Results::Two, true, delta)?;
     module.set_readonly(true);
     Ok(module)
 }
@@ -68,7 +81,7 @@ fn current_version(lua: &Lua, ctx: &Rc<Context>, _: Args) -> Call {
     value_or_error(lua, Ok(VersionObject::new(Rc::clone(ctx), ctx.head())))
 }
 
-/// `true, nil` once head is at the version; `false, message` otherwise.
+/// `true, nil` once head is at the version; `false, err` otherwise.
 fn apply_version(lua: &Lua, ctx: &Rc<Context>, args: Args) -> Call {
     let moved = ctx.version_arg(&args, 1)?.and_then(|version| {
         ctx.registry.borrow_mut().apply_version(version.id())?;
@@ -79,20 +92,19 @@ fn apply_version(lua: &Lua, ctx: &Rc<Context>, args: Args) -> Call {
             ctx.notify(&RegistryEvent::HeadMoved(id));
             returns(lua, (true, LuaValue::Nil))
         }
-        Err(error) => returns(lua, (false, error.to_string())),
+        Err(error) => returns(lua, (false, error_value(lua, error)?)),
     }
 }
 
-/// `{ns = ..., name = ...}, nil`, or `nil, message` for a malformed id.
+/// `{ns = ..., name = ...}` for any string: split at the first `:`, or `ns = ""` and the whole
+/// string as the name. Whether the parts can name a stored entry is checked where one is stored.
 fn parse_id(lua: &Lua, _: &Rc<Context>, args: Args) -> Call {
     let text = args.string(1)?;
-    let parsed = crate::id::EntryId::parse(&text).and_then(|id| {
-        let table = lua.create_table_with_capacity(0, 2).map_err(vm_error)?;
-        table.raw_set("ns", id.ns()).map_err(vm_error)?;
-        table.raw_set("name", id.name()).map_err(vm_error)?;
-        Ok(table)
-    });
-    value_or_error(lua, parsed)
+    let (ns, name) = text.split_once(':').unwrap_or(("", text.as_str()));
+    let table = lua.create_table_with_capacity(0, 2)?;
+    table.raw_set("ns", ns)?;
+    table.raw_set("name", name)?;
+    returns(lua, table)
 }
 
 fn history(lua: &Lua, ctx: &Rc<Context>, _: Args) -> Call {
@@ -107,8 +119,8 @@ fn history(lua: &Lua, ctx: &Rc<Context>, _: Args) -> Call {
 fn delta(lua: &Lua, _: &Rc<Context>, args: Args) -> Call {
     let from = entry_list(args.table(1)?, "from");
     let to = entry_list(args.table(2)?, "to");
-    let ops = from.and_then(|from| build_delta(from, to?));
-    convert_or_error(lua, ops, |ops| ops_table(lua, ops.iter()))
+    let delta = from.and_then(|from| build_delta_from(from, to?));
+    convert_or_error(lua, delta, |(from, ops)| ops_table(lua, &ops, &from))
 }
 
 /// Reads an array of entry tables; errors name the list and position, e.g. `to[3]: ...`.

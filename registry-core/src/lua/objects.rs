@@ -11,6 +11,7 @@ use super::convert::{entry_table, to_entry, to_id};
 use super::find::find_in;
 use crate::entry::Op;
 use crate::history::Version;
+use crate::state::State;
 
 /// A point-in-time view of one version. Holding it keeps that version's state alive; taking it is O(1).
 #[derive(Clone)]
@@ -131,7 +132,8 @@ const CHANGES: &str = "changes";
 
 fn changes_ops(lua: &Lua, args: Args) -> Call {
     let this = args.this::<ChangesObject>(CHANGES)?;
-    returns(lua, ops_table(lua, this.ops.borrow().iter())?)
+    let ops = this.ops.borrow();
+    returns(lua, ops_table(lua, &ops, this.base.state())?)
 }
 
 /// Adds an op and returns the changeset itself, for chaining.
@@ -266,6 +268,7 @@ impl UserData for VersionObject {
                 &[
                     ("id", Results::One, version_id),
                     ("previous", Results::One, version_previous),
+                    ("next", Results::One, version_next),
                     ("string", Results::One, version_string),
                     ("time", Results::One, version_time),
                     ("ops", Results::One, version_ops),
@@ -320,7 +323,29 @@ fn version_time(lua: &Lua, args: Args) -> Call {
     returns(lua, this.version.time_ms() as f64)
 }
 
+/// The version's ops; deletes carry the entry they deleted, from the parent.
 fn version_ops(lua: &Lua, args: Args) -> Call {
     let this = args.this::<VersionObject>(VERSION)?;
-    returns(lua, ops_table(lua, this.version.ops().iter())?)
+    let ops = this.version.ops();
+    match this.version.parent() {
+        Some(parent) => {
+            let parent = this.ctx.version(parent).map_err(|e| args.invalid(e))?;
+            returns(lua, ops_table(lua, ops, parent.state())?)
+        }
+        None => returns(lua, ops_table(lua, ops, &State::default())?),
+    }
+}
+
+/// The child toward head when head descends from this version, else the newest child, else nil.
+fn version_next(lua: &Lua, args: Args) -> Call {
+    let this = args.this::<VersionObject>(VERSION)?;
+    let next = this.ctx.registry.borrow().next(this.version.id());
+    let next = match next {
+        Some(id) => Some(VersionObject::new(
+            Rc::clone(&this.ctx),
+            this.ctx.version(id).map_err(|e| args.invalid(e))?,
+        )),
+        None => None,
+    };
+    returns(lua, next)
 }

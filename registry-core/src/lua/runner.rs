@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use super::binding::{self, Failure, Results, function, returns};
 use super::context::{Context, EventListener};
-use super::convert::to_value;
+use super::convert::returned_to_value;
+use super::errors;
 use super::module;
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::Registry;
@@ -270,11 +271,14 @@ fn setup(lua: &Lua, ctx: &Rc<Context>, printed: &Rc<RefCell<String>>) -> mlua::R
     binding::install(lua)?;
     let globals = lua.globals();
     let module = module::create(lua, ctx)?;
+    let error_kinds = errors::install(lua)?;
+    globals.raw_set("errors", error_kinds.clone())?;
     let require = function(lua, "require", Results::One, move |lua, args| {
         match args.get(1) {
             LuaValue::String(name) if name == "registry" => returns(lua, module.clone()),
+            LuaValue::String(name) if name == "errors" => returns(lua, error_kinds.clone()),
             LuaValue::String(name) => Err(Failure::Raise(format!(
-                "module {:?} not found: only \"registry\" can be required",
+                "module {:?} not found: only \"registry\" and \"errors\" can be required",
                 name.to_string_lossy()
             ))),
             _ => Err(args.bad(1, "string")),
@@ -353,7 +357,7 @@ fn os_table(lua: &Lua, ctx: &Rc<Context>) -> mlua::Result<Table> {
 
 /// A returned value as JSON-able data; values that cannot be stored come back as their tostring.
 fn returned_value(lua: &Lua, value: &LuaValue) -> Value {
-    to_value(value, "returned").unwrap_or_else(|_| {
+    returned_to_value(value).unwrap_or_else(|_| {
         let shown = lua
             .globals()
             .get::<Function>("tostring")
