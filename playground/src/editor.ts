@@ -34,7 +34,7 @@ export const MODULE_FUNCTIONS: Completion[] = [
   fn('current_version', '() -> version, err', 'The head version.'),
   fn('versions', '() -> versions, err', 'Every version, ascending by id.'),
   fn('apply_version', '(version) -> ok, err', 'Moves head to a version (rollback or forward); creates none.'),
-  fn('parse_id', '(id) -> {ns, name}', 'Splits "namespace:name" at the first colon.'),
+  fn('parse_id', '(id) -> {ns, name}', 'Splits at the first colon; without one, ns is "" and the whole string is the name.'),
   fn('history', '() -> history', 'The history object.'),
   fn('build_delta', '(from, to) -> ops, err', 'Operations turning one array of entries into another.'),
 ];
@@ -56,13 +56,19 @@ export const OBJECT_METHODS: Completion[] = [
   fn('snapshot_at', 'history:snapshot_at(version) -> snapshot, err', 'A snapshot of a version.'),
   fn('id', 'version:id() -> number', 'The version id.'),
   fn('previous', 'version:previous() -> version?', 'The parent version, nil for v0.'),
+  fn('next', 'version:next() -> version?', 'The child on the way to head (else the newest child), nil when there is none.'),
   fn('string', 'version:string() -> string', '"v" .. id.'),
   fn('time', 'version:time() -> ms', 'When the version was created (ms since the epoch).'),
+  fn('kind', 'err:kind() -> string', 'The error\'s kind, one of the errors table: errors.NOT_FOUND, errors.CONFLICT, ...'),
+  fn('retryable', 'err:retryable() -> boolean', 'True exactly for conflicts.'),
+  fn('message', 'err:message() -> string', 'The message, as tostring(err) gives it.'),
+  fn('details', 'err:details() -> table?', 'What the error is about, e.g. {id = ...}; nil when there is nothing to add.'),
 ];
 
 const GLOBALS: Completion[] = [
   { label: 'registry', type: 'variable', detail: 'require("registry")', info: 'The registry module (predefined).' },
   { label: 'snapshot', type: 'variable', detail: 'registry.snapshot()', info: 'A snapshot of head taken when the run starts (predefined).' },
+  { label: 'errors', type: 'variable', detail: 'errors.NOT_FOUND, ...', info: 'The error kinds that err:kind() returns (read-only).' },
   { label: 'require', type: 'function', detail: '("registry")' },
   { label: 'print', type: 'function' },
   { label: 'ipairs', type: 'function' },
