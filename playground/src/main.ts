@@ -437,7 +437,7 @@ function renderHistory() {
       isHead ? h('span', { class: 'badge' }, 'HEAD') : null,
       h('span', { class: 'ops' }, `${v.ops} op${v.ops === 1 ? '' : 's'}`),
       v.parent !== null && v.parent !== v.id - 1 ? h('span', { class: 'branch' }, `↳ from v${v.parent}`) : null,
-      h('time', { datetime: new Date(v.timeMs).toISOString() }, formatTime(v.timeMs)),
+      h('time', { datetime: new Date(v.time_ms).toISOString() }, formatTime(v.time_ms)),
     );
     button.addEventListener('click', () => {
       selectedVersion = v.id;

@@ -40,7 +40,7 @@ const handlers: Handlers = {
   seed({ steps, nowMs }) {
     const fresh = new Registry(nowMs, undefined);
     for (const step of steps) {
-      const { error } = fresh.run({ source: step.source, chunk: 'seed.lua', nowMs: step.nowMs, timeoutMs: 10_000 });
+      const { error } = fresh.run({ source: step.source, chunk: 'seed.lua', now_ms: step.nowMs, timeout_ms: 10_000 });
       if (error) {
         fresh.free();
         throw Object.assign(new Error(`seed step "${step.title}" failed at line ${error.line}: ${error.message}`), { name: 'seed_failed' });
@@ -52,7 +52,7 @@ const handlers: Handlers = {
   run({ source, chunk, nowMs, timeoutMs }) {
     const reg = need();
     const start = performance.now();
-    const result = reg.run({ source, chunk, nowMs, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    const result = reg.run({ source, chunk, now_ms: nowMs, timeout_ms: timeoutMs });
     return { result, elapsedMs: performance.now() - start };
   },
   versions: () => need().versions(),
