@@ -285,3 +285,42 @@ fn a_module_that_loops_in_open_is_stopped() {
     }
     assert!(stdout(dir, &["--state", STATE, "log"]).starts_with("* v1 "));
 }
+
+#[test]
+fn errors_keep_their_kind_protocol_errors_exit_2_and_refusals_1() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let dir = dir.path();
+    let before = store_with_v1(dir);
+    for (answer_json, code, problem) in [
+        (
+            r#"{"error":{"kind":"bad_request","message":"invalid request: nope"}}"#,
+            2,
+            "error: invalid request: nope\n",
+        ),
+        (
+            r#"{"error":{"kind":"internal","message":"broken"}}"#,
+            2,
+            "error: broken\n",
+        ),
+        (
+            r#"{"error":{"kind":"version_not_found","message":"version not found: 3"}}"#,
+            1,
+            "error: version not found: 3\n",
+        ),
+        (
+            r#"{"error":{"kind":"exploded","message":"?"}}"#,
+            2,
+            "error: the module's answer is not one of this protocol's: ",
+        ),
+        (
+            r#"{"ok":{"head":"one"}}"#,
+            2,
+            "error: the module's answer is not one of this protocol's: ",
+        ),
+    ] {
+        let wasm = module(Some(PROTOCOL_VERSION), &[answer(OK), answer(answer_json)]);
+        let outcome = with_module(dir, &wasm, &["log"]);
+        assert_refused(&outcome, code, problem);
+        assert_eq!(common::export(dir, STATE), before);
+    }
+}
