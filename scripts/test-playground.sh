@@ -28,7 +28,7 @@ echo "== unit tests, then end-to-end tests ($("$chromium" --version 2> /dev/null
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-node --test --test-concurrency=1 --test-reporter=spec build/unit/tests/unit/ tests/*.test.mjs 2>&1 | tee "$log"
+node --test --test-concurrency=1 --test-reporter=spec build/unit/playground/tests/unit/ tests/*.test.mjs 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 passed=$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$log" | tail -n 1)

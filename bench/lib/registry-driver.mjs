@@ -12,7 +12,7 @@ export const NOW_MS = 1_767_225_600_000; // 2026-01-01, as the conformance scrip
 /** Runs one script on `registry`; returns { wallMs, returned }, throwing on a script error. */
 export function runScript(registry, source, chunk) {
   const t0 = performance.now();
-  const result = registry.run({ source, chunk, nowMs: NOW_MS, memoryBytes: 1 << 30 });
+  const result = registry.run({ source, chunk, now_ms: NOW_MS, memory_bytes: 1 << 30 });
   const wallMs = performance.now() - t0;
   if (result.error) throw new Error(`${chunk}: ${result.error.message}`);
   return { wallMs, returned: result.returned };
@@ -56,7 +56,7 @@ export async function timeStartup(init, Registry, initArg) {
   const registry = new Registry(NOW_MS);
   const readyMs = performance.now() - t0;
   const t1 = performance.now();
-  const r = registry.run({ source: 'return 1', nowMs: NOW_MS });
+  const r = registry.run({ source: 'return 1', now_ms: NOW_MS });
   const firstRunMs = performance.now() - t1;
   if (r.returned[0] !== 1) throw new Error('the first run failed');
   return { readyMs, initMs, firstRunMs };

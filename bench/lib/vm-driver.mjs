@@ -33,7 +33,7 @@ export function luauAdapter(Registry) {
   const registry = new Registry(1_767_225_600_000);
   return {
     eval(source) {
-      const r = registry.run({ source, nowMs: 1_767_225_600_000, memoryBytes: 1 << 30 });
+      const r = registry.run({ source, now_ms: 1_767_225_600_000, memory_bytes: 1 << 30 });
       if (r.error) throw new Error(`luau: ${r.error.message}`);
       return Number(r.returned[0]);
     },

@@ -1,10 +1,12 @@
 //! The command line: commands, options, and the parsers for versions, durations and sizes.
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use bytesize::ByteSize;
 use clap::{Args, Parser, Subcommand};
+use registry_core::protocol::DEFAULT_MEMORY_LIMIT;
 
 const EXIT_STATUS: &str = "Exit status: 0 success; 1 the script failed or the registry refused \
 the request; 2 a usage, file or store problem; 3 the sandbox stopped the module (time limit, \
@@ -91,9 +93,17 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// Luau's memory limit, e.g. 64MiB
-    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_memory)]
+    #[arg(long, value_name = "SIZE", default_value = DEFAULT_MEMORY.as_str(), value_parser = parse_memory)]
     pub memory: u64,
 }
+
+/// The module's default Luau memory limit, as `--memory` shows and parses it.
+static DEFAULT_MEMORY: LazyLock<String> = LazyLock::new(|| {
+    ByteSize::b(DEFAULT_MEMORY_LIMIT as u64)
+        .display()
+        .iec()
+        .to_string()
+});
 
 /// Luau memory limits the 32-bit module can honour, with room left for its own data.
 const MEMORY_RANGE: (u64, u64) = (1 << 20, 3 << 30);

@@ -1,7 +1,6 @@
 //! The commands: each opens the store, starts the module on the stored history, sends the
 //! module's JSON requests and prints the answers.
 
-use std::fmt;
 use std::fmt::Write as _;
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -9,18 +8,17 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, ensure};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use registry_core::protocol::{Request, RunRequest, RunResult, ServiceError, VersionList};
+use registry_core::{Entry, HistoryExport, Op, Registry};
 
 use crate::cli::{Cli, Command, GlobalArgs, RunArgs};
 use crate::engine::{ModuleSource, Runtime};
-use crate::guest::{Guest, Refused, Stopped};
-use crate::history::History;
+use crate::guest::{Guest, Stopped};
 use crate::store::{Access, Store};
 
 /// A script failed, or the registry refused the request.
 const EXIT_REFUSED: u8 = 1;
-/// A usage, file or store problem.
+/// A usage, file or store problem, or a module that broke the protocol.
 const EXIT_PROBLEM: u8 = 2;
 /// A time or memory limit stopped the script, or the module trapped.
 const EXIT_STOPPED: u8 = 3;
@@ -40,7 +38,10 @@ const GRACE: Duration = Duration::from_millis(250);
 pub fn exit_code(error: &anyhow::Error) -> ExitCode {
     ExitCode::from(if error.downcast_ref::<Stopped>().is_some() {
         EXIT_STOPPED
-    } else if error.downcast_ref::<Refused>().is_some() {
+    } else if error
+        .downcast_ref::<ServiceError>()
+        .is_some_and(|error| error.kind.is_refusal())
+    {
         EXIT_REFUSED
     } else {
         EXIT_PROBLEM
@@ -57,30 +58,29 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
     let mut out = io::stdout().lock();
     match cli.command {
         Command::Run(args) => return run(global, &args, now_ms, &mut out),
-        Command::Log => log(&mut open(global, Access::Read, now_ms, 0, 0)?, &mut out)?,
+        Command::Log => log(&mut open(global, Access::Read, now_ms, 0)?, &mut out)?,
         Command::Show { version, filter } => {
-            let mut guest = open(global, Access::Read, now_ms, 0, 0)?;
-            let request = json!({"op": "entries", "version": version, "filter": filter});
-            for entry in guest.request::<Vec<Value>>(&request)? {
-                writeln!(out, "{entry}")?;
+            let mut guest = open(global, Access::Read, now_ms, 0)?;
+            let entries: Vec<Entry> = guest.request(&Request::Entries { version, filter })?;
+            for entry in entries {
+                writeln!(out, "{}", json(&entry)?)?;
             }
         }
         Command::Diff { from, to } => {
-            let mut guest = open(global, Access::Read, now_ms, 0, 0)?;
-            let request = json!({"op": "delta", "from": from, "to": to});
-            for op in guest.request::<Vec<Op>>(&request)? {
-                writeln!(out, "{op}")?;
+            let mut guest = open(global, Access::Read, now_ms, 0)?;
+            for op in guest.request::<Vec<Op>>(&Request::Delta { from, to })? {
+                writeln!(out, "{}", diff_line(&op)?)?;
             }
         }
         Command::Checkout { version } => {
-            let mut guest = open(global, Access::Write, now_ms, 0, 0)?;
-            guest.request::<()>(&json!({"op": "apply_version", "version": version}))?;
-            guest.store_mut().set_head(version)?;
+            let mut guest = open(global, Access::Write, now_ms, 0)?;
+            guest.request::<()>(&Request::ApplyVersion { version })?;
+            guest.store_mut()?.set_head(version)?;
             writeln!(out, "head is now v{version}")?;
         }
         Command::Export { file } => {
-            let mut guest = open(global, Access::Read, now_ms, 0, 0)?;
-            let history: History = guest.request(&json!({"op": "export"}))?;
+            let mut guest = open(global, Access::Read, now_ms, 0)?;
+            let history: HistoryExport = guest.request(&Request::Export)?;
             let text = serde_json::to_string_pretty(&history)? + "\n";
             if file == Path::new("-") {
                 out.write_all(text.as_bytes())?;
@@ -92,32 +92,21 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         }
         Command::Import { file } => {
             let text = read_input(&file)?;
-            // The envelope is checked here, naming the line and column of a problem; the module
-            // checks the versions and their operations.
-            let history: History = serde_json::from_str(&text).map_err(|error| {
-                let what = if error.is_data() {
-                    ""
-                } else {
-                    ": invalid JSON"
-                };
-                anyhow!("{} is not a history{what}: {error}", file.display())
+            // The core checks the file in full, here, before the store is even opened; what is
+            // stored is the core's own export of the checked history.
+            let value: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
+                anyhow!("{} is not a history: invalid JSON: {error}", file.display())
             })?;
-            // The module checks the file on an empty registry of its own first, so a file it
-            // refuses never touches the store, which is not even opened.
-            let runtime = load_runtime(global)?;
-            let mut checker = start(&runtime, Store::in_memory(now_ms)?, now_ms, 0, text.len())?;
-            checker
-                .request::<()>(&json!({"op": "import", "history": history}))
-                .map_err(|error| match error.downcast::<Refused>() {
-                    Ok(refused) => anyhow!("cannot import {}: {refused}", file.display()),
-                    Err(other) => other,
-                })?;
-            // The module's export is the checked history, in its own form.
-            let history: History = checker.request(&json!({"op": "export"}))?;
-            drop(checker);
-            let store = open_store(global, Access::Write, now_ms)?;
-            let mut guest = start(&runtime, store, now_ms, 0, 0)?;
-            guest.store_mut().replace(&history)?;
+            let history = HistoryExport::from_value(value)
+                .and_then(Registry::import)
+                .map_err(|error| anyhow!("cannot import {}: {error}", file.display()))?
+                .export();
+            let mut store = open_store(global, Access::Write, now_ms)?;
+            // A damaged store is refused and left as it is, even by an import that would
+            // replace it.
+            Registry::import(store.history()?)
+                .map_err(|error| anyhow!("cannot load the history in {}: {error}", store.name()))?;
+            store.replace(&history)?;
             writeln!(
                 out,
                 "imported {} from {}",
@@ -136,24 +125,31 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Opens the store, starts the module and opens the registry on the stored history.
-/// `luau_memory` is the Luau limit of the run to come (0 when none), `data_bytes` the size of
-/// data the command will hand the module besides the stored history.
-fn open(
-    global: &GlobalArgs,
-    access: Access,
-    now_ms: i64,
-    luau_memory: u64,
-    data_bytes: usize,
-) -> Result<Guest> {
-    // The module first: a writer holds the store's lock from opening it until it exits.
-    let runtime = load_runtime(global)?;
+/// Starts the module, opens the store and opens the registry on the stored history.
+/// `luau_memory` is the Luau limit of the run to come (0 when none).
+fn open(global: &GlobalArgs, access: Access, now_ms: i64, luau_memory: u64) -> Result<Guest> {
+    // The module first, its protocol checked: a writer holds the store's lock from opening it
+    // until it exits, and a module of another protocol must not even create a store.
+    let runtime = Runtime::load(&ModuleSource::new(global.module.as_deref())?)?;
+    let mut guest = Guest::start(&runtime, MODULE_HEADROOM)?;
     let store = open_store(global, access, now_ms)?;
-    start(&runtime, store, now_ms, luau_memory, data_bytes)
-}
-
-fn load_runtime(global: &GlobalArgs) -> Result<Runtime> {
-    Runtime::load(&ModuleSource::new(global.module.as_deref())?)
+    let name = store.name().to_owned();
+    let history = store.history()?;
+    let request = Request::Open {
+        history: Some(history),
+        now_ms,
+    };
+    let data = serde_json::to_vec(&request)?.len() as u64;
+    let cap = (luau_memory + MODULE_HEADROOM + HISTORY_FACTOR * data).min(MAX_MODULE_MEMORY);
+    guest.attach(store, cap);
+    // A store the module refuses is a store problem (exit 2), not a refused request.
+    guest
+        .request::<()>(&request)
+        .map_err(|error| match error.downcast::<ServiceError>() {
+            Ok(refused) => anyhow!("the module cannot load the history in {name}: {refused}"),
+            Err(other) => other,
+        })?;
+    Ok(guest)
 }
 
 fn open_store(global: &GlobalArgs, access: Access, now_ms: i64) -> Result<Store> {
@@ -164,64 +160,6 @@ fn open_store(global: &GlobalArgs, access: Access, now_ms: i64) -> Result<Store>
     }
 }
 
-/// Starts the module and opens the registry on the history in `store`.
-fn start(
-    runtime: &Runtime,
-    store: Store,
-    now_ms: i64,
-    luau_memory: u64,
-    data_bytes: usize,
-) -> Result<Guest> {
-    let name = store.name().to_owned();
-    let request = json!({"op": "open", "history": store.history()?, "nowMs": now_ms});
-    let data = (request.to_string().len() + data_bytes) as u64;
-    let cap = (luau_memory + MODULE_HEADROOM + HISTORY_FACTOR * data).min(MAX_MODULE_MEMORY);
-    let mut guest = Guest::start(runtime, store, cap)?;
-    // A store the module refuses is a store problem (exit 2), not a refused request.
-    guest
-        .request::<()>(&request)
-        .map_err(|error| match error.downcast::<Refused>() {
-            Ok(refused) => anyhow!("the module cannot load the history in {name}: {refused}"),
-            Err(other) => other,
-        })?;
-    Ok(guest)
-}
-
-/// What a run printed and returned, its error if any, and the head afterwards.
-#[derive(Debug, Deserialize)]
-struct RunResult {
-    printed: String,
-    returned: Vec<Value>,
-    error: Option<ScriptError>,
-    head: u64,
-}
-
-/// Why a script failed, located where Luau knows the line.
-#[derive(Debug, Deserialize)]
-struct ScriptError {
-    chunk: String,
-    line: Option<u32>,
-    message: String,
-    /// `time` or `memory` when one of the module's own limits stopped the script.
-    limit: Option<String>,
-}
-
-impl ScriptError {
-    /// Whether the module's own time or memory limit stopped the script.
-    fn is_limit(&self) -> bool {
-        self.limit.is_some()
-    }
-}
-
-impl fmt::Display for ScriptError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.chunk, self.message),
-            None => write!(f, "{}: {}", self.chunk, self.message),
-        }
-    }
-}
-
 fn run(global: &GlobalArgs, args: &RunArgs, now_ms: i64, out: &mut impl Write) -> Result<ExitCode> {
     let source = read_input(&args.script)?;
     let chunk = match args.script.file_name() {
@@ -229,31 +167,32 @@ fn run(global: &GlobalArgs, args: &RunArgs, now_ms: i64, out: &mut impl Write) -
         Some(name) => name.to_string_lossy().into_owned(),
         None => args.script.display().to_string(),
     };
-    let mut guest = open(global, Access::Write, now_ms, args.memory, 0)?;
-    let request = json!({
-        "op": "run",
-        "source": source,
-        "chunk": chunk,
-        "nowMs": now_ms,
-        "timeoutMs": u64::try_from(args.timeout.as_millis()).unwrap_or(u64::MAX),
-        "memoryBytes": args.memory,
+    let memory = args.memory;
+    let mut guest = open(global, Access::Write, now_ms, memory)?;
+    let request = Request::Run(RunRequest {
+        source,
+        chunk: Some(chunk),
+        now_ms,
+        timeout_ms: Some(u64::try_from(args.timeout.as_millis()).unwrap_or(u64::MAX)),
+        memory_bytes: Some(usize::try_from(memory)?),
     });
     let grace = GRACE + args.timeout / 10;
     let result: RunResult = guest.run(&request, args.timeout, grace)?;
-    out.write_all(result.printed.as_bytes())?;
-    for value in &result.returned {
+    let output = result.output;
+    out.write_all(output.printed.as_bytes())?;
+    for value in &output.returned {
         writeln!(out, "{value}")?;
     }
     out.flush()?;
-    let stored = guest.store_mut().head()?;
+    let stored = guest.store_mut()?.head()?;
     ensure!(
         stored == result.head,
         "the store's head v{stored} differs from the module's v{}: an event was lost",
         result.head
     );
-    Ok(match result.error {
+    Ok(match output.error {
         None => ExitCode::SUCCESS,
-        Some(error) if error.is_limit() => {
+        Some(error) if error.limit.is_some() => {
             eprintln!("error: {}", error.message);
             ExitCode::from(EXIT_STOPPED)
         }
@@ -276,25 +215,9 @@ fn read_input(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 
-/// The versions as the module lists them.
-#[derive(Debug, Deserialize)]
-struct VersionList {
-    head: u64,
-    versions: Vec<VersionSummary>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct VersionSummary {
-    id: u64,
-    parent: Option<u64>,
-    time_ms: i64,
-    ops: usize,
-}
-
 /// `* v2  2026-01-01T00:00:00Z  1 op   parent v1`: newest first, head marked.
 fn log(guest: &mut Guest, out: &mut impl Write) -> Result<()> {
-    let list: VersionList = guest.request(&json!({"op": "versions"}))?;
+    let list: VersionList = guest.request(&Request::Versions)?;
     let rows: Vec<_> = list
         .versions
         .iter()
@@ -344,7 +267,7 @@ fn real_time_ms() -> Result<i64> {
     Ok(i64::try_from(since_epoch.as_millis())?)
 }
 
-fn summary(history: &History) -> String {
+fn summary(history: &HistoryExport) -> String {
     format!(
         "{} versions (head v{})",
         history.versions.len(),
@@ -352,64 +275,48 @@ fn summary(history: &History) -> String {
     )
 }
 
-/// One operation of a delta: `- id`, `~ id entry` or `+ id entry`.
-#[derive(Debug, Deserialize)]
-struct Op {
-    kind: String,
-    entry: Value,
+/// An entry as one line of JSON, keys in order.
+fn json(entry: &Entry) -> Result<String> {
+    Ok(serde_json::to_value(entry)?.to_string())
 }
 
-impl fmt::Display for Op {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let id = self.entry["id"].as_str().unwrap_or("?");
-        match self.kind.as_str() {
-            "entry.delete" => write!(f, "- {id}"),
-            "entry.update" => write!(f, "~ {id} {}", self.entry),
-            "entry.create" => write!(f, "+ {id} {}", self.entry),
-            other => write!(f, "? {id} {other} {}", self.entry),
-        }
-    }
+/// One operation of a delta: `- id`, `~ id entry` or `+ id entry`.
+fn diff_line(op: &Op) -> Result<String> {
+    Ok(match op {
+        Op::Delete { id } => format!("- {id}"),
+        Op::Update(entry) => format!("~ {} {}", entry.id, json(entry)?),
+        Op::Create(entry) => format!("+ {} {}", entry.id, json(entry)?),
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    use registry_core::VersionRecord;
+
     use super::*;
-    use crate::history::{FORMAT, VersionRecord};
 
     #[test]
     fn the_history_format_round_trips_through_the_module() -> Result<()> {
         let runtime = Runtime::load(&ModuleSource::new(None)?)?;
         let mut store = Store::in_memory(1_000)?;
+        let ops = serde_json::from_value(serde_json::json!([{"kind": "entry.create", "entry": {
+            "id": "svc:a", "kind": "service", "meta": {"env": "prod"}, "data": {"port": 8080, "ratio": 0.1}
+        }}]))?;
         store.commit(&VersionRecord {
             id: 1,
             parent: Some(0),
             time_ms: 2_000,
-            ops: vec![json!({"kind": "entry.create", "entry": {
-                "id": "svc:a", "kind": "service", "meta": {"env": "prod"}, "data": {"port": 8080, "ratio": 0.1}
-            }})],
+            ops,
         })?;
         let history = store.history()?;
-        assert_eq!(
-            (history.format.as_str(), history.format_version),
-            (FORMAT.name, FORMAT.version)
-        );
-        let mut guest = Guest::start(&runtime, store, 256 << 20)?;
-        guest.request::<()>(&json!({"op": "open", "history": history, "nowMs": 0}))?;
-        let exported: History = guest.request(&json!({"op": "export"}))?;
+        let mut guest = Guest::start(&runtime, 256 << 20)?;
+        guest.request::<()>(&Request::Open {
+            history: Some(history.clone()),
+            now_ms: 0,
+        })?;
+        let exported: HistoryExport = guest.request(&Request::Export)?;
         assert_eq!(exported, history);
         Ok(())
-    }
-
-    #[test]
-    fn script_errors_print_with_their_location() {
-        let error = |line| ScriptError {
-            chunk: "s.lua".to_owned(),
-            line,
-            message: "boom".to_owned(),
-            limit: None,
-        };
-        assert_eq!(error(Some(3)).to_string(), "s.lua:3: boom");
-        assert_eq!(error(None).to_string(), "s.lua: boom");
     }
 
     #[test]

@@ -11,9 +11,15 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use wasmtime::{Config, Engine, Module};
 
-/// The module built by `scripts/build-wasm.sh`, embedded at build time (see build.rs).
-const EMBEDDED: &[u8] = include_bytes!(env!("REGISTRY_WASM_PATH"));
-const EMBEDDED_SHA256: &str = env!("REGISTRY_WASM_SHA256");
+/// The module built by `scripts/build-wasm.sh` and its SHA-256, embedded at build time (see
+/// build.rs); none when the build found no module.
+#[cfg(embedded_module)]
+const EMBEDDED: Option<(&[u8], &str)> = Some((
+    include_bytes!(env!("REGISTRY_WASM_PATH")),
+    env!("REGISTRY_WASM_SHA256"),
+));
+#[cfg(not(embedded_module))]
+const EMBEDDED: Option<(&[u8], &str)> = None;
 
 /// Luau's parser recurses deeply; wasmtime's default 512 KiB of wasm stack is not enough.
 /// 2 MiB is also the most wasmtime allows without its `async` feature (its async stack size).
@@ -30,17 +36,21 @@ impl ModuleSource {
     /// The module at `path`, or the embedded one.
     pub fn new(path: Option<&Path>) -> Result<Self> {
         match path {
-            None => Ok(Self {
-                bytes: Cow::Borrowed(EMBEDDED),
-                sha256: EMBEDDED_SHA256.to_owned(),
-            }),
+            None => {
+                let (bytes, sha256) = EMBEDDED.context(
+                    "this registry-host was built without the registry module (dist/registry.wasm \
+                     was missing): run scripts/build-wasm.sh and build it again, or pass --module \
+                     PATH",
+                )?;
+                Ok(Self {
+                    bytes: Cow::Borrowed(bytes),
+                    sha256: sha256.to_owned(),
+                })
+            }
             Some(path) => {
                 let bytes = std::fs::read(path)
                     .with_context(|| format!("cannot read the module {}", path.display()))?;
-                let sha256 = Sha256::digest(&bytes)
-                    .iter()
-                    .map(|byte| format!("{byte:02x}"))
-                    .collect();
+                let sha256 = hex::encode(Sha256::digest(&bytes));
                 Ok(Self {
                     bytes: Cow::Owned(bytes),
                     sha256,

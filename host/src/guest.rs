@@ -1,48 +1,47 @@
 //! One instance of the registry module: the imports it needs, its JSON C ABI (see
-//! `wasm/src/ffi.rs`), and the outer fences around it: an epoch deadline a little after a run's
-//! own time limit, and a cap on its memory.
+//! `wasm/src/ffi.rs`; the values are `registry_core::protocol`'s), and the outer fences around
+//! it: an epoch deadline on every call (a little after a run's own time limit, or a few seconds
+//! for any other request), and a cap on its memory.
 //!
-//! Every version a script commits reaches the host through the `registryEvent` import while the
-//! script runs, and is written to the [`Store`] at once.
+//! The host trusts no answer and no event of the module. Every version a script commits reaches
+//! the host through the `registryEvent` import while the script runs, and is checked against the
+//! host's own copy of the history (the core's [`Registry`], built from the store) before it is
+//! written to the [`Store`]; a head move must name a version; outside a `run` request no event
+//! is accepted at all.
 
 use std::fmt;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use registry_core::Registry;
+use registry_core::protocol::{Event, PROTOCOL_VERSION, Request, Response, ServiceError};
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use wasmtime::{
     Caller, Engine, Extern, ExternType, Func, Instance, Memory, ResourceLimiter, StoreLimits,
-    StoreLimitsBuilder, Tag, Trap, TypedFunc,
+    StoreLimitsBuilder, Tag, Trap, TypedFunc, ValType,
 };
 
 use crate::engine::Runtime;
-use crate::history::VersionRecord;
 use crate::store::Store;
 
-/// The registry refused a request (unknown version, invalid history, bad filter, ...); the
-/// message names the problem.
-#[derive(Debug, Deserialize)]
-pub struct Refused {
-    pub message: String,
-}
+/// Requests other than `run` must be answered within this long, plus [`DEADLINE_PER_MIB`] for
+/// each MiB of the request (an `open` carries the whole history): far more than the module
+/// needs, and a module that loops cannot hang a command.
+const REQUEST_DEADLINE: Duration = Duration::from_secs(3);
+const DEADLINE_PER_MIB: Duration = Duration::from_secs(1);
 
-impl fmt::Display for Refused {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Refused {}
+/// The export that names a module's protocol.
+const PROTOCOL_EXPORT: &str = "registry_protocol_version";
 
 /// The host stopped the module: the instance is gone, the versions committed before are stored.
 #[derive(Debug)]
 pub enum Stopped {
     /// The run outlived its time limit and the module's own check did not stop it.
     Deadline { limit: Duration, deadline: Duration },
+    /// The module did not answer a request other than `run` in time.
+    Unanswered { op: &'static str, after: Duration },
     /// The module needed more memory than the host's cap.
     Memory { cap: u64 },
     /// The module trapped.
@@ -58,6 +57,11 @@ impl fmt::Display for Stopped {
                 limit.as_millis(),
                 deadline.as_millis()
             ),
+            Stopped::Unanswered { op, after } => write!(
+                f,
+                "the module did not answer its {op} request within {} ms: stopped by the host",
+                after.as_millis()
+            ),
             Stopped::Memory { cap } => write!(
                 f,
                 "the module exceeded the host's memory cap of {} MiB",
@@ -70,25 +74,40 @@ impl fmt::Display for Stopped {
 
 impl std::error::Error for Stopped {}
 
-/// A response of the C ABI: `{"ok": ...}` or `{"error": {kind, message}}`.
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum Response {
-    Ok(Value),
-    Error(Refused),
+/// The time fence of one call into the module.
+#[derive(Debug, Clone, Copy)]
+enum Deadline {
+    /// A `run` with its time limit, stopped at `after` (a little later).
+    Run { limit: Duration, after: Duration },
+    /// Any other call, named `op` when it is stopped.
+    Request { op: &'static str, after: Duration },
 }
 
-/// What the module reports while a script runs (`EventMessage` in wasm/src/service.rs).
-#[derive(Debug, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-enum Event {
-    Committed { version: VersionRecord },
-    HeadMoved { head: u64 },
+impl Deadline {
+    /// The fence of a request other than `run` that is `bytes` long.
+    fn request(op: &'static str, bytes: usize) -> Self {
+        let mib = u32::try_from(bytes >> 20).unwrap_or(u32::MAX);
+        Deadline::Request {
+            op,
+            after: REQUEST_DEADLINE.saturating_add(DEADLINE_PER_MIB.saturating_mul(mib)),
+        }
+    }
+
+    fn after(self) -> Duration {
+        match self {
+            Deadline::Run { after, .. } | Deadline::Request { after, .. } => after,
+        }
+    }
 }
 
-/// What the host functions reach: the store for events, the memory cap, the clock's origin.
+/// What the host functions reach: the store and the host's copy of the history for events,
+/// the memory cap, the clock's origin.
 struct HostState {
-    store: Store,
+    store: Option<Store>,
+    /// The history as the host knows it, built from the store at the first event of a run.
+    history: Option<Registry>,
+    /// The time of the `run` in progress; `None` outside a run, when no event is accepted.
+    run_time_ms: Option<i64>,
     limits: MemoryCap,
     started: Instant,
 }
@@ -98,6 +117,18 @@ struct MemoryCap {
     limits: StoreLimits,
     cap: u64,
     refused: bool,
+}
+
+impl MemoryCap {
+    fn new(cap: u64) -> Self {
+        Self {
+            limits: StoreLimitsBuilder::new()
+                .memory_size(usize::try_from(cap).unwrap_or(usize::MAX))
+                .build(),
+            cap,
+            refused: false,
+        }
+    }
 }
 
 impl ResourceLimiter for MemoryCap {
@@ -132,32 +163,41 @@ pub struct Guest {
 }
 
 impl Guest {
-    /// Instantiates the module over `store`, its linear memory capped at `memory_cap` bytes.
-    pub fn start(runtime: &Runtime, store: Store, memory_cap: u64) -> Result<Self> {
-        let limits = MemoryCap {
-            limits: StoreLimitsBuilder::new()
-                .memory_size(usize::try_from(memory_cap).unwrap_or(usize::MAX))
-                .build(),
-            cap: memory_cap,
-            refused: false,
-        };
+    /// Instantiates the module, its linear memory capped at `memory_cap` bytes, once it is known
+    /// to speak this host's protocol: a module of another protocol is refused before it runs
+    /// anything but its protocol export.
+    pub fn start(runtime: &Runtime, memory_cap: u64) -> Result<Self> {
+        check_protocol_export(&runtime.module)?;
         let state = HostState {
-            store,
-            limits,
+            store: None,
+            history: None,
+            run_time_ms: None,
+            limits: MemoryCap::new(memory_cap),
             started: Instant::now(),
         };
         let mut wasm = wasmtime::Store::new(&runtime.engine, state);
         wasm.limiter(|state| &mut state.limits);
         wasm.epoch_deadline_trap();
-        // The epoch only moves when a run's deadline passes (see Watchdog), so one tick is enough.
-        wasm.set_epoch_deadline(1);
         let imports = imports(&mut wasm, &runtime.module)?;
-        let instance = Instance::new(&mut wasm, &runtime.module, &imports)
-            .map_err(anyhow::Error::from)
-            .context("cannot instantiate the registry module")?;
+        let deadline = Deadline::request("start", 0);
+        let instance = {
+            let _watchdog = Watchdog::start(&mut wasm, deadline.after());
+            Instance::new(&mut wasm, &runtime.module, &imports)
+        };
+        let instance = match instance {
+            Ok(instance) => instance,
+            Err(error) if error.downcast_ref::<Trap>().is_some() => {
+                return Err(stopped(&wasm, error, deadline));
+            }
+            Err(error) => {
+                return Err(anyhow::Error::from(error))
+                    .context("cannot instantiate the registry module");
+            }
+        };
         let memory = instance
             .get_memory(&mut wasm, "memory")
             .context("the registry module exports no memory")?;
+        let protocol = instance.get_typed_func::<(), u32>(&mut wasm, PROTOCOL_EXPORT)?;
         let init = instance.get_typed_func::<(), ()>(&mut wasm, "registry_init")?;
         let mut guest = Self {
             alloc: instance.get_typed_func(&mut wasm, "registry_alloc")?,
@@ -166,105 +206,168 @@ impl Guest {
             store: wasm,
             memory,
         };
-        init.call(&mut guest.store, ())
-            .map_err(|error| guest.stopped(error, None))?;
+        let version = guest.fenced(deadline, |store| protocol.call(store, ()))?;
+        ensure!(
+            version == PROTOCOL_VERSION,
+            "the module speaks registry protocol {version}, but this registry-host speaks \
+             protocol {PROTOCOL_VERSION}: build the module from the same sources \
+             (scripts/build-wasm.sh)"
+        );
+        guest.fenced(deadline, |store| init.call(store, ()))?;
         Ok(guest)
     }
 
-    /// Sends one request; returns the registry's answer, or [`Refused`] with its reason.
-    pub fn request<T: DeserializeOwned>(&mut self, request: &Value) -> Result<T> {
-        self.exchange(request, None)
+    /// Gives the module's events a store (none is accepted before), and caps the module's memory
+    /// at `memory_cap` bytes from now on.
+    pub fn attach(&mut self, store: Store, memory_cap: u64) {
+        let state = self.store.data_mut();
+        state.store = Some(store);
+        state.history = None;
+        state.limits = MemoryCap::new(memory_cap);
     }
 
-    /// Sends a `run` request, stopping the module if it still runs `grace` after `limit`.
+    /// Sends one request; returns the module's answer, or its [`ServiceError`].
+    pub fn request<T: DeserializeOwned>(&mut self, request: &Request) -> Result<T> {
+        let bytes = serde_json::to_vec(request)?;
+        let deadline = Deadline::request(request.op(), bytes.len());
+        self.exchange(&bytes, deadline)
+    }
+
+    /// Sends a `run` request, stopping the module if it still runs `grace` after `limit`. The
+    /// versions the script commits meanwhile are checked and stored as they come.
     pub fn run<T: DeserializeOwned>(
         &mut self,
-        request: &Value,
+        request: &Request,
         limit: Duration,
         grace: Duration,
     ) -> Result<T> {
-        self.exchange(request, Some((limit, limit + grace)))
+        let Request::Run(run) = request else {
+            bail!("not a run request: {}", request.op());
+        };
+        let bytes = serde_json::to_vec(request)?;
+        let deadline = Deadline::Run {
+            limit,
+            after: limit.saturating_add(grace),
+        };
+        self.store.data_mut().run_time_ms = Some(run.now_ms);
+        let answer = self.exchange(&bytes, deadline);
+        self.store.data_mut().run_time_ms = None;
+        answer
     }
 
     /// The store the module's events are written to.
-    pub fn store_mut(&mut self) -> &mut Store {
-        &mut self.store.data_mut().store
+    pub fn store_mut(&mut self) -> Result<&mut Store> {
+        self.store
+            .data_mut()
+            .store
+            .as_mut()
+            .context("no store is open")
     }
 
-    fn exchange<T: DeserializeOwned>(
+    fn exchange<T: DeserializeOwned>(&mut self, request: &[u8], deadline: Deadline) -> Result<T> {
+        let len = u32::try_from(request.len()).context("the request is larger than 4 GiB")?;
+        let (alloc, free, call, memory) = (
+            self.alloc.clone(),
+            self.free.clone(),
+            self.call.clone(),
+            self.memory,
+        );
+        let response = self.fenced(deadline, |store| {
+            let ptr = alloc.call(&mut *store, len)?;
+            memory.write(&mut *store, ptr as usize, request)?;
+            let packed = call.call(&mut *store, (ptr, len))?;
+            free.call(&mut *store, (ptr, len))?;
+            // registry_call returns (ptr << 32) | len.
+            let (ptr, len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
+            let response = memory
+                .data(&*store)
+                .get(ptr..ptr.saturating_add(len))
+                .ok_or_else(|| {
+                    wasmtime::format_err!("the module's response lies outside its memory")
+                })?;
+            Ok(response.to_vec())
+        })?;
+        let response: Response<T> = serde_json::from_slice(&response)
+            .context("the module's answer is not one of this protocol's")?;
+        Result::<T, ServiceError>::from(response).map_err(anyhow::Error::from)
+    }
+
+    /// Calls into the module under the epoch deadline, naming why a call failed.
+    fn fenced<T>(
         &mut self,
-        request: &Value,
-        deadline: Option<(Duration, Duration)>,
+        deadline: Deadline,
+        call: impl FnOnce(&mut wasmtime::Store<HostState>) -> wasmtime::Result<T>,
     ) -> Result<T> {
-        let bytes = serde_json::to_vec(request)?;
-        let len = u32::try_from(bytes.len()).context("the request is larger than 4 GiB")?;
-        self.store.set_epoch_deadline(1);
-        let watchdog =
-            deadline.map(|(_, after)| Watchdog::start(self.store.engine().clone(), after));
-        let response = self.call_module(&bytes, len);
-        drop(watchdog);
-        let response = response.map_err(|error| self.stopped(error, deadline))?;
-        match serde_json::from_slice(&response).context("the module's response is not JSON")? {
-            Response::Ok(value) => serde_json::from_value(value)
-                .context("the module's response has an unexpected shape"),
-            Response::Error(refused) => Err(refused.into()),
-        }
-    }
-
-    fn call_module(&mut self, request: &[u8], len: u32) -> wasmtime::Result<Vec<u8>> {
-        let ptr = self.alloc.call(&mut self.store, len)?;
-        self.memory.write(&mut self.store, ptr as usize, request)?;
-        let packed = self.call.call(&mut self.store, (ptr, len))?;
-        self.free.call(&mut self.store, (ptr, len))?;
-        // registry_call returns (ptr << 32) | len.
-        let (ptr, len) = ((packed >> 32) as usize, (packed & 0xffff_ffff) as usize);
-        let response = self
-            .memory
-            .data(&self.store)
-            .get(ptr..ptr + len)
-            .ok_or_else(|| {
-                wasmtime::format_err!("the module's response lies outside its memory")
-            })?;
-        Ok(response.to_vec())
-    }
-
-    /// Names why a call into the module failed.
-    fn stopped(
-        &self,
-        error: wasmtime::Error,
-        deadline: Option<(Duration, Duration)>,
-    ) -> anyhow::Error {
-        let trap = error.downcast_ref::<Trap>().copied();
-        let limits = &self.store.data().limits;
-        let stopped = match (trap, deadline) {
-            (Some(Trap::Interrupt), Some((limit, deadline))) => {
-                Stopped::Deadline { limit, deadline }
-            }
-            // A refused memory.grow ends in a trap when Rust code in the module cannot allocate.
-            (Some(_), _) if limits.refused => Stopped::Memory { cap: limits.cap },
-            (Some(trap), _) => Stopped::Trap(trap.to_string()),
-            (None, _) => match error.downcast::<NotStored>() {
-                // The store refused a version or head: its own message, without wasm's backtrace.
-                Ok(NotStored(error)) => return error,
-                Err(error) => match error.downcast_ref::<GlueCalled>() {
-                    Some(glue) => Stopped::Trap(glue.to_string()),
-                    None => return error.into(),
-                },
-            },
+        let result = {
+            let _watchdog = Watchdog::start(&mut self.store, deadline.after());
+            call(&mut self.store)
         };
-        stopped.into()
+        result.map_err(|error| stopped(&self.store, error, deadline))
     }
 }
 
-/// The outer time fence: bumps the engine's epoch, which traps the module, once `after` has
-/// passed, unless the run finishes first and drops it.
+/// Refuses, before it runs, a module that does not export [`PROTOCOL_EXPORT`].
+fn check_protocol_export(module: &wasmtime::Module) -> Result<()> {
+    let ty = module
+        .get_export(PROTOCOL_EXPORT)
+        .and_then(|export| export.func().cloned());
+    let speaks = ty.is_some_and(|ty| {
+        ty.params().len() == 0
+            && ty.results().len() == 1
+            && ty.results().all(|result| matches!(result, ValType::I32))
+    });
+    ensure!(
+        speaks,
+        "the module does not speak registry protocol {PROTOCOL_VERSION}: it exports no \
+         {PROTOCOL_EXPORT}() -> i32 (is it a registry module?)"
+    );
+    Ok(())
+}
+
+/// Names why a call into the module failed.
+fn stopped(
+    store: &wasmtime::Store<HostState>,
+    error: wasmtime::Error,
+    deadline: Deadline,
+) -> anyhow::Error {
+    let trap = error.downcast_ref::<Trap>().copied();
+    let limits = &store.data().limits;
+    let stopped = match (trap, deadline) {
+        (Some(Trap::Interrupt), Deadline::Run { limit, after }) => Stopped::Deadline {
+            limit,
+            deadline: after,
+        },
+        (Some(Trap::Interrupt), Deadline::Request { op, after }) => {
+            Stopped::Unanswered { op, after }
+        }
+        // A refused memory.grow ends in a trap when Rust code in the module cannot allocate.
+        (Some(_), _) if limits.refused => Stopped::Memory { cap: limits.cap },
+        (Some(trap), _) => Stopped::Trap(trap.to_string()),
+        (None, _) => match error.downcast::<NotStored>() {
+            // The host refused or could not store an event: its own message, without wasm's
+            // backtrace.
+            Ok(NotStored(error)) => return error,
+            Err(error) => match error.downcast_ref::<GlueCalled>() {
+                Some(glue) => Stopped::Trap(glue.to_string()),
+                None => return error.into(),
+            },
+        },
+    };
+    stopped.into()
+}
+
+/// The outer time fence: arms the store's epoch deadline, then bumps the engine's epoch, which
+/// traps the module, once `after` has passed, unless the call finishes first and drops it.
 struct Watchdog {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Watchdog {
-    fn start(engine: Engine, after: Duration) -> Self {
+    fn start(store: &mut wasmtime::Store<HostState>, after: Duration) -> Self {
+        // The epoch only moves when a deadline passes, so one tick is enough.
+        store.set_epoch_deadline(1);
+        let engine: Engine = store.engine().clone();
         let (stop, stopped) = mpsc::channel();
         let thread = std::thread::spawn(move || {
             if stopped.recv_timeout(after) == Err(RecvTimeoutError::Timeout) {
@@ -378,14 +481,62 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
         .context("the registry module exports no memory")?;
     let event = memory
         .data(&*caller)
-        .get(ptr..ptr + len)
+        .get(ptr..ptr.saturating_add(len))
         .context("an event lies outside the module's memory")?;
     let event: Event =
         serde_json::from_slice(event).context("the module sent an event the host cannot read")?;
-    let store = &mut caller.data_mut().store;
+    let state = caller.data_mut();
+    let refused = |what: String| anyhow!("the module reported {what}; registry-host refused it");
+    let Some(run_time_ms) = state.run_time_ms else {
+        bail!(refused(format!(
+            "a change outside a script run, where nothing may change ({})",
+            describe(&event)
+        )));
+    };
+    let store = state.store.as_mut().context("no store is open")?;
+    let history = match &mut state.history {
+        Some(history) => history,
+        empty => empty.insert(
+            Registry::import(store.history()?).context("the stored history cannot be loaded")?,
+        ),
+    };
     match event {
-        Event::Committed { version } => store.commit(&version),
-        Event::HeadMoved { head } => store.set_head(head),
+        Event::Committed { version } => {
+            let head = history.head().id();
+            ensure!(
+                version.parent == Some(head),
+                refused(format!(
+                    "{} whose parent is not the head v{head}",
+                    describe(&Event::Committed { version })
+                ))
+            );
+            ensure!(
+                version.time_ms == run_time_ms,
+                refused(format!(
+                    "v{} at {} ms, not at the run's time {run_time_ms} ms",
+                    version.id, version.time_ms
+                ))
+            );
+            let record = history
+                .append(&version)
+                .map_err(|error| refused(format!("a version that does not apply: {error}")))?
+                .record();
+            store.commit(&record)
+        }
+        Event::HeadMoved { head } => {
+            history.apply_version(head).map_err(|_| {
+                refused(format!("a move of head to v{head}, which is not a version"))
+            })?;
+            store.set_head(head)
+        }
+    }
+}
+
+/// `the commit of v3` or `a move of head to v2`.
+fn describe(event: &Event) -> String {
+    match event {
+        Event::Committed { version } => format!("the commit of v{}", version.id),
+        Event::HeadMoved { head } => format!("a move of head to v{head}"),
     }
 }
 

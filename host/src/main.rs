@@ -4,14 +4,16 @@
 //! - [`cli`]: the command line;
 //! - [`commands`]: what each command does, and the exit status;
 //! - [`engine`]: the wasmtime engine and the module, embedded and cached compiled;
-//! - [`guest`]: one instance of the module, its imports, its JSON calls and the outer fences;
-//! - [`store`]: the SQLite store; [`history`]: the history format it exchanges with the module.
+//! - [`guest`]: one instance of the module, its imports, its JSON calls, the outer fences, and
+//!   the checks on everything the module reports;
+//! - [`store`]: the SQLite store.
+//!
+//! The protocol's values and the history format are registry-core's (without its Luau binding).
 
 mod cli;
 mod commands;
 mod engine;
 mod guest;
-mod history;
 mod store;
 
 use std::process::ExitCode;

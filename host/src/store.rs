@@ -45,7 +45,7 @@ use rusqlite::types::{Type, Value as SqlValue};
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 use sha2::{Digest, Sha256};
 
-use crate::history::{History, VersionRecord};
+use registry_core::{HistoryExport, VersionRecord};
 
 /// The schema this build writes, SQLite's `user_version`. It reads this one and older ones, and
 /// upgrades an older one at its first write ([`Store::prepare_writes`]).
@@ -326,7 +326,7 @@ impl Store {
 
     /// Every stored version and the head, read in one transaction (a run committing meanwhile
     /// cannot make them disagree), and checked.
-    pub fn history(&self) -> Result<History> {
+    pub fn history(&self) -> Result<HistoryExport> {
         let name = &self.name;
         let checksums = self.schema >= 2;
         let tx = self
@@ -348,7 +348,7 @@ impl Store {
         let head = self.head_in(&tx)?;
         tx.commit().map_err(|e| self.problem(e, "read"))?;
         check_structure(&versions, head).with_context(|| name.clone())?;
-        Ok(History::new(head, versions))
+        Ok(HistoryExport::new(head, versions))
     }
 
     /// The stored head.
@@ -377,7 +377,7 @@ impl Store {
     }
 
     /// Replaces everything with `history`, in one transaction.
-    pub fn replace(&mut self, history: &History) -> Result<()> {
+    pub fn replace(&mut self, history: &HistoryExport) -> Result<()> {
         self.prepare_writes()?;
         replace(&mut self.conn, history).map_err(|e| self.problem(e, "replace the history in"))
     }
@@ -523,10 +523,7 @@ fn head_checksum(head: u64) -> String {
 }
 
 fn checksum(text: fmt::Arguments<'_>) -> String {
-    Sha256::digest(text.to_string().as_bytes())[..16]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    hex::encode(&Sha256::digest(text.to_string().as_bytes())[..16])
 }
 
 fn commit(conn: &mut Connection, version: &VersionRecord) -> rusqlite::Result<()> {
@@ -536,7 +533,7 @@ fn commit(conn: &mut Connection, version: &VersionRecord) -> rusqlite::Result<()
     tx.commit()
 }
 
-fn replace(conn: &mut Connection, history: &History) -> rusqlite::Result<()> {
+fn replace(conn: &mut Connection, history: &HistoryExport) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     tx.execute("DELETE FROM versions", [])?;
     for version in &history.versions {
@@ -626,7 +623,8 @@ mod tests {
             id,
             parent: Some(parent),
             time_ms: 5,
-            ops: vec![json!({"kind": "entry.delete", "entry": {"id": "a:b"}})],
+            ops: serde_json::from_value(json!([{"kind": "entry.delete", "entry": {"id": "a:b"}}]))
+                .expect("an operation"),
         }
     }
 

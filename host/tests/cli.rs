@@ -8,9 +8,8 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use assert_cmd::assert::Assert;
 use predicates::prelude::*;
+use registry_conformance::NOW_MS;
 use tempfile::TempDir;
-
-const NOW_MS: &str = "1767225600000"; // 2026-01-01T00:00:00Z
 
 const CREATE_API: &str = r#"local r = require("registry")
 assert(r.snapshot():changes():create({id = "svc:api", kind = "service", meta = {env = "prod"}, data = {port = 8080}})
@@ -60,7 +59,7 @@ impl Workspace {
         command
             .env("XDG_CACHE_HOME", cache_dir())
             .current_dir(self.dir.path())
-            .args(["--now", NOW_MS]);
+            .args(["--now", &NOW_MS.to_string()]);
         command
     }
 

@@ -46,7 +46,7 @@ function renderHistory() {
       h('span', { class: 'ids', title: ids.join('\n') }, v.ops ? idsLabel(ids) : 'empty registry'),
       h('span', { class: 'ops' }, `${v.ops} op${v.ops === 1 ? '' : 's'}`),
       v.parent !== null && v.parent !== v.id - 1 ? h('span', { class: 'branch' }, `↳ from v${v.parent}`) : null,
-      h('time', { datetime: new Date(v.timeMs).toISOString() }, formatTime(v.timeMs)),
+      h('time', { datetime: new Date(v.time_ms).toISOString() }, formatTime(v.time_ms)),
     );
     button.addEventListener('click', () => {
       state.selectedVersion = v.id;
@@ -68,7 +68,7 @@ async function renderVersionDetail() {
     selectTab('entries');
     void refresh();
   });
-  const timeMs = state.versions.versions.find((v) => v.id === id)?.timeMs ?? 0;
+  const timeMs = state.versions.versions.find((v) => v.id === id)?.time_ms ?? 0;
   const head = h('div', { class: 'detail-head' }, h('h3', {}, `v${id}`),
     h('span', { class: 'hint' }, `${formatTime(timeMs)} · ${parent === null ? 'the first version' : `changes against its parent v${parent}`}`));
   const body = parent === null ? [h('p', { class: 'muted' }, 'v0 is the empty registry every history starts from.')] : await deltaView(parent, id);

@@ -16,7 +16,7 @@ export function applyEvent(history: HistoryExport, event: RegistryEvent): void {
 export function versionList(history: HistoryExport): VersionList {
   return {
     head: history.head,
-    versions: history.versions.map((v) => ({ id: v.id, parent: v.parent, timeMs: v.time_ms, ops: v.ops.length })),
+    versions: history.versions.map((v) => ({ id: v.id, parent: v.parent, time_ms: v.time_ms, ops: v.ops.length })),
   };
 }
 

@@ -1,6 +1,7 @@
 // Messages between the page and the registry worker. Every request carries an id; the worker
 // answers each with a reply of the same id, and forwards the module's events as they happen.
-import type { Entry, HistoryExport, Op, RegistryEvent, RunResult, VersionList } from '@registry/glue';
+// The module's own values are the declarations generated from registry-core's protocol types.
+import type { Entry, HistoryExport, Op, RegistryEvent, RunResult, VersionList } from '../../registry-core/typescript/protocol';
 
 export type { Entry, HistoryExport, Op, RegistryEvent, RunResult, VersionList };
 

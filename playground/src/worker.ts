@@ -42,7 +42,7 @@ const handlers: Handlers = {
   seed({ steps, nowMs }) {
     const fresh = new Registry(nowMs, undefined);
     for (const step of steps) {
-      const { error } = fresh.run({ source: step.source, chunk: 'seed.lua', nowMs: step.nowMs, timeoutMs: 10_000 });
+      const { error } = fresh.run({ source: step.source, chunk: 'seed.lua', now_ms: step.nowMs, timeout_ms: 10_000 });
       if (error) {
         fresh.free();
         throw Object.assign(new Error(`seed step "${step.title}" failed at line ${error.line}: ${error.message}`), { name: 'seed_failed' });
@@ -54,13 +54,13 @@ const handlers: Handlers = {
   run({ source, chunk, nowMs, timeoutMs }) {
     const reg = need();
     const start = performance.now();
-    const result = reg.run({ source, chunk, nowMs, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    const result = reg.run({ source, chunk, now_ms: nowMs, timeout_ms: timeoutMs });
     return { result, elapsedMs: performance.now() - start };
   },
   check({ source, chunk }) {
     // Luau compiles the whole chunk, and the chunk returns before its first statement: a syntax
     // check by the module's own compiler, on the script's own lines, that runs nothing.
-    return need().run({ source: COMPILE_ONLY + source, chunk, nowMs: Date.now(), timeoutMs: 1000 }).error;
+    return need().run({ source: COMPILE_ONLY + source, chunk, now_ms: Date.now(), timeout_ms: 1000 }).error;
   },
   versions: () => need().versions(),
   entries: ({ version, filter }) => need().entries(version, filter),

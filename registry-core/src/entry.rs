@@ -11,11 +11,16 @@ use crate::value::{self, Map, Value};
 /// A registry entry: id, kind, metadata and an arbitrary payload (`Null` when absent).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "EntryForm")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Entry {
     pub id: EntryId,
     pub kind: Rc<str>,
+    #[cfg_attr(test, ts(type = "Record<string, unknown>"))]
     pub meta: Map,
-    #[serde(skip_serializing_if = "Value::is_null")]
+    // `default` only tells the TypeScript declaration that `data` may be absent (as it is when
+    // null); entries are read through `EntryForm`.
+    #[serde(default, skip_serializing_if = "Value::is_null")]
+    #[cfg_attr(test, ts(type = "unknown"))]
     pub data: Value,
 }
 
@@ -66,6 +71,7 @@ impl Entry {
 /// One change to the registry, as listed by `changes:ops()` and `version:ops()`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "entry")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum Op {
     #[serde(rename = "entry.create")]
     Create(Rc<Entry>),

@@ -2,10 +2,15 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::value::{Map, Value};
 
 /// What went wrong, for callers that branch on it (front ends map kinds to exit codes or UI).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Serialized as its [`ErrorKind::name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub enum ErrorKind {
     /// An id that is not `namespace:name`.
     InvalidId,
@@ -133,6 +138,7 @@ impl Error {
     }
 
     /// Prefixes the message with where the problem is, e.g. `to[3]: ...`.
+    #[cfg(feature = "lua")]
     pub(crate) fn at(self, place: impl fmt::Display) -> Self {
         Self {
             message: format!("{place}: {}", self.message),
@@ -151,3 +157,31 @@ impl std::error::Error for Error {}
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_serialize_as_their_names() {
+        for kind in [
+            ErrorKind::InvalidId,
+            ErrorKind::InvalidValue,
+            ErrorKind::InvalidEntry,
+            ErrorKind::EntryNotFound,
+            ErrorKind::EntryExists,
+            ErrorKind::KindChange,
+            ErrorKind::NoChanges,
+            ErrorKind::Conflict,
+            ErrorKind::VersionNotFound,
+            ErrorKind::InvalidCriteria,
+            ErrorKind::InvalidHistory,
+            ErrorKind::Vm,
+        ] {
+            assert_eq!(
+                serde_json::to_value(kind).ok(),
+                Some(serde_json::Value::from(kind.name()))
+            );
+        }
+    }
+}

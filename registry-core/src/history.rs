@@ -151,6 +151,31 @@ impl Registry {
         Ok(self.head())
     }
 
+    /// Adds a version recorded elsewhere (in an export, or reported by another copy of the
+    /// registry) and moves head to it, checked as an import checks it: the next id, an earlier
+    /// version as parent, operations that apply to the parent's state. On an error
+    /// (`invalid_history`, naming the version) nothing changes.
+    pub fn append(&mut self, record: &VersionRecord) -> Result<&Rc<Version>> {
+        let invalid = |message: String| Error::new(ErrorKind::InvalidHistory, message);
+        let id = self.next_id();
+        if record.id != id {
+            return Err(invalid(format!(
+                "version ids must be consecutive from 0: expected v{id}, found v{}",
+                record.id
+            )));
+        }
+        let parent = record
+            .parent
+            .filter(|&p| p < id)
+            .ok_or_else(|| invalid(format!("v{id}: parent must be an earlier version")))?;
+        let head = std::mem::replace(&mut self.head, parent);
+        if let Err(error) = self.apply(parent, &record.ops, record.time_ms) {
+            self.head = head;
+            return Err(invalid(format!("v{id}: {error}")));
+        }
+        Ok(self.head())
+    }
+
     /// The operations that turn version `from` into version `to` (see [`State::delta`]).
     pub fn delta(&self, from: VersionId, to: VersionId) -> Result<Vec<Op>> {
         Ok(self.version(from)?.state().delta(self.version(to)?.state()))
@@ -233,12 +258,10 @@ impl Registry {
 
     /// The whole history in the stable export format.
     pub fn export(&self) -> HistoryExport {
-        HistoryExport {
-            format: FORMAT_NAME.to_owned(),
-            format_version: FORMAT_VERSION,
-            head: self.head,
-            versions: self.versions.iter().map(|v| v.record()).collect(),
-        }
+        HistoryExport::new(
+            self.head,
+            self.versions.iter().map(|v| v.record()).collect(),
+        )
     }
 
     /// Rebuilds a registry from an export, checking everything; nothing is loaded half-way.
@@ -256,21 +279,7 @@ impl Registry {
         }
         let mut registry = Self::new(root.time_ms);
         for record in records {
-            let id = registry.next_id();
-            if record.id != id {
-                return Err(invalid(format!(
-                    "version ids must be consecutive from 0: expected v{id}, found v{}",
-                    record.id
-                )));
-            }
-            let parent = record
-                .parent
-                .filter(|&p| p < id)
-                .ok_or_else(|| invalid(format!("v{id}: parent must be an earlier version")))?;
-            registry.head = parent;
-            registry
-                .apply(parent, &record.ops, record.time_ms)
-                .map_err(|e| invalid(format!("v{id}: {e}")))?;
+            registry.append(&record)?;
         }
         registry.apply_version(export.head).map_err(|_| {
             invalid(format!(
@@ -311,8 +320,24 @@ pub(crate) fn version_not_found(id: VersionId) -> Error {
     .with("version", id)
 }
 
-const FORMAT_NAME: &str = "luau-registry-history";
-const FORMAT_VERSION: u32 = 1;
+/// The name of the history export format ([`HistoryExport::format`]).
+pub const FORMAT_NAME: &str = "luau-registry-history";
+/// The version of the export format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A version number given as a double (Lua and JavaScript numbers): a whole number >= 0, else
+/// `invalid version id N: expected a whole number >= 0`.
+pub fn version_id_from_number(number: f64) -> Result<VersionId> {
+    if number.fract() != 0.0 || number < 0.0 || !number.is_finite() {
+        return Err(Error::new(
+            ErrorKind::InvalidArgument,
+            format!("invalid version id {number}: expected a whole number >= 0"),
+        ));
+    }
+    // Whole and not negative: the cast is exact up to 2^53 and saturates beyond, where no
+    // version exists either.
+    Ok(number as VersionId)
+}
 
 /// Refuses other formats and other versions of this one, before anything else is read.
 fn check_format(format: &str, version: u32) -> Result<()> {
@@ -331,6 +356,16 @@ fn check_format(format: &str, version: u32) -> Result<()> {
 }
 
 impl HistoryExport {
+    /// An export in this build's format of `versions` (ascending from v0) with `head`.
+    pub fn new(head: VersionId, versions: Vec<VersionRecord>) -> Self {
+        Self {
+            format: FORMAT_NAME.to_owned(),
+            format_version: FORMAT_VERSION,
+            head,
+            versions,
+        }
+    }
+
     /// Reads an export from a JSON value: the format is checked first, and a malformed version
     /// record is named by its position (`versions[2]: unknown variant ...`).
     pub fn from_value(value: serde_json::Value) -> Result<Self> {
@@ -379,6 +414,7 @@ impl HistoryExport {
 /// The stable, versioned export of a whole history (JSON via serde).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct HistoryExport {
     /// Always `luau-registry-history`.
     pub format: String,
@@ -393,6 +429,7 @@ pub struct HistoryExport {
 /// One version in an export: its parent, time and operations (states are rebuilt on import).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS))]
 pub struct VersionRecord {
     pub id: VersionId,
     pub parent: Option<VersionId>,

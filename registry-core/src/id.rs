@@ -10,7 +10,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::error::{Error, ErrorKind, Result};
 
 /// An entry id. Cheap to clone (one shared string); ordered by namespace, then name.
+/// Serialized as its string form.
 #[derive(Clone)]
+#[cfg_attr(test, derive(ts_rs::TS), ts(type = "string"))]
 pub struct EntryId {
     full: Rc<str>,
     colon: usize,

@@ -11,8 +11,12 @@
 //!   rollback, and export/import in a stable JSON format ([`HistoryExport`]).
 //! - [`build_delta`]: the operations that turn one list of entries into another.
 //! - [`Runner`]: one registry plus one sandboxed Luau VM; front ends run scripts through it.
+//! - [`protocol`]: the requests, answers, events and errors front ends exchange with the
+//!   registry module, declared once for all of them.
 //!
 //! This crate does no I/O and reads no clock: the caller passes the current time to each run.
+//! The Luau binding is the default feature `lua`; without it (`default-features = false`) the
+//! crate is the data model, the history and the protocol, and builds no C++.
 
 mod criteria;
 mod delta;
@@ -20,7 +24,9 @@ mod entry;
 mod error;
 mod history;
 mod id;
+#[cfg(feature = "lua")]
 mod lua;
+pub mod protocol;
 mod state;
 mod value;
 
@@ -28,9 +34,15 @@ pub use criteria::Criteria;
 pub use delta::build_delta;
 pub use entry::{Entry, Op};
 pub use error::{Error, ErrorKind, Result, SCRIPT_ERROR_KINDS};
-pub use history::{HistoryExport, Registry, Version, VersionId, VersionRecord};
+pub use history::{
+    FORMAT_NAME, FORMAT_VERSION, HistoryExport, Registry, Version, VersionId, VersionRecord,
+    version_id_from_number,
+};
 pub use id::EntryId;
+#[cfg(feature = "lua")]
 pub use lua::context::{EventListener, RegistryEvent};
-pub use lua::runner::{Clock, Limit, RunOutput, Runner, ScriptError};
+#[cfg(feature = "lua")]
+pub use lua::runner::{Clock, Runner};
+pub use protocol::{Limit, RunOutput, ScriptError};
 pub use state::State;
 pub use value::{Map, Value};

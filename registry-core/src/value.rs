@@ -29,7 +29,6 @@ pub fn number(n: f64) -> Result<Value> {
     }
     if n.fract() == 0.0 && n.abs() < I64_BOUND {
         // In range and integral, so the cast is exact (and turns -0.0 into 0).
-        #[allow(clippy::cast_possible_truncation)]
         return Ok(Value::from(n as i64));
     }
     Ok(serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number))
@@ -55,6 +54,7 @@ pub fn normalize_map(map: Map) -> Result<Map> {
 }
 
 /// Returns the value as a double, for handing back to Lua.
+#[cfg(feature = "lua")]
 pub fn as_f64(number: &serde_json::Number) -> f64 {
     number.as_f64().unwrap_or(f64::NAN)
 }

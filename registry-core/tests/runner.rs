@@ -4,10 +4,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Instant;
 
+use registry_conformance::NOW_MS;
 use registry_core::{Limit, Registry, RegistryEvent, RunOutput, Runner, ScriptError};
 use serde_json::json;
-
-const NOW_MS: i64 = 1_767_225_600_000;
 
 fn runner() -> Runner {
     Runner::new(Registry::new(NOW_MS)).expect("the VM starts")

@@ -1,61 +1,21 @@
 //! The JavaScript API: one stateful `Registry` object over a [`Service`], with plain JS values
-//! (serde-wasm-bindgen, JSON-compatible) at the boundary and TypeScript types for all of it.
+//! (serde-wasm-bindgen, JSON-compatible) at the boundary: the protocol's values, with their
+//! generated TypeScript declarations.
 
 use js_sys::Function;
-use registry_core::HistoryExport;
+use registry_core::protocol::{Event, RunRequest, ServiceError};
+use registry_core::{HistoryExport, VersionId, version_id_from_number};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
 use crate::host;
-use crate::service::{EventMessage, RunRequest, Service, ServiceError};
+use crate::service::Service;
 
+/// The protocol's TypeScript declarations, generated from `registry_core::protocol`'s types by
+/// registry-core's tests, appended to wasm-bindgen's `.d.ts`.
 #[wasm_bindgen(typescript_custom_section)]
-const TYPES: &'static str = r#"
-/** A script run: the source, its chunk name (default "script.lua"), the time and the limits. */
-export interface RunRequest {
-  source: string;
-  chunk?: string;
-  /** Milliseconds since the Unix epoch: os.time() and the time of new versions. */
-  nowMs: number;
-  /** Stops the script after this many milliseconds (performance.now()). */
-  timeoutMs?: number;
-  /** Luau's memory limit in bytes (default 256 MiB). */
-  memoryBytes?: number;
-}
-/** A script failure, located by chunk and line where Luau knows it. */
-export interface ScriptError {
-  chunk: string;
-  line: number | null;
-  message: string;
-  traceback: string | null;
-}
-/** What a run printed and returned, its error if any, and the head afterwards. */
-export interface RunResult {
-  printed: string;
-  returned: unknown[];
-  error: ScriptError | null;
-  head: number;
-}
-export interface VersionSummary { id: number; parent: number | null; timeMs: number; ops: number; }
-export interface VersionList { head: number; versions: VersionSummary[]; }
-export interface Entry { id: string; kind: string; meta: Record<string, unknown>; data?: unknown; }
-export type Op =
-  | { kind: "entry.create" | "entry.update"; entry: Entry }
-  | { kind: "entry.delete"; entry: { id: string } };
-export interface VersionRecord { id: number; parent: number | null; time_ms: number; ops: Op[]; }
-/** The core's stable history format. */
-export interface HistoryExport {
-  format: "luau-registry-history";
-  format_version: number;
-  head: number;
-  versions: VersionRecord[];
-}
-/** A change a script made, reported while it runs. */
-export type RegistryEvent =
-  | { event: "committed"; version: VersionRecord }
-  | { event: "head_moved"; head: number };
-"#;
+const TYPES: &'static str = include_str!("../../registry-core/typescript/protocol.ts");
 
 /// One registry with its Luau VM. Errors are thrown as `Error`s whose `name` is the kind
 /// (`version_not_found`, `invalid_history`, ...).
@@ -161,7 +121,7 @@ impl JsRegistry {
     ) {
         self.service.set_event_listener(listener.map(|listener| {
             Box::new(move |event: &registry_core::RegistryEvent<'_>| {
-                if let Ok(message) = to_js(&EventMessage::from(event)) {
+                if let Ok(message) = to_js(&Event::from(event)) {
                     // A throwing listener must not abort the script's run.
                     let _ = listener.call1(&JsValue::NULL, &message);
                 }
@@ -173,43 +133,24 @@ impl JsRegistry {
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .map_err(|e| to_error(internal(e.to_string())))
+        .map_err(|e| to_error(ServiceError::internal(e.to_string())))
 }
 
 fn from_js<T: DeserializeOwned>(value: JsValue) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| {
-        to_error(ServiceError {
-            kind: "bad_request",
-            message: format!("invalid argument: {e}"),
-        })
-    })
-}
-
-fn internal(message: String) -> ServiceError {
-    ServiceError {
-        kind: "internal",
-        message,
-    }
+    serde_wasm_bindgen::from_value(value)
+        .map_err(|e| to_error(ServiceError::bad_request(format!("invalid argument: {e}"))))
 }
 
 fn to_error(error: ServiceError) -> JsValue {
     let js = js_sys::Error::new(&error.message);
-    js.set_name(error.kind);
+    js.set_name(error.kind.name());
     js.into()
 }
 
-fn version_id(number: f64) -> Result<registry_core::VersionId, JsValue> {
-    if number.fract() == 0.0 && (0.0..9.0e15).contains(&number) {
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        return Ok(number as registry_core::VersionId);
-    }
-    Err(to_error(ServiceError {
-        kind: "version_not_found",
-        message: format!("invalid version id {number}: expected a whole number >= 0"),
-    }))
+fn version_id(number: f64) -> Result<VersionId, JsValue> {
+    version_id_from_number(number).map_err(|e| to_error(e.into()))
 }
 
-#[allow(clippy::cast_possible_truncation)]
 fn whole_ms(ms: f64) -> i64 {
     ms as i64
 }

@@ -1,100 +1,14 @@
 //! The operations both front ends offer, over one runner. JavaScript reaches them through
 //! [`crate::js`], wasmtime through [`crate::ffi`]; each only translates values.
 
-use registry_core::{
-    Clock, Criteria, Entry, Error, EventListener, HistoryExport, Op, Registry, RegistryEvent,
-    RunOutput, Runner, VersionId, VersionRecord,
+use registry_core::protocol::{
+    DEFAULT_MEMORY_LIMIT, RunRequest, RunResult, ServiceError, VersionList,
 };
-use serde::{Deserialize, Serialize};
-
-/// The Luau memory limit when a run names none.
-pub const DEFAULT_MEMORY_BYTES: usize = 256 << 20;
-
-/// A failure, with the core's error kind by name (`version_not_found`, `invalid_history`, ...).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ServiceError {
-    pub kind: &'static str,
-    pub message: String,
-}
-
-impl From<Error> for ServiceError {
-    fn from(error: Error) -> Self {
-        Self {
-            kind: error.kind().name(),
-            message: error.to_string(),
-        }
-    }
-}
+use registry_core::{
+    Clock, Criteria, Entry, EventListener, HistoryExport, Op, Registry, Runner, VersionId,
+};
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
-
-/// One script run: the source, its chunk name, the current time and the limits.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RunRequest {
-    pub source: String,
-    #[serde(default = "default_chunk")]
-    pub chunk: String,
-    /// Milliseconds since the Unix epoch: `os.time()` and the time of new versions.
-    pub now_ms: i64,
-    /// Stop the script after this long (measured with the host's clock); none by default.
-    #[serde(default)]
-    pub timeout_ms: Option<u64>,
-    /// Luau's memory limit; [`DEFAULT_MEMORY_BYTES`] by default.
-    #[serde(default)]
-    pub memory_bytes: Option<usize>,
-}
-
-fn default_chunk() -> String {
-    "script.lua".to_owned()
-}
-
-/// What a run printed and returned, its error if any, and the head afterwards.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunResult {
-    #[serde(flatten)]
-    pub output: RunOutput,
-    pub head: VersionId,
-}
-
-/// One version in a listing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct VersionSummary {
-    pub id: VersionId,
-    pub parent: Option<VersionId>,
-    pub time_ms: i64,
-    pub ops: usize,
-}
-
-/// Every version, ascending by id, and the head.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VersionList {
-    pub head: VersionId,
-    pub versions: Vec<VersionSummary>,
-}
-
-/// A change a script made, as front ends receive it while the script runs.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum EventMessage {
-    /// A version was committed and is now head.
-    Committed { version: VersionRecord },
-    /// Head moved to an existing version.
-    HeadMoved { head: VersionId },
-}
-
-impl From<&RegistryEvent<'_>> for EventMessage {
-    fn from(event: &RegistryEvent<'_>) -> Self {
-        match event {
-            RegistryEvent::Committed(version) => EventMessage::Committed {
-                version: version.record(),
-            },
-            RegistryEvent::HeadMoved(head) => EventMessage::HeadMoved { head: *head },
-        }
-    }
-}
 
 /// One registry and its Luau runner.
 pub struct Service {
@@ -131,10 +45,10 @@ impl Service {
     pub fn run(&mut self, request: &RunRequest) -> ServiceResult<RunResult> {
         self.runner.set_time_limit(request.timeout_ms);
         self.runner
-            .set_memory_limit(request.memory_bytes.unwrap_or(DEFAULT_MEMORY_BYTES))?;
+            .set_memory_limit(request.memory_bytes.unwrap_or(DEFAULT_MEMORY_LIMIT))?;
         let output = self
             .runner
-            .run(&request.source, &request.chunk, request.now_ms);
+            .run(&request.source, request.chunk(), request.now_ms);
         Ok(RunResult {
             output,
             head: self.runner.registry().head().id(),
@@ -143,20 +57,7 @@ impl Service {
 
     /// Every version with its parent, time and number of operations.
     pub fn versions(&self) -> VersionList {
-        let registry = self.runner.registry();
-        VersionList {
-            head: registry.head().id(),
-            versions: registry
-                .versions()
-                .iter()
-                .map(|v| VersionSummary {
-                    id: v.id(),
-                    parent: v.parent(),
-                    time_ms: v.time_ms(),
-                    ops: v.ops().len(),
-                })
-                .collect(),
-        }
+        VersionList::of(&self.runner.registry())
     }
 
     /// The entries at a version (head if none), optionally filtered by criteria in text form
@@ -205,6 +106,9 @@ impl Service {
 
 #[cfg(test)]
 mod tests {
+    use registry_core::protocol::{Event, FailureKind};
+    use registry_core::{ErrorKind, FORMAT_VERSION};
+
     use super::*;
 
     fn service() -> Service {
@@ -214,7 +118,7 @@ mod tests {
     fn run(service: &mut Service, source: &str) -> RunResult {
         let request = RunRequest {
             source: source.to_owned(),
-            chunk: "t.lua".to_owned(),
+            chunk: Some("t.lua".to_owned()),
             now_ms: 5_000,
             timeout_ms: None,
             memory_bytes: None,
@@ -263,13 +167,13 @@ mod tests {
         assert_eq!(
             service.entries(Some(9), None).map(|_| ()),
             Err(ServiceError {
-                kind: "version_not_found",
+                kind: FailureKind::Registry(ErrorKind::VersionNotFound),
                 message: "version not found: 9".into()
             })
         );
         assert_eq!(
             service.entries(None, Some(".kind")).map_err(|e| e.kind),
-            Err("invalid_criteria")
+            Err(FailureKind::Registry(ErrorKind::InvalidCriteria))
         );
         Ok(())
     }
@@ -290,10 +194,10 @@ mod tests {
         other.import(exported.clone())?;
         assert_eq!(other.export(), exported);
         let mut broken = exported;
-        broken.format_version = 99;
+        broken.format_version = FORMAT_VERSION + 1;
         assert_eq!(
             other.import(broken).map_err(|e| e.kind),
-            Err("invalid_history")
+            Err(FailureKind::Registry(ErrorKind::InvalidHistory))
         );
         assert_eq!(other.versions().head, 1, "a refused import changes nothing");
         Ok(())
@@ -305,8 +209,7 @@ mod tests {
         let heard = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let log = std::rc::Rc::clone(&heard);
         service.set_event_listener(Some(Box::new(move |event| {
-            let message =
-                serde_json::to_value(EventMessage::from(event)).expect("events serialize");
+            let message = serde_json::to_value(Event::from(event)).expect("events serialize");
             log.borrow_mut().push(message);
         })));
         run(

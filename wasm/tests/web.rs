@@ -42,7 +42,7 @@ fn run(registry: &mut JsRegistry, source: &str) -> Value {
     rust(
         &registry
             .run(js(
-                json!({"source": source, "chunk": "web.lua", "nowMs": NOW_MS}),
+                json!({"source": source, "chunk": "web.lua", "now_ms": NOW_MS}),
             ))
             .expect("limits are valid"),
     )
@@ -57,7 +57,7 @@ const SEED: &str = "local r = require('registry')
 fn conformance_scripts_pass_in_the_browser() {
     let mut failures = Vec::new();
     let run_case = |registry: &mut JsRegistry, name: &str, source: &str| {
-        let request = json!({"source": source, "chunk": name, "nowMs": NOW_MS});
+        let request = json!({"source": source, "chunk": name, "now_ms": NOW_MS});
         let result = rust(&registry.run(js(request)).expect("limits are valid"));
         Outcome {
             printed: result["printed"].as_str().unwrap_or_default().to_owned(),
@@ -108,7 +108,7 @@ fn run_returns_printed_returned_error_and_head() {
 #[wasm_bindgen_test]
 fn runaway_scripts_stop_at_the_time_limit() {
     let mut registry = registry();
-    let request = json!({"source": "while true do end", "nowMs": NOW_MS, "timeoutMs": 100});
+    let request = json!({"source": "while true do end", "now_ms": NOW_MS, "timeout_ms": 100});
     let result = rust(&registry.run(js(request)).expect("limits are valid"));
     assert_eq!(
         result["error"]["message"],
@@ -125,7 +125,7 @@ fn versions_entries_delta_and_apply_version() {
     assert_eq!(versions["head"], 2);
     assert_eq!(
         versions["versions"][1],
-        json!({"id": 1, "parent": 0, "timeMs": NOW_MS as i64, "ops": 2})
+        json!({"id": 1, "parent": 0, "time_ms": NOW_MS as i64, "ops": 2})
     );
     let entries = rust(
         &registry

@@ -11,8 +11,7 @@ use std::sync::Once;
 
 use serde_json::Value;
 
-/// 2026-01-01T00:00:00Z.
-pub const NOW_MS: i64 = 1_767_225_600_000;
+pub use registry_conformance::NOW_MS;
 
 /// Commits v1: `svc:api` and `cfg:db`.
 pub const CREATE: &str = r#"local r = require("registry")

@@ -31,7 +31,7 @@ test('applyEvent adds committed versions once and moves head', () => {
 });
 
 test('differs compares head and version count with the worker\'s list', () => {
-  const list: VersionList = { head: 1, versions: [{ id: 0, parent: null, timeMs: 0, ops: 0 }, { id: 1, parent: 0, timeMs: 10, ops: 1 }] };
+  const list: VersionList = { head: 1, versions: [{ id: 0, parent: null, time_ms: 0, ops: 0 }, { id: 1, parent: 0, time_ms: 10, ops: 1 }] };
   assert.equal(differs(history(), list), false);
   assert.equal(differs(null, list), true);
   assert.equal(differs(history(), { ...list, head: 0 }), true);
@@ -56,10 +56,10 @@ test('parentOf and newestChildOf follow the version tree', () => {
   const list: VersionList = {
     head: 3,
     versions: [
-      { id: 0, parent: null, timeMs: 0, ops: 0 },
-      { id: 1, parent: 0, timeMs: 1, ops: 1 },
-      { id: 2, parent: 1, timeMs: 2, ops: 1 },
-      { id: 3, parent: 1, timeMs: 3, ops: 1 },
+      { id: 0, parent: null, time_ms: 0, ops: 0 },
+      { id: 1, parent: 0, time_ms: 1, ops: 1 },
+      { id: 2, parent: 1, time_ms: 2, ops: 1 },
+      { id: 3, parent: 1, time_ms: 3, ops: 1 },
     ],
   };
   assert.equal(parentOf(list, 3), 1);
@@ -73,8 +73,8 @@ test('versionList summarizes a history as the worker lists it', () => {
   assert.deepEqual(versionList(history()), {
     head: 1,
     versions: [
-      { id: 0, parent: null, timeMs: 0, ops: 0 },
-      { id: 1, parent: 0, timeMs: 10, ops: 1 },
+      { id: 0, parent: null, time_ms: 0, ops: 0 },
+      { id: 1, parent: 0, time_ms: 10, ops: 1 },
     ],
   });
 });

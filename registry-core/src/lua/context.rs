@@ -10,8 +10,8 @@ use super::binding::{Args, Failure};
 use super::convert::entry_table;
 use super::objects::VersionObject;
 use crate::entry::{Entry, Op};
-use crate::error::{Error, ErrorKind, Result};
-use crate::history::{Registry, Version, VersionId, version_not_found};
+use crate::error::Result;
+use crate::history::{Registry, Version, VersionId, version_id_from_number, version_not_found};
 use crate::id::EntryId;
 use crate::state::State;
 
@@ -83,15 +83,8 @@ impl Context {
             LuaValue::Number(n) => *n,
             _ => return Err(args.bad(n, "version")),
         };
-        if number.fract() != 0.0 || number < 0.0 || !number.is_finite() {
-            return Ok(Err(Error::new(
-                ErrorKind::InvalidArgument,
-                format!("invalid version id {number}: expected a whole number >= 0"),
-            )));
-        }
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let id = number as VersionId;
-        Ok(self.version(id).map_err(|_| version_not_found(id)))
+        Ok(version_id_from_number(number)
+            .and_then(|id| self.version(id).map_err(|_| version_not_found(id))))
     }
 }
 

@@ -5,7 +5,6 @@ use std::fmt;
 use std::rc::Rc;
 
 use mlua::{Function, Lua, MultiValue, Table, Value as LuaValue, VmState};
-use serde::Serialize;
 
 use super::binding::{self, Failure, Results, function, returns};
 use super::context::{Context, EventListener};
@@ -14,13 +13,11 @@ use super::errors;
 use super::module;
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::Registry;
+use crate::protocol::{DEFAULT_MEMORY_LIMIT, Limit, RunOutput, ScriptError};
 use crate::value::Value;
 
 /// Printed output beyond this is dropped, with a note saying so.
 const PRINT_LIMIT: usize = 1 << 20;
-
-/// Lua memory beyond this fails the script with an out-of-memory error.
-const DEFAULT_MEMORY_LIMIT: usize = 256 << 20;
 
 /// The clock is read once per this many interrupts: reading it can cost a host call.
 const INTERRUPTS_PER_CLOCK_READ: u32 = 1024;
@@ -85,53 +82,6 @@ impl Watchdog {
         )
     }
 }
-
-/// What a script run produced. `printed` is kept even when the script failed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RunOutput {
-    /// Everything `print` wrote: arguments joined by tabs, one line per call.
-    pub printed: String,
-    /// The values the script returned, as JSON-able values (others as their `tostring`).
-    pub returned: Vec<Value>,
-    /// Why the script stopped, if it failed.
-    pub error: Option<ScriptError>,
-}
-
-/// A script failure, located by chunk name and line where Luau knows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ScriptError {
-    /// The chunk name given to [`Runner::run`].
-    pub chunk: String,
-    /// The line in that chunk, when the error was raised from script code.
-    pub line: Option<u32>,
-    /// The message alone, without the location or the traceback.
-    pub message: String,
-    /// Luau's stack traceback, when there is one.
-    pub traceback: Option<String>,
-    /// Which of the runner's limits stopped the script, if one did.
-    pub limit: Option<Limit>,
-}
-
-/// A limit that stopped a script.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Limit {
-    /// The time limit ([`Runner::set_time_limit`]).
-    Time,
-    /// The memory limit ([`Runner::set_memory_limit`]).
-    Memory,
-}
-
-impl fmt::Display for ScriptError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{line}: {}", self.chunk, self.message),
-            None => write!(f, "{}: {}", self.chunk, self.message),
-        }
-    }
-}
-
-impl std::error::Error for ScriptError {}
 
 /// Owns one registry and one sandboxed Luau VM. The registry outlives each script: two runs on
 /// one runner see the same versions; each run gets fresh globals.
