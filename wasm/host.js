@@ -1,7 +1,11 @@
 // Imports of the registry module, for JavaScript hosts (see wasm/src/host.rs).
-// A monotonic clock for script time limits.
+// A monotonic clock for script time limits and os.clock().
 export function registryClockMs() {
   return performance.now();
+}
+// The wall clock, which only seeds math.random (as native Luau seeds it from time()).
+export function registryWallClockMs() {
+  return Date.now();
 }
 // Versions committed by scripts reach JavaScript through Registry.onEvent instead; the module
 // calls this import only from its C ABI, which JavaScript does not use.

@@ -25,6 +25,11 @@ const EXIT_STOPPED: u8 = 3;
 
 /// Room for the module's own data beside Luau's heap: its code, stacks and static data.
 const MODULE_HEADROOM: u64 = 64 << 20;
+/// The module's allocator cannot move live objects: memory freed between survivors only serves
+/// allocations that fit the gaps, so after a heap full of such garbage a large allocation needs
+/// Luau's limit again (host/tests/limits.rs measures it). Twice the limit lets Luau's own,
+/// catchable, out-of-memory error come first, as natively.
+const LUAU_MEMORY_FACTOR: u64 = 2;
 /// The module holds every version's state; allow this many times the history's JSON size.
 const HISTORY_FACTOR: u64 = 8;
 /// The 32-bit module cannot address more.
@@ -140,7 +145,8 @@ fn open(global: &GlobalArgs, access: Access, now_ms: i64, luau_memory: u64) -> R
         now_ms,
     };
     let data = serde_json::to_vec(&request)?.len() as u64;
-    let cap = (luau_memory + MODULE_HEADROOM + HISTORY_FACTOR * data).min(MAX_MODULE_MEMORY);
+    let cap = (LUAU_MEMORY_FACTOR * luau_memory + MODULE_HEADROOM + HISTORY_FACTOR * data)
+        .min(MAX_MODULE_MEMORY);
     guest.attach(store, cap);
     // A store the module refuses is a store problem (exit 2), not a refused request.
     guest

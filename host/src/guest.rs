@@ -12,7 +12,7 @@
 use std::fmt;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use registry_core::Registry;
@@ -390,7 +390,7 @@ impl Drop for Watchdog {
     }
 }
 
-/// The module's imports, in order: the clock and the event sink (by name, whatever module
+/// The module's imports, in order: the clocks and the event sink (by name, whatever module
 /// wasm-bindgen filed them under), a no-op for wasm-bindgen's externref table set-up, fresh
 /// exception tags, and stubs that trap for the JavaScript glue the C ABI never calls.
 fn imports(
@@ -405,6 +405,14 @@ fn imports(
                 ExternType::Func(_) if is_import(name, "registryClockMs") => {
                     Func::wrap(&mut *store, |caller: Caller<'_, HostState>| {
                         caller.data().started.elapsed().as_secs_f64() * 1000.0
+                    })
+                    .into()
+                }
+                ExternType::Func(_) if is_import(name, "registryWallClockMs") => {
+                    Func::wrap(&mut *store, || {
+                        SystemTime::now()
+                            .duration_since(UNIX_EPOCH)
+                            .map_or(0.0, |since| since.as_secs_f64() * 1000.0)
                     })
                     .into()
                 }

@@ -104,6 +104,24 @@ fn run_reads_standard_input() {
 }
 
 #[test]
+fn unseeded_runs_draw_different_numbers_and_a_seed_repeats_them() {
+    let ws = Workspace::new();
+    let printed = |source: &str| {
+        let output = ws
+            .host()
+            .args(["run", "--ephemeral", "-"])
+            .write_stdin(source)
+            .assert()
+            .success();
+        String::from_utf8_lossy(&output.get_output().stdout).into_owned()
+    };
+    let first = printed("print(math.random())");
+    assert_ne!(first, printed("print(math.random())"));
+    let seeded = "math.randomseed(42) print(math.random(), math.random(1, 1000))";
+    assert_eq!(printed(seeded), printed(seeded));
+}
+
+#[test]
 fn a_script_error_is_located_and_exits_1() {
     let ws = Workspace::new();
     ws.run(

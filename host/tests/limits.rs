@@ -139,6 +139,34 @@ fn string_bombs_stop_at_the_memory_limit() {
 }
 
 #[test]
+fn memory_the_allocator_cannot_reuse_leaves_luaus_limit_in_charge() {
+    // 200 MB of buffers of which every eighth survives, then a 200 MB buffer: Luau counts about
+    // 230 MB, within its limit, but the gaps between survivors cannot hold the large buffer, so
+    // the module's memory grows to about 400 MB. Natively this succeeds; under the host too.
+    let outcome = after_v1(
+        "local function every_eighth()
+           local all, survivors = {}, {}
+           for i = 1, 800 do all[i] = buffer.create(250000) end
+           for i = 1, 800, 8 do survivors[#survivors + 1] = all[i] end
+           return survivors
+         end
+         local survivors = every_eighth()
+         while collectgarbage('count') > 32 * 1024 do local _ = {} end
+         local ok, big = pcall(buffer.create, 200e6)
+         print(ok, ok and buffer.len(big), #survivors)",
+        &["--timeout", "20s"],
+    );
+    assert_eq!(
+        (
+            outcome.code,
+            outcome.stdout.as_str(),
+            outcome.stderr.as_str()
+        ),
+        (Some(0), "v1 committed\ntrue\t200000000\t100\n", ""),
+    );
+}
+
+#[test]
 fn deep_recursion_is_an_error() {
     let outcome = after_v1("local function f(n) return f(n + 1) + 1 end\nf(1)", &[]);
     assert_eq!(outcome.code, Some(1), "{outcome:?}");

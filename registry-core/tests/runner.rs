@@ -169,6 +169,20 @@ fn the_clock_is_the_callers() {
 }
 
 #[test]
+fn unseeded_runners_draw_different_numbers_and_a_seed_repeats_them() {
+    // One after the other, as two runs of a program would: the second VM may reuse the first
+    // one's memory, so only the time Luau seeds from tells them apart.
+    let first = run(&mut runner(), "return math.random()").returned;
+    let second = run(&mut runner(), "return math.random()").returned;
+    assert_ne!(first, second);
+    let seeded = "math.randomseed(42) return math.random(), math.random(1, 1000)";
+    assert_eq!(
+        run(&mut runner(), seeded).returned,
+        run(&mut runner(), seeded).returned
+    );
+}
+
+#[test]
 fn the_sandbox_exposes_only_the_registry() {
     let output = run(
         &mut runner(),

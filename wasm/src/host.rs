@@ -1,9 +1,11 @@
-//! What the module asks of its host: a monotonic clock for time limits, and a sink for the
-//! versions scripts commit (so a host can persist each one before anything else can go wrong).
+//! What the module asks of its host: a monotonic clock (time limits and `os.clock`), the wall
+//! clock (only to seed `math.random`, as native Luau does), and a sink for the versions scripts
+//! commit (so a host can persist each one before anything else can go wrong).
 //!
-//! Both are imports of the snippet `host.js`. Their signatures carry only numbers, so wasm-bindgen
-//! imports them directly by name (`registryClockMs`, `registryEvent`): JavaScript gets them from
-//! the snippet, and wasmtime provides functions of the same names.
+//! All are imports of the snippet `host.js`. Their signatures carry only numbers, so wasm-bindgen
+//! imports them directly by name (`registryClockMs`, `registryWallClockMs`, `registryEvent`):
+//! JavaScript gets them from the snippet, and wasmtime provides functions of the same names.
+//! Luau's C++ reads the clocks through libc, which `wasm/ehrt/shim.c` sends to the host's clocks.
 
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)] // declaring the linker-provided constructor entry point needs an unsafe extern block
@@ -14,6 +16,8 @@ mod imports {
     extern "C" {
         #[wasm_bindgen(js_name = registryClockMs)]
         pub fn clock_ms() -> f64;
+        #[wasm_bindgen(js_name = registryWallClockMs)]
+        pub fn wall_clock_ms() -> f64;
         #[wasm_bindgen(js_name = registryEvent)]
         pub fn event(ptr: *const u8, len: usize);
     }
@@ -36,6 +40,25 @@ pub fn clock_ms() -> f64 {
             .elapsed()
             .as_secs_f64()
             * 1000.0
+    }
+}
+
+/// The clocks of wasi-libc's `clock()` and `clock_gettime`, as `wasm/ehrt/shim.c` reads them:
+/// Luau's `os.clock` measures with the monotonic one, and seeds `math.random` from both.
+#[cfg(target_arch = "wasm32")]
+#[allow(unsafe_code)] // exporting unmangled symbols for the C shim to link against
+mod libc_clocks {
+    /// Monotonic milliseconds, the clock of time limits.
+    #[unsafe(no_mangle)]
+    extern "C" fn registry_monotonic_ms() -> f64 {
+        super::clock_ms()
+    }
+
+    /// Milliseconds since the Unix epoch: libc's `time()`, which scripts never see (their
+    /// `os.time` and `os.date` use the run's time).
+    #[unsafe(no_mangle)]
+    extern "C" fn registry_wall_clock_ms() -> f64 {
+        super::imports::wall_clock_ms()
     }
 }
 

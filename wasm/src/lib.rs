@@ -5,8 +5,8 @@
 //! - [`ffi`]: a small C ABI for wasmtime (`registry-host`): JSON requests in, JSON out.
 //!
 //! The module reads no clock and does no I/O of its own: the current time comes with each run,
-//! and two imports from the host give a monotonic clock for time limits and a sink for
-//! committed versions (see [`host`]).
+//! and imports from the host give a monotonic clock (time limits, `os.clock`), the wall clock
+//! (only to seed `math.random`) and a sink for committed versions (see [`host`]).
 
 #[cfg(target_arch = "wasm32")]
 mod allocator;

@@ -106,6 +106,20 @@ fn run_returns_printed_returned_error_and_head() {
 }
 
 #[wasm_bindgen_test]
+fn unseeded_registries_draw_different_numbers_and_a_seed_repeats_them() {
+    // One after the other, as two page loads would: the second VM may reuse the first one's
+    // memory, so only the host's clocks that Luau seeds from tell them apart.
+    let first = run(&mut registry(), "return math.random()")["returned"].clone();
+    let second = run(&mut registry(), "return math.random()")["returned"].clone();
+    assert_ne!(first, second);
+    let seeded = "math.randomseed(42) return math.random(), math.random(1, 1000)";
+    assert_eq!(
+        run(&mut registry(), seeded)["returned"],
+        run(&mut registry(), seeded)["returned"]
+    );
+}
+
+#[wasm_bindgen_test]
 fn runaway_scripts_stop_at_the_time_limit() {
     let mut registry = registry();
     let request = json!({"source": "while true do end", "now_ms": NOW_MS, "timeout_ms": 100});
