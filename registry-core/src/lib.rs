@@ -31,6 +31,6 @@ pub use error::{Error, ErrorKind, Result};
 pub use history::{HistoryExport, Registry, Version, VersionId, VersionRecord};
 pub use id::EntryId;
 pub use lua::context::{EventListener, RegistryEvent};
-pub use lua::runner::{Clock, Limit, RunOutput, Runner, ScriptError};
+pub use lua::runner::{Clock, DEFAULT_OUTPUT_LIMIT, Limit, RunOutput, Runner, ScriptError};
 pub use state::State;
 pub use value::{Map, Value};

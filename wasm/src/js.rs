@@ -22,6 +22,8 @@ export interface RunRequest {
   timeoutMs?: number;
   /** Luau's memory limit in bytes (default 256 MiB). */
   memoryBytes?: number;
+  /** What the run may hand back: printed output, returned values and error message (default 1 MiB). */
+  outputBytes?: number;
 }
 /** A script failure, located by chunk and line where Luau knows it. */
 export interface ScriptError {

@@ -2,8 +2,8 @@
 //! [`crate::js`], wasmtime through [`crate::ffi`]; each only translates values.
 
 use registry_core::{
-    Clock, Criteria, Entry, Error, EventListener, HistoryExport, Op, Registry, RegistryEvent,
-    RunOutput, Runner, VersionId, VersionRecord,
+    Clock, Criteria, DEFAULT_OUTPUT_LIMIT, Entry, Error, EventListener, HistoryExport, Op,
+    Registry, RegistryEvent, RunOutput, Runner, VersionId, VersionRecord,
 };
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +43,10 @@ pub struct RunRequest {
     /// Luau's memory limit; [`DEFAULT_MEMORY_BYTES`] by default.
     #[serde(default)]
     pub memory_bytes: Option<usize>,
+    /// What the run may hand back (printed output, returned values, error message);
+    /// [`DEFAULT_OUTPUT_LIMIT`] by default.
+    #[serde(default)]
+    pub output_bytes: Option<usize>,
 }
 
 fn default_chunk() -> String {
@@ -132,6 +136,8 @@ impl Service {
         self.runner.set_time_limit(request.timeout_ms);
         self.runner
             .set_memory_limit(request.memory_bytes.unwrap_or(DEFAULT_MEMORY_BYTES))?;
+        self.runner
+            .set_output_limit(request.output_bytes.unwrap_or(DEFAULT_OUTPUT_LIMIT));
         let output = self
             .runner
             .run(&request.source, &request.chunk, request.now_ms);
@@ -218,6 +224,7 @@ mod tests {
             now_ms: 5_000,
             timeout_ms: None,
             memory_bytes: None,
+            output_bytes: None,
         };
         service.run(&request).expect("limits are valid")
     }
