@@ -45,7 +45,7 @@ use std::fs::File;
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Context, Result, anyhow, ensure};
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
@@ -109,7 +109,13 @@ impl Store {
             wait,
             _lock: lock,
         };
-        store.conn.busy_timeout(wait)?;
+        store
+            .conn
+            .busy_timeout(wait)
+            .map_err(|e| store.problem(e, "open"))?;
+        if access == Access::Read && !store.readable_in_place() {
+            store.conn = open_as_is(path, &store.name)?;
+        }
         store.schema = store.inspect()?;
         if store.schema == 0 {
             if access == Access::Read {
@@ -119,6 +125,18 @@ impl Store {
             store.create(now_ms)?;
         }
         Ok(store)
+    }
+
+    /// Whether SQLite can read the file where it is: a store in WAL mode needs its folder to be
+    /// writable, for its shared-memory index (`PATH-shm`), unless that index exists already.
+    fn readable_in_place(&self) -> bool {
+        let read = self
+            .conn
+            .query_row("PRAGMA schema_version", [], |row| row.get::<_, i64>(0));
+        !matches!(
+            read.map_err(|e| e.sqlite_error_code()),
+            Err(Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly))
+        )
     }
 
     /// A store that keeps nothing once dropped.
@@ -262,4 +280,33 @@ fn set_head(conn: &Connection, head: u64) -> rusqlite::Result<()> {
         params![head, head_checksum(head)],
     )?;
     Ok(())
+}
+
+/// A store in a folder this user cannot write, opened read-only as the file it is (SQLite's
+/// `immutable`). Without a write-ahead log beside it (`PATH-wal`, which a writer in that folder
+/// would have created) the file alone holds every commit.
+fn open_as_is(path: &Path, name: &str) -> Result<Connection> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    ensure!(
+        !Path::new(&wal).exists(),
+        "cannot read {name}: its folder is not writable, and {} holds commits that only a \
+         process that can write there can apply",
+        Path::new(&wal).display()
+    );
+    let mut uri = String::from("file:");
+    for byte in path.as_os_str().as_encoded_bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'.' | b'_' | b'~' => {
+                uri.push(char::from(*byte));
+            }
+            other => uri.push_str(&format!("%{other:02X}")),
+        }
+    }
+    uri.push_str("?immutable=1");
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    Connection::open_with_flags(&uri, flags)
+        .with_context(|| format!("cannot open the store {name}"))
 }

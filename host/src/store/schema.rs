@@ -37,8 +37,20 @@ const QUICK_CHECK_PROBLEMS: u32 = 3;
 
 impl Store {
     /// Checks the file without writing to it, and returns its schema: 0 for an empty file (a new
-    /// or zero-byte one), else a registry store's schema this build reads.
+    /// or zero-byte one), else a registry store's schema this build reads. One read transaction
+    /// holds the checks together: a writer creating or upgrading the store meanwhile is seen
+    /// before or after, never half-way.
     pub(super) fn inspect(&self) -> Result<i64> {
+        let snapshot = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| self.problem(e, "read"))?;
+        let schema = self.inspect_snapshot()?;
+        snapshot.commit().map_err(|e| self.problem(e, "read"))?;
+        Ok(schema)
+    }
+
+    fn inspect_snapshot(&self) -> Result<i64> {
         let name = &self.name;
         let schema: i64 = self
             .conn

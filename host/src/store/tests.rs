@@ -312,3 +312,34 @@ fn a_schema_1_store_is_read_as_is_and_upgraded_at_the_first_write() -> Result<()
     assert_eq!(unchecked, 0, "every version has its checksum");
     Ok(())
 }
+
+/// Issue 15: readers racing the first writer failed with "an SQLite database but not a registry
+/// store" when the schema was read outside one transaction.
+#[test]
+fn readers_racing_the_creator_see_no_store_or_the_whole_store() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    for trial in 0..200 {
+        let path = dir.path().join(format!("r{trial}.db"));
+        let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let creator = {
+            let (path, start) = (path.clone(), std::sync::Arc::clone(&start));
+            std::thread::spawn(move || -> Result<()> {
+                start.wait();
+                Store::open(&path, Access::Write, 0, WAIT)?.commit(&version(1, 0))
+            })
+        };
+        start.wait();
+        let mut heads = Vec::new();
+        while !creator.is_finished() || heads.is_empty() {
+            let history = Store::open(&path, Access::Read, 0, WAIT)
+                .and_then(|store| store.history())
+                .map_err(|e| anyhow!("trial {trial}: {e:#}"))?;
+            heads.push(history.head);
+        }
+        creator
+            .join()
+            .map_err(|_| anyhow!("the creator panicked"))??;
+        assert!(heads.iter().all(|head| *head <= 1), "{heads:?}");
+    }
+    Ok(())
+}
