@@ -17,6 +17,7 @@ use crate::engine::{ModuleSource, Runtime};
 use crate::guest::{Guest, Refused, Stopped};
 use crate::history::History;
 use crate::store::{Access, Store};
+use crate::terminal;
 
 /// A script failed, or the registry refused the request.
 const EXIT_REFUSED: u8 = 1;
@@ -62,7 +63,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
             let mut guest = open(global, Access::Read, now_ms, 0, 0)?;
             let request = json!({"op": "entries", "version": version, "filter": filter});
             for entry in guest.request::<Vec<Value>>(&request)? {
-                writeln!(out, "{entry}")?;
+                writeln!(out, "{}", terminal::json(&entry))?;
             }
         }
         Command::Diff { from, to } => {
@@ -81,7 +82,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         Command::Export { file } => {
             let mut guest = open(global, Access::Read, now_ms, 0, 0)?;
             let history: History = guest.request(&json!({"op": "export"}))?;
-            let text = serde_json::to_string_pretty(&history)? + "\n";
+            let text = terminal::json_pretty(&history) + "\n";
             if file == Path::new("-") {
                 out.write_all(text.as_bytes())?;
             } else {
@@ -102,6 +103,8 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
                 };
                 anyhow!("{} is not a history{what}: {error}", file.display())
             })?;
+            crate::unique_keys::check(&text)
+                .map_err(|error| anyhow!("{} is not a history: {error}", file.display()))?;
             // The module checks the file on an empty registry of its own first, so a file it
             // refuses never touches the store, which is not even opened.
             let runtime = load_runtime(global)?;
@@ -229,7 +232,9 @@ fn run(global: &GlobalArgs, args: &RunArgs, now_ms: i64, out: &mut impl Write) -
         Some(name) => name.to_string_lossy().into_owned(),
         None => args.script.display().to_string(),
     };
-    let mut guest = open(global, Access::Write, now_ms, args.memory, 0)?;
+    // The module holds what the run hands back besides Luau's heap.
+    let output_limit = usize::try_from(args.output_limit)?;
+    let mut guest = open(global, Access::Write, now_ms, args.memory, output_limit)?;
     let request = json!({
         "op": "run",
         "source": source,
@@ -237,12 +242,15 @@ fn run(global: &GlobalArgs, args: &RunArgs, now_ms: i64, out: &mut impl Write) -
         "nowMs": now_ms,
         "timeoutMs": u64::try_from(args.timeout.as_millis()).unwrap_or(u64::MAX),
         "memoryBytes": args.memory,
+        "outputBytes": args.output_limit,
     });
     let grace = GRACE + args.timeout / 10;
     let result: RunResult = guest.run(&request, args.timeout, grace)?;
     out.write_all(result.printed.as_bytes())?;
+    // The printed output is the script's own standard output, passed through as a program's
+    // would be; values and messages are data, escaped for the terminal.
     for value in &result.returned {
-        writeln!(out, "{value}")?;
+        writeln!(out, "{}", terminal::json(value))?;
     }
     out.flush()?;
     let stored = guest.store_mut().head()?;
@@ -254,11 +262,11 @@ fn run(global: &GlobalArgs, args: &RunArgs, now_ms: i64, out: &mut impl Write) -
     Ok(match result.error {
         None => ExitCode::SUCCESS,
         Some(error) if error.is_limit() => {
-            eprintln!("error: {}", error.message);
+            eprintln!("error: {}", terminal::text(&error.message));
             ExitCode::from(EXIT_STOPPED)
         }
         Some(error) => {
-            eprintln!("{error}");
+            eprintln!("{}", terminal::text(&error.to_string()));
             ExitCode::from(EXIT_REFUSED)
         }
     })
@@ -361,12 +369,13 @@ struct Op {
 
 impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let id = self.entry["id"].as_str().unwrap_or("?");
+        let id = terminal::id(self.entry["id"].as_str().unwrap_or("?"));
+        let entry = terminal::json(&self.entry);
         match self.kind.as_str() {
             "entry.delete" => write!(f, "- {id}"),
-            "entry.update" => write!(f, "~ {id} {}", self.entry),
-            "entry.create" => write!(f, "+ {id} {}", self.entry),
-            other => write!(f, "? {id} {other} {}", self.entry),
+            "entry.update" => write!(f, "~ {id} {entry}"),
+            "entry.create" => write!(f, "+ {id} {entry}"),
+            other => write!(f, "? {id} {} {entry}", terminal::id(other)),
         }
     }
 }

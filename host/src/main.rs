@@ -5,7 +5,9 @@
 //! - [`commands`]: what each command does, and the exit status;
 //! - [`engine`]: the wasmtime engine and the module, embedded and cached compiled;
 //! - [`guest`]: one instance of the module, its imports, its JSON calls and the outer fences;
-//! - [`store`]: the SQLite store; [`history`]: the history format it exchanges with the module.
+//! - [`store`]: the SQLite store; [`history`]: the history format it exchanges with the module;
+//! - [`terminal`]: text from scripts escaped for the terminal; [`unique_keys`]: JSON files with
+//!   a repeated key refused.
 
 mod cli;
 mod commands;
@@ -13,6 +15,8 @@ mod engine;
 mod guest;
 mod history;
 mod store;
+mod terminal;
+mod unique_keys;
 
 use std::process::ExitCode;
 
@@ -23,7 +27,7 @@ fn main() -> ExitCode {
     match commands::execute(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", terminal::text(&format!("{error:#}")));
             commands::exit_code(&error)
         }
     }
