@@ -40,11 +40,12 @@ pub struct GlobalArgs {
     /// Run this WebAssembly module instead of the embedded one
     #[arg(long, global = true, value_name = "PATH")]
     pub module: Option<PathBuf>,
-    /// The current time, in milliseconds since the Unix epoch [default: the real time]
-    #[arg(long, global = true, value_name = "MS", allow_negative_numbers = true)]
+    /// The current time, in milliseconds since the Unix epoch, within JavaScript's range of dates
+    /// (±8.64e15) [default: the real time]
+    #[arg(long, global = true, value_name = "MS", allow_negative_numbers = true, value_parser = parse_now)]
     pub now: Option<i64>,
     /// How long a command that writes waits for another registry-host writing to the same store
-    /// (runs take turns), e.g. 0s or 2m
+    /// (runs take turns), e.g. 0s or 2m; at most 24h
     #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_parser = parse_wait)]
     pub wait: Duration,
 }
@@ -89,12 +90,16 @@ pub enum Command {
 pub struct RunArgs {
     /// The Luau script, or `-` for standard input
     pub script: PathBuf,
-    /// Stop the script after this long, e.g. 500ms or 2s
+    /// Stop the script after this long, e.g. 500ms or 2s; at most 24h
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_timeout)]
     pub timeout: Duration,
     /// Luau's memory limit, e.g. 64MiB
     #[arg(long, value_name = "SIZE", default_value = DEFAULT_MEMORY.as_str(), value_parser = parse_memory)]
     pub memory: u64,
+    /// How much a run may hand back: printed output, returned values and error message together,
+    /// e.g. 64KiB (1 KiB to 64 MiB)
+    #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_output_limit)]
+    pub output_limit: u64,
 }
 
 /// The module's default Luau memory limit, as `--memory` shows and parses it.
@@ -108,6 +113,18 @@ static DEFAULT_MEMORY: LazyLock<String> = LazyLock::new(|| {
 /// Luau memory limits the 32-bit module can honour, with room left for its own data.
 const MEMORY_RANGE: (u64, u64) = (1 << 20, 3 << 30);
 
+/// Output limits: at least room for an error message, at most what the module's memory holds
+/// several times over beside the script's own.
+const OUTPUT_RANGE: (u64, u64) = (1 << 10, 64 << 20);
+
+/// The longest `--timeout` and `--wait`: SQLite's busy timeout is an `int` of milliseconds
+/// (24.8 days), and a run or a wait of more than a day is a mistake rather than a plan.
+const MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// The times JavaScript's `Date` can hold (±100 000 000 days around 1970), which the playground
+/// and the module's `os.date` share.
+const MAX_NOW_MS: i64 = 8_640_000_000_000_000;
+
 /// `3` or `v3`.
 pub fn parse_version(text: &str) -> Result<u64, String> {
     text.strip_prefix('v')
@@ -116,32 +133,72 @@ pub fn parse_version(text: &str) -> Result<u64, String> {
         .map_err(|_| format!("expected a version such as 3 or v3, got {text:?}"))
 }
 
-/// A duration of at least a millisecond, in humantime's form (`500ms`, `2s`, `1m 30s`).
+/// Milliseconds since the Unix epoch, within [`MAX_NOW_MS`] either side.
+pub fn parse_now(text: &str) -> Result<i64, String> {
+    let now: i64 = text.parse().map_err(|_| {
+        format!("expected milliseconds since 1970 such as 1767225600000, got {text:?}")
+    })?;
+    if now.unsigned_abs() > MAX_NOW_MS.unsigned_abs() {
+        return Err(format!(
+            "the time must be within {MAX_NOW_MS} ms of 1970 (JavaScript's range of dates), got {text}"
+        ));
+    }
+    Ok(now)
+}
+
+/// A duration of at least a millisecond and at most [`MAX_DURATION`], in humantime's form
+/// (`500ms`, `2s`, `1m 30s`).
 pub fn parse_timeout(text: &str) -> Result<Duration, String> {
     let duration = humantime::parse_duration(text)
         .map_err(|e| format!("{e}: expected a duration such as 500ms or 2s"))?;
     if duration < Duration::from_millis(1) {
         return Err("the timeout must be at least 1ms".to_owned());
     }
-    Ok(duration)
+    at_most_a_day("timeout", duration)
 }
 
-/// A duration in humantime's form, zero included.
+/// A duration in humantime's form, from zero to [`MAX_DURATION`].
 pub fn parse_wait(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text)
-        .map_err(|e| format!("{e}: expected a duration such as 0s, 500ms or 2m"))
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("{e}: expected a duration such as 0s, 500ms or 2m"))?;
+    at_most_a_day("wait", duration)
+}
+
+fn at_most_a_day(what: &str, duration: Duration) -> Result<Duration, String> {
+    if duration > MAX_DURATION {
+        return Err(format!(
+            "the {what} must be at most 24h, got {}",
+            humantime::format_duration(duration)
+        ));
+    }
+    Ok(duration)
 }
 
 /// A size such as `64MiB` or `1GB` (bytesize's form), within [`MEMORY_RANGE`].
 pub fn parse_memory(text: &str) -> Result<u64, String> {
+    parse_size(
+        text,
+        MEMORY_RANGE,
+        "the memory limit must be between 1 MiB and 3 GiB (the module is 32-bit)",
+    )
+}
+
+/// A size within [`OUTPUT_RANGE`].
+pub fn parse_output_limit(text: &str) -> Result<u64, String> {
+    parse_size(
+        text,
+        OUTPUT_RANGE,
+        "the output limit must be between 1 KiB and 64 MiB",
+    )
+}
+
+/// A size in bytesize's form within `min..=max`; `range` names the range in the error.
+fn parse_size(text: &str, (min, max): (u64, u64), range: &str) -> Result<u64, String> {
     let size: ByteSize = text
         .parse()
-        .map_err(|e| format!("{e}: expected a size such as 64MiB or 1GiB"))?;
-    let (min, max) = MEMORY_RANGE;
+        .map_err(|e| format!("{e}: expected a size such as 64KiB or 64MiB"))?;
     if !(min..=max).contains(&size.as_u64()) {
-        return Err(format!(
-            "the memory limit must be between 1 MiB and 3 GiB (the module is 32-bit), got {text}"
-        ));
+        return Err(format!("{range}, got {text}"));
     }
     Ok(size.as_u64())
 }
@@ -169,6 +226,14 @@ mod tests {
         assert!(parse_timeout("500").is_err(), "a unit is required");
         assert!(parse_timeout("0s").is_err(), "zero is refused");
         assert!(parse_timeout("fast").is_err());
+        assert_eq!(parse_timeout("24h"), Ok(MAX_DURATION));
+        assert_eq!(
+            parse_timeout("18446744073709551615s"),
+            Err(
+                "the timeout must be at most 24h, got 584542046090years 7months 15days 17h 5m 3s"
+                    .to_owned()
+            )
+        );
     }
 
     #[test]
@@ -176,6 +241,31 @@ mod tests {
         assert_eq!(parse_wait("0s"), Ok(Duration::ZERO));
         assert_eq!(parse_wait("2m"), Ok(Duration::from_secs(120)));
         assert!(parse_wait("10").is_err(), "a unit is required");
+        assert_eq!(
+            parse_wait("25days"),
+            Err("the wait must be at most 24h, got 25days".to_owned())
+        );
+    }
+
+    #[test]
+    fn times_are_within_javascripts_dates() {
+        assert_eq!(parse_now("-5"), Ok(-5));
+        assert_eq!(parse_now("8640000000000000"), Ok(MAX_NOW_MS));
+        assert_eq!(parse_now("-8640000000000000"), Ok(-MAX_NOW_MS));
+        assert!(parse_now("8640000000000001").is_err());
+        assert!(parse_now("-9223372036854775808").is_err());
+        assert!(parse_now("9223372036854775808").is_err());
+    }
+
+    #[test]
+    fn output_limits_are_sizes_within_range() {
+        assert_eq!(parse_output_limit("1KiB"), Ok(1024));
+        assert_eq!(parse_output_limit("64MiB"), Ok(64 << 20));
+        assert_eq!(
+            parse_output_limit("1023B"),
+            Err("the output limit must be between 1 KiB and 64 MiB, got 1023B".to_owned())
+        );
+        assert!(parse_output_limit("65MiB").is_err());
     }
 
     #[test]

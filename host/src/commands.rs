@@ -15,6 +15,7 @@ use crate::cli::{Cli, Command, GlobalArgs, RunArgs};
 use crate::engine::{ModuleSource, Runtime};
 use crate::guest::{Guest, Stopped};
 use crate::store::{Access, Store};
+use crate::terminal;
 
 /// A script failed, or the registry refused the request.
 const EXIT_REFUSED: u8 = 1;
@@ -63,30 +64,30 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
     let mut out = io::stdout().lock();
     match cli.command {
         Command::Run(args) => return run(global, &args, now_ms, &mut out),
-        Command::Log => log(&mut open(global, Access::Read, now_ms, 0)?, &mut out)?,
+        Command::Log => log(&mut open(global, Access::Read, now_ms, 0, 0)?, &mut out)?,
         Command::Show { version, filter } => {
-            let mut guest = open(global, Access::Read, now_ms, 0)?;
+            let mut guest = open(global, Access::Read, now_ms, 0, 0)?;
             let entries: Vec<Entry> = guest.request(&Request::Entries { version, filter })?;
             for entry in entries {
                 writeln!(out, "{}", json(&entry)?)?;
             }
         }
         Command::Diff { from, to } => {
-            let mut guest = open(global, Access::Read, now_ms, 0)?;
+            let mut guest = open(global, Access::Read, now_ms, 0, 0)?;
             for op in guest.request::<Vec<Op>>(&Request::Delta { from, to })? {
                 writeln!(out, "{}", diff_line(&op)?)?;
             }
         }
         Command::Checkout { version } => {
-            let mut guest = open(global, Access::Write, now_ms, 0)?;
+            let mut guest = open(global, Access::Write, now_ms, 0, 0)?;
             guest.request::<()>(&Request::ApplyVersion { version })?;
             guest.store_mut()?.set_head(version)?;
             writeln!(out, "head is now v{version}")?;
         }
         Command::Export { file } => {
-            let mut guest = open(global, Access::Read, now_ms, 0)?;
+            let mut guest = open(global, Access::Read, now_ms, 0, 0)?;
             let history: HistoryExport = guest.request(&Request::Export)?;
-            let text = serde_json::to_string_pretty(&history)? + "\n";
+            let text = terminal::json_pretty(&history) + "\n";
             if file == Path::new("-") {
                 out.write_all(text.as_bytes())?;
             } else {
@@ -102,6 +103,8 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
             let value: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
                 anyhow!("{} is not a history: invalid JSON: {error}", file.display())
             })?;
+            crate::unique_keys::check(&text)
+                .map_err(|error| anyhow!("{} is not a history: {error}", file.display()))?;
             let history = HistoryExport::from_value(value)
                 .and_then(Registry::import)
                 .map_err(|error| anyhow!("cannot import {}: {error}", file.display()))?
@@ -131,8 +134,14 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
 }
 
 /// Starts the module, opens the store and opens the registry on the stored history.
-/// `luau_memory` is the Luau limit of the run to come (0 when none).
-fn open(global: &GlobalArgs, access: Access, now_ms: i64, luau_memory: u64) -> Result<Guest> {
+/// `luau_memory` and `output_bytes` are the Luau and output limits of the run to come (0 when none).
+fn open(
+    global: &GlobalArgs,
+    access: Access,
+    now_ms: i64,
+    luau_memory: u64,
+    output_bytes: u64,
+) -> Result<Guest> {
     // The module first, its protocol checked: a writer holds the store's lock from opening it
     // until it exits, and a module of another protocol must not even create a store.
     let runtime = Runtime::load(&ModuleSource::new(global.module.as_deref())?)?;
@@ -145,7 +154,10 @@ fn open(global: &GlobalArgs, access: Access, now_ms: i64, luau_memory: u64) -> R
         now_ms,
     };
     let data = serde_json::to_vec(&request)?.len() as u64;
-    let cap = (LUAU_MEMORY_FACTOR * luau_memory + MODULE_HEADROOM + HISTORY_FACTOR * data)
+    let cap = (LUAU_MEMORY_FACTOR * luau_memory
+        + output_bytes
+        + MODULE_HEADROOM
+        + HISTORY_FACTOR * data)
         .min(MAX_MODULE_MEMORY);
     guest.attach(store, cap);
     // A store the module refuses is a store problem (exit 2), not a refused request.
@@ -174,20 +186,24 @@ fn run(global: &GlobalArgs, args: &RunArgs, now_ms: i64, out: &mut impl Write) -
         None => args.script.display().to_string(),
     };
     let memory = args.memory;
-    let mut guest = open(global, Access::Write, now_ms, memory)?;
+    // The module holds what the run hands back besides Luau's heap.
+    let mut guest = open(global, Access::Write, now_ms, memory, args.output_limit)?;
     let request = Request::Run(RunRequest {
         source,
         chunk: Some(chunk),
         now_ms,
         timeout_ms: Some(u64::try_from(args.timeout.as_millis()).unwrap_or(u64::MAX)),
         memory_bytes: Some(usize::try_from(memory)?),
+        output_bytes: Some(usize::try_from(args.output_limit)?),
     });
     let grace = GRACE + args.timeout / 10;
     let result: RunResult = guest.run(&request, args.timeout, grace)?;
     let output = result.output;
     out.write_all(output.printed.as_bytes())?;
+    // The printed output is the script's own standard output, passed through as a program's
+    // would be; values and messages are data, escaped for the terminal.
     for value in &output.returned {
-        writeln!(out, "{value}")?;
+        writeln!(out, "{}", terminal::json(value))?;
     }
     out.flush()?;
     let stored = guest.store_mut()?.head()?;
@@ -199,11 +215,11 @@ fn run(global: &GlobalArgs, args: &RunArgs, now_ms: i64, out: &mut impl Write) -
     Ok(match output.error {
         None => ExitCode::SUCCESS,
         Some(error) if error.limit.is_some() => {
-            eprintln!("error: {}", error.message);
+            eprintln!("error: {}", terminal::text(&error.message));
             ExitCode::from(EXIT_STOPPED)
         }
         Some(error) => {
-            eprintln!("{error}");
+            eprintln!("{}", terminal::text(&error.to_string()));
             ExitCode::from(EXIT_REFUSED)
         }
     })
@@ -281,17 +297,19 @@ fn summary(history: &HistoryExport) -> String {
     )
 }
 
-/// An entry as one line of JSON, keys in order.
+/// An entry as one line of JSON, keys in order, escaped for the terminal.
 fn json(entry: &Entry) -> Result<String> {
-    Ok(serde_json::to_value(entry)?.to_string())
+    Ok(terminal::json(&serde_json::to_value(entry)?))
 }
 
-/// One operation of a delta: `- id`, `~ id entry` or `+ id entry`.
+/// One operation of a delta: `- id`, `~ id entry` or `+ id entry`, ids and entries escaped for
+/// the terminal.
 fn diff_line(op: &Op) -> Result<String> {
+    let id = terminal::id(op.id().as_str());
     Ok(match op {
-        Op::Delete { id } => format!("- {id}"),
-        Op::Update(entry) => format!("~ {} {}", entry.id, json(entry)?),
-        Op::Create(entry) => format!("+ {} {}", entry.id, json(entry)?),
+        Op::Delete { .. } => format!("- {id}"),
+        Op::Update(entry) => format!("~ {id} {}", json(entry)?),
+        Op::Create(entry) => format!("+ {id} {}", json(entry)?),
     })
 }
 

@@ -6,7 +6,9 @@
 //! - [`engine`]: the wasmtime engine and the module, embedded and cached compiled;
 //! - [`guest`]: one instance of the module, its imports, its JSON calls, the outer fences, and
 //!   the checks on everything the module reports;
-//! - [`store`]: the SQLite store.
+//! - [`store`]: the SQLite store;
+//! - [`terminal`]: text from scripts escaped for the terminal; [`unique_keys`]: JSON files with
+//!   a repeated key refused.
 //!
 //! The protocol's values and the history format are registry-core's (without its Luau binding).
 
@@ -15,6 +17,8 @@ mod commands;
 mod engine;
 mod guest;
 mod store;
+mod terminal;
+mod unique_keys;
 
 use std::process::ExitCode;
 
@@ -25,7 +29,7 @@ fn main() -> ExitCode {
     match commands::execute(cli) {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", terminal::text(&format!("{error:#}")));
             commands::exit_code(&error)
         }
     }

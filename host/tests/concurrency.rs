@@ -1,4 +1,4 @@
-//! Concurrent processes on one store. The model (see `host/src/store.rs`): one writer at a time.
+//! Concurrent processes on one store. The model (see `host/src/store/mod.rs`): one writer at a time.
 //! A command that writes holds the store's writer lock from before it loads the history until it
 //! exits, so runs take turns, each starting from the latest head, and none loses another's
 //! update; a writer waits for the lock up to `--wait`, then fails naming the store and the wait.

@@ -439,6 +439,15 @@ fn broken_history_files_are_refused_and_the_store_is_untouched() {
             }),
             "cannot import missing-entry.json: v1: entry not found: x:y",
         ),
+        (
+            "duplicate-key.json",
+            {
+                // serde_json keeps the last of two equal keys: write the first one in by hand.
+                let entry = changed(&|_| ());
+                entry.replacen(r#""id":"svc:api""#, r#""id":"svc:api","id":"svc:other""#, 1)
+            },
+            "duplicate-key.json is not a history: duplicate key \"id\" at line 1 column ",
+        ),
     ];
     let before = std::fs::read(dir.join(STATE)).expect("the store");
     for (name, text, problem) in cases {

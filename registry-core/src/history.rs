@@ -71,8 +71,8 @@ impl fmt::Display for Version {
     }
 }
 
-/// The whole registry: every version and the head.
-#[derive(Debug)]
+/// The whole registry: every version and the head. A clone shares the versions.
+#[derive(Debug, Clone)]
 pub struct Registry {
     versions: Vec<Rc<Version>>,
     head: VersionId,

@@ -21,6 +21,10 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Luau's memory limit for a run that names none.
 pub const DEFAULT_MEMORY_LIMIT: usize = 256 << 20;
 
+/// What a run hands back (printed output, returned values as JSON, the error message) beyond
+/// this is cut or refused, unless the run names another output limit.
+pub const DEFAULT_OUTPUT_LIMIT: usize = 1 << 20;
+
 /// One request to the module, tagged by `op`. The comment of each names its answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
@@ -94,6 +98,11 @@ pub struct RunRequest {
     #[serde(default)]
     #[cfg_attr(test, ts(optional = nullable))]
     pub memory_bytes: Option<usize>,
+    /// What the run may hand back (printed output, returned values, error message) in bytes;
+    /// `DEFAULT_OUTPUT_LIMIT` (1 MiB) by default.
+    #[serde(default)]
+    #[cfg_attr(test, ts(optional = nullable))]
+    pub output_bytes: Option<usize>,
 }
 
 impl RunRequest {
@@ -258,6 +267,8 @@ pub enum Limit {
     Time,
     /// The run's memory limit.
     Memory,
+    /// The run's output limit, exceeded by the returned values.
+    Output,
 }
 
 /// What a run printed and returned, its error if any, and the head afterwards.
@@ -353,6 +364,7 @@ mod tests {
                 now_ms: 5,
                 timeout_ms: Some(100),
                 memory_bytes: None,
+                output_bytes: None,
             })
         );
         assert_eq!(

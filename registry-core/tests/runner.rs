@@ -383,3 +383,169 @@ fn whatever_a_script_stores_imports_back() {
     let restored = Registry::from_json(&registry.to_json()).expect("the export imports back");
     assert_eq!(restored.export(), registry.export());
 }
+
+#[test]
+fn a_long_returned_string_fails_at_the_output_limit_without_being_copied() {
+    let mut runner = runner();
+    let output = run(
+        &mut runner,
+        "print('before') return string.rep('r', 50 * 2^20)",
+    );
+    assert_eq!(output.printed, "before\n");
+    assert_eq!(output.returned, Vec::<serde_json::Value>::new());
+    let error = error_of(output);
+    assert_eq!(
+        (error.message.as_str(), error.limit),
+        (
+            "the script's returned values exceed its output limit of 1048576 bytes (with what \
+             it printed)",
+            Some(Limit::Output)
+        )
+    );
+    // Values that fit on their own but not together with what was printed.
+    runner.set_output_limit(1 << 10);
+    let output = run(
+        &mut runner,
+        "print(string.rep('p', 600)) return {string.rep('r', 300)}, {string.rep('r', 300)}",
+    );
+    assert_eq!(error_of(output).limit, Some(Limit::Output));
+    let output = run(&mut runner, "return {string.rep('r', 500)}, 'ok'");
+    assert_eq!(output.returned.len(), 2, "{:?}", output.error);
+}
+
+#[test]
+fn long_error_messages_are_cut_to_the_output_limit() {
+    let mut runner = runner();
+    let error = error_of(run(&mut runner, "error(string.rep('e', 40 * 2^20))"));
+    assert!(
+        error.message.len() < (1 << 20) + 100,
+        "{}",
+        error.message.len()
+    );
+    assert!(
+        error
+            .message
+            .ends_with(" [error message truncated: 41943040 bytes]"),
+        "{}",
+        &error.message[error.message.len() - 60..]
+    );
+    assert_eq!(error.traceback, None);
+    runner.set_output_limit(4 << 10);
+    let output = run(
+        &mut runner,
+        "print(string.rep('p', 10000)) error(string.rep('e', 5000))",
+    );
+    assert!(
+        output
+            .printed
+            .ends_with("[output truncated: more than 4096 bytes printed]\n")
+    );
+    let error = error_of(output);
+    assert!(
+        error.message.starts_with(&"e".repeat(1024))
+            && error
+                .message
+                .ends_with(" [error message truncated: 5000 bytes]"),
+        "an error keeps 1 KiB even when the output is full: {}",
+        error.message
+    );
+}
+
+#[test]
+fn returned_values_are_converted_under_the_time_and_memory_limits() {
+    let mut runner = timed_runner(50);
+    let error = error_of(run(
+        &mut runner,
+        "return setmetatable({f = print}, {__tostring = function() while true do end end})",
+    ));
+    assert_eq!(
+        (error.message.as_str(), error.limit),
+        ("script exceeded its time limit of 50 ms", Some(Limit::Time))
+    );
+    runner.set_memory_limit(16 << 20).expect("limit set");
+    let error = error_of(run(
+        &mut runner,
+        "return setmetatable({f = print}, {__tostring = function()
+             local t = {} while true do t[#t + 1] = string.rep('x', 1e5) .. #t end
+         end})",
+    ));
+    assert_eq!(
+        (error.message.as_str(), error.limit),
+        (
+            "script exceeded its memory limit of 16 MiB (not enough memory)",
+            Some(Limit::Memory)
+        )
+    );
+    assert_eq!(
+        run(
+            &mut runner,
+            "return setmetatable({f = print}, {__tostring = function() return 'shown' end})"
+        )
+        .returned,
+        [json!("shown")]
+    );
+}
+
+#[test]
+fn a_returned_values_tostring_cannot_commit_after_the_script_ended() {
+    let mut runner = runner();
+    let events = Rc::new(RefCell::new(0));
+    let counted = Rc::clone(&events);
+    runner.set_event_listener(Some(Box::new(move |_: &RegistryEvent<'_>| {
+        *counted.borrow_mut() += 1;
+    })));
+    let output = run(
+        &mut runner,
+        "local r = require('registry')
+         assert(r.snapshot():changes():create({id = 'a:in', kind = 'k'}):apply())
+         return setmetatable({f = print}, {__tostring = function()
+             assert(r.snapshot():changes():create({id = 'a:late', kind = 'k'}):apply())
+             return 'late'
+         end})",
+    );
+    let error = error_of(output);
+    assert_eq!(
+        error.message,
+        "a returned value's __tostring changed the registry after the script ended: the change \
+         is undone"
+    );
+    assert_eq!(
+        *events.borrow(),
+        1,
+        "only the script's own commit was reported"
+    );
+    let registry = runner.registry();
+    assert_eq!((registry.head().id(), registry.versions().len()), (1, 2));
+}
+
+#[test]
+fn error_values_whose_tostring_fails_give_a_readable_message() {
+    let mut runner = timed_runner(50);
+    let error = error_of(run(
+        &mut runner,
+        "error(setmetatable({}, {__tostring = function() while true do end end}))",
+    ));
+    assert_eq!(
+        (error.message.as_str(), error.limit),
+        (
+            "script exceeded its time limit of 50 ms (in the __tostring of the value it raised)",
+            Some(Limit::Time)
+        )
+    );
+    let error = error_of(run(
+        &mut runner,
+        "error(setmetatable({}, {__tostring = function() error('inner') end}))",
+    ));
+    assert_eq!(
+        (error.message.as_str(), error.limit),
+        (
+            "the script raised a value whose __tostring failed, so the error cannot be shown",
+            None
+        )
+    );
+    let error = error_of(run(
+        &mut runner,
+        "error(setmetatable({}, {__tostring = function() return 'custom' end}))",
+    ));
+    assert_eq!(error.message, "custom");
+}

@@ -26,7 +26,12 @@ timeout_ms?: number | null,
 /**
  * Luau's memory limit in bytes; `DEFAULT_MEMORY_LIMIT` (256 MiB) by default.
  */
-memory_bytes?: number | null, };
+memory_bytes?: number | null,
+/**
+ * What the run may hand back (printed output, returned values, error message) in bytes;
+ * `DEFAULT_OUTPUT_LIMIT` (1 MiB) by default.
+ */
+output_bytes?: number | null, };
 
 /**
  * What a run printed and returned, its error if any, and the head afterwards.
@@ -90,7 +95,7 @@ limit: Limit | null, };
 /**
  * A limit that stopped a script.
  */
-export type Limit = "time" | "memory";
+export type Limit = "time" | "memory" | "output";
 
 /**
  * Every version, ascending by id, and the head.
@@ -172,4 +177,4 @@ export type FailureKind = "bad_request" | "not_open" | "internal" | ErrorKind;
  * What went wrong, for callers that branch on it (front ends map kinds to exit codes or UI).
  * Serialized as its [`ErrorKind::name`].
  */
-export type ErrorKind = "invalid_id" | "invalid_value" | "invalid_entry" | "entry_not_found" | "entry_exists" | "kind_change" | "no_changes" | "conflict" | "version_not_found" | "invalid_criteria" | "invalid_history" | "vm";
+export type ErrorKind = "invalid_id" | "invalid_value" | "invalid_entry" | "entry_not_found" | "entry_exists" | "kind_change" | "no_changes" | "conflict" | "version_not_found" | "invalid_criteria" | "invalid_history" | "invalid_argument" | "vm";

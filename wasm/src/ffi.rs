@@ -151,6 +151,7 @@ mod tests {
             now_ms: 20,
             timeout_ms: Some(1000),
             memory_bytes: None,
+            output_bytes: None,
         }));
         assert_eq!(run["ok"]["printed"], "hi\n");
         assert_eq!(run["ok"]["returned"], json!([1]));

@@ -2,7 +2,7 @@
 //! [`crate::js`], wasmtime through [`crate::ffi`]; each only translates values.
 
 use registry_core::protocol::{
-    DEFAULT_MEMORY_LIMIT, RunRequest, RunResult, ServiceError, VersionList,
+    DEFAULT_MEMORY_LIMIT, DEFAULT_OUTPUT_LIMIT, RunRequest, RunResult, ServiceError, VersionList,
 };
 use registry_core::{
     Clock, Criteria, Entry, EventListener, HistoryExport, Op, Registry, Runner, VersionId,
@@ -46,6 +46,8 @@ impl Service {
         self.runner.set_time_limit(request.timeout_ms);
         self.runner
             .set_memory_limit(request.memory_bytes.unwrap_or(DEFAULT_MEMORY_LIMIT))?;
+        self.runner
+            .set_output_limit(request.output_bytes.unwrap_or(DEFAULT_OUTPUT_LIMIT));
         let output = self
             .runner
             .run(&request.source, request.chunk(), request.now_ms);
@@ -122,6 +124,7 @@ mod tests {
             now_ms: 5_000,
             timeout_ms: None,
             memory_bytes: None,
+            output_bytes: None,
         };
         service.run(&request).expect("limits are valid")
     }

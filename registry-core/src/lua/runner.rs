@@ -1,5 +1,6 @@
 //! [`Runner`]: one registry and one sandboxed Luau VM, running scripts one after another.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
@@ -13,11 +14,16 @@ use super::errors;
 use super::module;
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::Registry;
-use crate::protocol::{DEFAULT_MEMORY_LIMIT, Limit, RunOutput, ScriptError};
+use crate::protocol::{DEFAULT_MEMORY_LIMIT, DEFAULT_OUTPUT_LIMIT, Limit, RunOutput, ScriptError};
 use crate::value::Value;
 
-/// Printed output beyond this is dropped, with a note saying so.
-const PRINT_LIMIT: usize = 1 << 20;
+/// An error message is cut to what the output limit leaves, but never below this: a failure
+/// always says why.
+const MESSAGE_ROOM: usize = 1 << 10;
+
+/// Luau's message when the message handler itself failed: a raised value's `__tostring` raised or
+/// hit a limit while the error was being turned into text.
+const ERROR_IN_ERROR_HANDLING: &str = "error in error handling";
 
 /// The clock is read once per this many interrupts: reading it can cost a host call.
 const INTERRUPTS_PER_CLOCK_READ: u32 = 1024;
@@ -88,9 +94,35 @@ impl Watchdog {
 pub struct Runner {
     lua: Lua,
     ctx: Rc<Context>,
-    printed: Rc<RefCell<String>>,
+    printed: Rc<Printed>,
     watchdog: Rc<Watchdog>,
     memory_limit: usize,
+}
+
+/// What `print` wrote, cut at the output limit.
+#[derive(Debug)]
+struct Printed {
+    text: RefCell<String>,
+    limit: Cell<usize>,
+}
+
+impl Printed {
+    fn push_line(&self, line: &str) {
+        let limit = self.limit.get();
+        let mut out = self.text.borrow_mut();
+        if out.len() >= limit {
+            return;
+        }
+        if out.len() + line.len() <= limit {
+            out.push_str(line);
+            return;
+        }
+        let room = limit - out.len();
+        out.push_str(cut(line, room));
+        out.push_str(&format!(
+            "\n[output truncated: more than {limit} bytes printed]\n"
+        ));
+    }
 }
 
 impl fmt::Debug for Runner {
@@ -106,7 +138,10 @@ impl Runner {
     pub fn new(registry: Registry) -> Result<Self> {
         let lua = Lua::new();
         let ctx = Context::new(registry);
-        let printed = Rc::new(RefCell::new(String::new()));
+        let printed = Rc::new(Printed {
+            text: RefCell::new(String::new()),
+            limit: Cell::new(DEFAULT_OUTPUT_LIMIT),
+        });
         setup(&lua, &ctx, &printed)
             .map_err(|e| Error::new(ErrorKind::Vm, format!("cannot start Luau: {e}")))?;
         let watchdog = Rc::new(Watchdog::default());
@@ -154,11 +189,19 @@ impl Runner {
         Ok(())
     }
 
+    /// Caps what a run hands back: printed output beyond it is cut with a note, returned values
+    /// beyond what is left fail the run ([`Limit::Output`]), and the error message is cut to what
+    /// is left (but to no less than 1 KiB).
+    pub fn set_output_limit(&mut self, bytes: usize) {
+        self.printed.limit.set(bytes);
+    }
+
     /// Runs `source` as chunk `chunk` with the current time `now_ms` (milliseconds since the
     /// Unix epoch): it feeds `os.time`, `os.date` and the time of versions the script creates.
+    /// The time and memory limits hold until the returned values are converted too.
     pub fn run(&mut self, source: &str, chunk: &str, now_ms: i64) -> RunOutput {
         self.ctx.now_ms.set(now_ms);
-        self.printed.borrow_mut().clear();
+        self.printed.text.borrow_mut().clear();
         self.watchdog.start();
         // Luau calls the interrupt at every call and loop back-edge, which costs call-heavy code
         // a large share of its time: install it only for runs that have a deadline.
@@ -168,55 +211,173 @@ impl Runner {
         } else {
             self.lua.remove_interrupt();
         }
-        let mut result = self.execute(source, chunk);
+        let result = self
+            .execute(source, chunk)
+            .and_then(|values| self.returned_values(&values));
         self.watchdog.stop();
-        if self.watchdog.expired.get() && result.is_ok() {
+        let printed = std::mem::take(&mut *self.printed.text.borrow_mut());
+        let result = match result {
             // The script caught the limit's error (pcall) and then ended: it still ran too long.
-            result = Err(mlua::Error::runtime(self.watchdog.message()));
-        }
-        let printed = std::mem::take(&mut *self.printed.borrow_mut());
-        match result {
-            Ok(values) => RunOutput {
-                printed,
-                returned: values
-                    .iter()
-                    .map(|v| returned_value(&self.lua, v))
-                    .collect(),
-                error: None,
-            },
-            Err(error) => {
-                // Reclaim what a failed script left behind (an out-of-memory script leaves a lot).
-                let _ = self.lua.gc_collect();
-                RunOutput {
-                    printed,
-                    returned: Vec::new(),
-                    error: Some(script_error(
-                        chunk,
-                        &error,
-                        self.memory_limit,
-                        self.watchdog.expired.get(),
-                    )),
-                }
+            Ok(_) if self.watchdog.expired.get() => {
+                Err(Stop::Error(mlua::Error::runtime(self.watchdog.message())))
             }
+            other => other,
+        };
+        let room = self
+            .printed
+            .limit
+            .get()
+            .saturating_sub(printed.len())
+            .max(MESSAGE_ROOM);
+        let error = match result {
+            Ok(returned) => {
+                return RunOutput {
+                    printed,
+                    returned,
+                    error: None,
+                };
+            }
+            Err(Stop::Error(error)) => script_error(
+                chunk,
+                &error,
+                self.memory_limit,
+                self.watchdog.expired.get().then(|| self.watchdog.message()),
+                room,
+            ),
+            Err(Stop::Output) => ScriptError {
+                chunk: chunk.to_owned(),
+                line: None,
+                message: format!(
+                    "the script's returned values exceed its output limit of {} bytes (with \
+                     what it printed)",
+                    self.printed.limit.get()
+                ),
+                traceback: None,
+                limit: Some(Limit::Output),
+            },
+        };
+        // Reclaim what a failed script left behind (an out-of-memory script leaves a lot).
+        let _ = self.lua.gc_collect();
+        RunOutput {
+            printed,
+            returned: Vec::new(),
+            error: Some(error),
         }
     }
 
-    fn execute(&self, source: &str, chunk: &str) -> mlua::Result<MultiValue> {
+    /// The returned values as JSON-able values, within what the output limit leaves; values that
+    /// cannot be stored come back as their `tostring`, run under the run's limits.
+    fn returned_values(&self, values: &MultiValue) -> std::result::Result<Vec<Value>, Stop> {
+        let mut room = self
+            .printed
+            .limit
+            .get()
+            .saturating_sub(self.printed.text.borrow().len());
+        let mut returned = Vec::with_capacity(values.len());
+        for value in values {
+            // A long string is refused before it is copied.
+            if let LuaValue::String(text) = value
+                && text.as_bytes().len() > room
+            {
+                return Err(Stop::Output);
+            }
+            let value = match returned_to_value(value) {
+                Ok(value) => value,
+                Err(_) => Value::String(self.shown(value).map_err(Stop::Error)?),
+            };
+            let size = json_size(&value, room).ok_or(Stop::Output)?;
+            room -= size;
+            returned.push(value);
+        }
+        Ok(returned)
+    }
+
+    /// `tostring(value)` for a returned value. The script has ended: a `__tostring` that changes
+    /// the registry fails the run, its change undone and never reported.
+    fn shown(&self, value: &LuaValue) -> mlua::Result<String> {
+        let before = self.ctx.registry.borrow().clone();
+        let listener = self.ctx.listener.borrow_mut().take();
+        let shown = self
+            .lua
+            .globals()
+            .get::<Function>("tostring")
+            .and_then(|tostring| tostring.call::<String>(value.clone()));
+        *self.ctx.listener.borrow_mut() = listener;
+        let changed = {
+            let after = self.ctx.registry.borrow();
+            after.head().id() != before.head().id()
+                || after.versions().len() != before.versions().len()
+        };
+        if changed {
+            *self.ctx.registry.borrow_mut() = before;
+            return Err(mlua::Error::runtime(
+                "a returned value's __tostring changed the registry after the script ended: \
+                 the change is undone",
+            ));
+        }
+        shown
+    }
+
+    fn execute(&self, source: &str, chunk: &str) -> std::result::Result<MultiValue, Stop> {
         // Loading inside a sandboxed thread gives the chunk fresh globals that read through to
         // the (read-only) shared ones, while keeping Luau's fast paths for builtins.
         let source = source.to_owned();
         let name = format!("={chunk}");
-        let loader = self
-            .lua
-            .create_function(move |lua, ()| lua.load(&source).set_name(&name).into_function())?;
-        let thread = self.lua.create_thread(loader)?;
-        thread.sandbox()?;
-        let script: Function = thread.resume(())?;
-        script.call(())
+        let run = || {
+            let loader = self.lua.create_function(move |lua, ()| {
+                lua.load(&source).set_name(&name).into_function()
+            })?;
+            let thread = self.lua.create_thread(loader)?;
+            thread.sandbox()?;
+            let script: Function = thread.resume(())?;
+            script.call(())
+        };
+        run().map_err(Stop::Error)
     }
 }
 
-fn setup(lua: &Lua, ctx: &Rc<Context>, printed: &Rc<RefCell<String>>) -> mlua::Result<()> {
+/// Why a run stopped early.
+enum Stop {
+    /// The script (or a returned value's `__tostring`) raised an error or hit a limit.
+    Error(mlua::Error),
+    /// The returned values exceed what the output limit leaves.
+    Output,
+}
+
+/// The size of `value` as compact JSON, if it is at most `room` bytes.
+fn json_size(value: &Value, room: usize) -> Option<usize> {
+    /// Counts bytes, failing once there are more than `room`.
+    struct Counter {
+        room: usize,
+        size: usize,
+    }
+    impl std::io::Write for Counter {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.size += bytes.len();
+            if self.size > self.room {
+                return Err(std::io::ErrorKind::FileTooLarge.into());
+            }
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut counter = Counter { room, size: 0 };
+    serde_json::to_writer(&mut counter, value).ok()?;
+    Some(counter.size)
+}
+
+/// The longest prefix of `text` of at most `max` bytes that ends on a character boundary.
+fn cut(text: &str, max: usize) -> &str {
+    let mut end = max.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn setup(lua: &Lua, ctx: &Rc<Context>, printed: &Rc<Printed>) -> mlua::Result<()> {
     lua.set_memory_limit(DEFAULT_MEMORY_LIMIT)?;
     binding::install(lua)?;
     let globals = lua.globals();
@@ -244,7 +405,7 @@ fn setup(lua: &Lua, ctx: &Rc<Context>, printed: &Rc<RefCell<String>>) -> mlua::R
 }
 
 /// `print`, writing to the run's output instead of stdout.
-fn print_function(lua: &Lua, printed: &Rc<RefCell<String>>) -> mlua::Result<Function> {
+fn print_function(lua: &Lua, printed: &Rc<Printed>) -> mlua::Result<Function> {
     let tostring: Function = lua.globals().get("tostring")?;
     let printed = Rc::clone(printed);
     lua.create_function(move |_, args: MultiValue| {
@@ -256,21 +417,7 @@ fn print_function(lua: &Lua, printed: &Rc<RefCell<String>>) -> mlua::Result<Func
             line.push_str(&tostring.call::<mlua::LuaString>(arg)?.to_string_lossy());
         }
         line.push('\n');
-        let mut out = printed.borrow_mut();
-        if out.len() < PRINT_LIMIT {
-            if out.len() + line.len() > PRINT_LIMIT {
-                let mut cut = PRINT_LIMIT - out.len();
-                while !line.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                out.push_str(&line[..cut]);
-                out.push_str(&format!(
-                    "\n[output truncated: more than {PRINT_LIMIT} bytes printed]\n"
-                ));
-            } else {
-                out.push_str(&line);
-            }
-        }
+        printed.push_line(&line);
         Ok(())
     })
 }
@@ -305,40 +452,47 @@ fn os_table(lua: &Lua, ctx: &Rc<Context>) -> mlua::Result<Table> {
     Ok(os)
 }
 
-/// A returned value as JSON-able data; values that cannot be stored come back as their tostring.
-fn returned_value(lua: &Lua, value: &LuaValue) -> Value {
-    returned_to_value(value).unwrap_or_else(|_| {
-        let shown = lua
-            .globals()
-            .get::<Function>("tostring")
-            .and_then(|tostring| tostring.call::<String>(value.clone()));
-        Value::String(shown.unwrap_or_else(|e| e.to_string()))
-    })
-}
-
-/// Splits `chunk:line: message` into its parts, and names the limit that stopped the script.
+/// Splits `chunk:line: message` into its parts, and names the limit that stopped the script;
+/// `time_limit` is the time limit's message when it expired. The message and traceback are cut
+/// to `room` bytes together, with a note.
 fn script_error(
     chunk: &str,
     error: &mlua::Error,
     memory_limit: usize,
-    timed_out: bool,
+    time_limit: Option<String>,
+    room: usize,
 ) -> ScriptError {
     let root = root_error(error);
     let limit = match root {
         mlua::Error::MemoryError(_) => Some(Limit::Memory),
-        _ if timed_out => Some(Limit::Time),
+        _ if time_limit.is_some() => Some(Limit::Time),
         _ => None,
     };
-    let full = match limit {
-        Some(Limit::Memory) => format!(
+    let full = match (limit, root) {
+        (Some(Limit::Memory), _) => Cow::Owned(format!(
             "script exceeded its memory limit of {} MiB (not enough memory)",
             memory_limit >> 20
-        ),
+        )),
+        // A raised value's __tostring hit the limit while the error was turned into text.
+        (Some(Limit::Time), mlua::Error::RuntimeError(message))
+            if message == ERROR_IN_ERROR_HANDLING =>
+        {
+            Cow::Owned(format!(
+                "{} (in the __tostring of the value it raised)",
+                time_limit.unwrap_or_default()
+            ))
+        }
+        (None, mlua::Error::RuntimeError(message)) if message == ERROR_IN_ERROR_HANDLING => {
+            Cow::Borrowed(
+                "the script raised a value whose __tostring failed, so the error cannot be shown",
+            )
+        }
         _ => root_message(root),
     };
+    // Slices of the message, copied only once cut to `room`: a long message is not copied whole.
     let (message, traceback) = match full.split_once("\nstack traceback:\n") {
-        Some((message, traceback)) => (message.to_owned(), Some(traceback.to_owned())),
-        None => (full, None),
+        Some((message, traceback)) => (message, Some(traceback)),
+        None => (full.as_ref(), None),
     };
     let located = message
         .strip_prefix(chunk)
@@ -346,8 +500,15 @@ fn script_error(
         .and_then(|rest| rest.split_once(": "))
         .and_then(|(line, text)| Some((line.parse::<u32>().ok()?, text)));
     let (line, message) = match located {
-        Some((line, text)) => (Some(line), text.to_owned()),
+        Some((line, text)) => (Some(line), text),
         None => (None, message),
+    };
+    let (message, traceback) = if message.len() > room {
+        let note = format!(" [error message truncated: {} bytes]", message.len());
+        (cut(message, room).to_owned() + &note, None)
+    } else {
+        let traceback = traceback.map(|text| cut(text, room - message.len()).to_owned());
+        (message.to_owned(), traceback)
     };
     ScriptError {
         chunk: chunk.to_owned(),
@@ -369,10 +530,11 @@ fn root_error(error: &mlua::Error) -> &mlua::Error {
 }
 
 /// The message of an error, without mlua's prefixes.
-fn root_message(error: &mlua::Error) -> String {
+fn root_message(error: &mlua::Error) -> Cow<'_, str> {
     match error {
-        mlua::Error::SyntaxError { message, .. } => message.clone(),
-        mlua::Error::RuntimeError(message) | mlua::Error::MemoryError(message) => message.clone(),
-        other => other.to_string(),
+        mlua::Error::SyntaxError { message, .. }
+        | mlua::Error::RuntimeError(message)
+        | mlua::Error::MemoryError(message) => Cow::Borrowed(message),
+        other => Cow::Owned(other.to_string()),
     }
 }
