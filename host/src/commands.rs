@@ -154,11 +154,9 @@ fn open(
         now_ms,
     };
     let data = serde_json::to_vec(&request)?.len() as u64;
-    let cap = (LUAU_MEMORY_FACTOR * luau_memory
-        + output_bytes
-        + MODULE_HEADROOM
-        + HISTORY_FACTOR * data)
-        .min(MAX_MODULE_MEMORY);
+    let cap =
+        (LUAU_MEMORY_FACTOR * luau_memory + output_bytes + MODULE_HEADROOM + HISTORY_FACTOR * data)
+            .min(MAX_MODULE_MEMORY);
     guest.attach(store, cap);
     // A store the module refuses is a store problem (exit 2), not a refused request.
     guest

@@ -49,11 +49,11 @@ use anyhow::{Context, Result, anyhow, ensure};
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
-use registry_core::{HistoryExport, VersionRecord};
 use integrity::{
     check_structure, head_checksum, head_of, read_rows, version_checksum, version_from_row,
 };
 use locking::lock_writers;
+use registry_core::{HistoryExport, VersionRecord};
 
 /// What a command does with the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
