@@ -377,7 +377,7 @@ mod tests {
             camel.map_err(|e| e.to_string()),
             Err(
                 "unknown field `nowMs`, expected one of `source`, `chunk`, `now_ms`, \
-                 `timeout_ms`, `memory_bytes`"
+                 `timeout_ms`, `memory_bytes`, `output_bytes`"
                     .into()
             )
         );
