@@ -339,7 +339,10 @@ fn the_listener_hears_printed_text_as_the_output_limit_keeps_it() {
 #[test]
 fn time_limit_errors_name_the_script_line_that_was_running() {
     let mut runner = timed_runner(50);
-    let error = error_of(run(&mut runner, "local n = 0\nn = n + 1\nwhile true do end\n"));
+    let error = error_of(run(
+        &mut runner,
+        "local n = 0\nn = n + 1\nwhile true do end\n",
+    ));
     assert_eq!(
         (error.to_string(), error.limit),
         (

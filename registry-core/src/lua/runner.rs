@@ -95,7 +95,9 @@ impl Watchdog {
             if source.as_deref() != Some(self.source.borrow().as_str()) {
                 return None;
             }
-            frame.current_line().and_then(|line| u32::try_from(line).ok())
+            frame
+                .current_line()
+                .and_then(|line| u32::try_from(line).ok())
         })
         .flatten()
     }
