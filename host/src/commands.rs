@@ -195,11 +195,10 @@ fn run(global: &GlobalArgs, args: &RunArgs, now_ms: i64, out: &mut impl Write) -
         output_bytes: Some(usize::try_from(args.output_limit)?),
     });
     let grace = GRACE + args.timeout / 10;
-    let result: RunResult = guest.run(&request, args.timeout, grace)?;
-    let output = result.output;
-    out.write_all(output.printed.as_bytes())?;
     // The printed output is the script's own standard output, passed through as a program's
-    // would be; values and messages are data, escaped for the terminal.
+    // would be, as it is printed; values and messages are data, escaped for the terminal.
+    let result: RunResult = guest.run(&request, args.timeout, grace, Box::new(io::stdout()))?;
+    let output = result.output;
     for value in &output.returned {
         writeln!(out, "{}", terminal::json(value))?;
     }
@@ -213,7 +212,11 @@ fn run(global: &GlobalArgs, args: &RunArgs, now_ms: i64, out: &mut impl Write) -
     Ok(match output.error {
         None => ExitCode::SUCCESS,
         Some(error) if error.limit.is_some() => {
-            eprintln!("error: {}", terminal::text(&error.message));
+            let located = match error.line {
+                Some(_) => error.to_string(),
+                None => error.message,
+            };
+            eprintln!("error: {}", terminal::text(&located));
             ExitCode::from(EXIT_STOPPED)
         }
         Some(error) => {

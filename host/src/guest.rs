@@ -6,10 +6,11 @@
 //! The host trusts no answer and no event of the module. Every version a script commits reaches
 //! the host through the `registryEvent` import while the script runs, and is checked against the
 //! host's own copy of the history (the core's [`Registry`], built from the store) before it is
-//! written to the [`Store`]; a head move must name a version; outside a `run` request no event
-//! is accepted at all.
+//! written to the [`Store`]; a head move must name a version; printed text is written to the
+//! run's output as it comes; outside a `run` request no event is accepted at all.
 
 use std::fmt;
+use std::io::Write;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -104,12 +105,19 @@ impl Deadline {
 /// the memory cap, the clock's origin.
 struct HostState {
     store: Option<Store>,
-    /// The history as the host knows it, built from the store at the first event of a run.
+    /// The history as the host knows it, built from the store at the first change of a run.
     history: Option<Registry>,
-    /// The time of the `run` in progress; `None` outside a run, when no event is accepted.
-    run_time_ms: Option<i64>,
+    /// The `run` in progress; `None` outside a run, when no event is accepted.
+    run: Option<RunInProgress>,
     limits: MemoryCap,
     started: Instant,
+}
+
+/// What events of a run need: its time (of the versions it commits) and where its printed text
+/// goes.
+struct RunInProgress {
+    time_ms: i64,
+    printed: Box<dyn Write>,
 }
 
 /// [`StoreLimits`] that remember whether they refused memory, to name the cause of a trap.
@@ -171,7 +179,7 @@ impl Guest {
         let state = HostState {
             store: None,
             history: None,
-            run_time_ms: None,
+            run: None,
             limits: MemoryCap::new(memory_cap),
             started: Instant::now(),
         };
@@ -234,12 +242,14 @@ impl Guest {
     }
 
     /// Sends a `run` request, stopping the module if it still runs `grace` after `limit`. The
-    /// versions the script commits meanwhile are checked and stored as they come.
+    /// versions the script commits meanwhile are checked and stored as they come, and what it
+    /// prints is written to `printed` (and flushed) as it comes, so a stopped run keeps it.
     pub fn run<T: DeserializeOwned>(
         &mut self,
         request: &Request,
         limit: Duration,
         grace: Duration,
+        printed: Box<dyn Write>,
     ) -> Result<T> {
         let Request::Run(run) = request else {
             bail!("not a run request: {}", request.op());
@@ -249,9 +259,12 @@ impl Guest {
             limit,
             after: limit.saturating_add(grace),
         };
-        self.store.data_mut().run_time_ms = Some(run.now_ms);
+        self.store.data_mut().run = Some(RunInProgress {
+            time_ms: run.now_ms,
+            printed,
+        });
         let answer = self.exchange(&bytes, deadline);
-        self.store.data_mut().run_time_ms = None;
+        self.store.data_mut().run = None;
         answer
     }
 
@@ -493,23 +506,31 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
         .context("an event lies outside the module's memory")?;
     let event: Event =
         serde_json::from_slice(event).context("the module sent an event the host cannot read")?;
-    let state = caller.data_mut();
+    let HostState {
+        store,
+        history,
+        run,
+        ..
+    } = caller.data_mut();
     let refused = |what: String| anyhow!("the module reported {what}; registry-host refused it");
-    let Some(run_time_ms) = state.run_time_ms else {
-        bail!(refused(format!(
-            "a change outside a script run, where nothing may change ({})",
-            describe(&event)
-        )));
-    };
-    let store = state.store.as_mut().context("no store is open")?;
-    let history = match &mut state.history {
-        Some(history) => history,
-        empty => empty.insert(
-            Registry::import(store.history()?).context("the stored history cannot be loaded")?,
-        ),
+    let Some(run) = run.as_mut() else {
+        bail!(refused(match &event {
+            Event::Printed { .. } => "printed text outside a script run".to_owned(),
+            change => format!(
+                "a change outside a script run, where nothing may change ({})",
+                describe(change)
+            ),
+        }));
     };
     match event {
+        // Printed text changes nothing: it goes straight to the run's output.
+        Event::Printed { text } => run
+            .printed
+            .write_all(text.as_bytes())
+            .and_then(|()| run.printed.flush())
+            .context("cannot write the script's printed output"),
         Event::Committed { version } => {
+            let (store, history) = stored_history(store, history)?;
             let head = history.head().id();
             ensure!(
                 version.parent == Some(head),
@@ -519,10 +540,10 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
                 ))
             );
             ensure!(
-                version.time_ms == run_time_ms,
+                version.time_ms == run.time_ms,
                 refused(format!(
-                    "v{} at {} ms, not at the run's time {run_time_ms} ms",
-                    version.id, version.time_ms
+                    "v{} at {} ms, not at the run's time {} ms",
+                    version.id, version.time_ms, run.time_ms
                 ))
             );
             let record = history
@@ -532,6 +553,7 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
             store.commit(&record)
         }
         Event::HeadMoved { head } => {
+            let (store, history) = stored_history(store, history)?;
             history.apply_version(head).map_err(|_| {
                 refused(format!("a move of head to v{head}, which is not a version"))
             })?;
@@ -540,11 +562,27 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
     }
 }
 
-/// `the commit of v3` or `a move of head to v2`.
+/// The open store, and the host's copy of its history, built at the first change of a run.
+fn stored_history<'a>(
+    store: &'a mut Option<Store>,
+    history: &'a mut Option<Registry>,
+) -> Result<(&'a mut Store, &'a mut Registry)> {
+    let store = store.as_mut().context("no store is open")?;
+    let history = match history {
+        Some(history) => history,
+        empty => empty.insert(
+            Registry::import(store.history()?).context("the stored history cannot be loaded")?,
+        ),
+    };
+    Ok((store, history))
+}
+
+/// `the commit of v3`, `a move of head to v2` or `printed text`.
 fn describe(event: &Event) -> String {
     match event {
         Event::Committed { version } => format!("the commit of v{}", version.id),
         Event::HeadMoved { head } => format!("a move of head to v{head}"),
+        Event::Printed { .. } => "printed text".to_owned(),
     }
 }
 

@@ -274,7 +274,10 @@ end}})"
     let outcome = run_script(dir, STATE, "loop.lua", looping, &["--timeout", "300ms"]);
     assert_eq!(
         (outcome.code, outcome.stderr.as_str()),
-        (Some(3), "error: script exceeded its time limit of 300 ms\n")
+        (
+            Some(3),
+            "error: loop.lua:1: script exceeded its time limit of 300 ms\n"
+        )
     );
     let raised = "error(setmetatable({}, {__tostring = function() while true do end end}))";
     let outcome = run_script(dir, STATE, "raise.lua", raised, &["--timeout", "300ms"]);
@@ -282,8 +285,8 @@ end}})"
         (outcome.code, outcome.stderr.as_str()),
         (
             Some(3),
-            "error: script exceeded its time limit of 300 ms (in the __tostring of the value it \
-             raised)\n"
+            "error: raise.lua:1: script exceeded its time limit of 300 ms (in the __tostring of \
+             the value it raised)\n"
         )
     );
 }

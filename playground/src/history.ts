@@ -2,8 +2,11 @@
 // events, and what each version changed. Pure functions (unit tested with node --test).
 import type { HistoryExport, Op, RegistryEvent, VersionList } from './protocol';
 
-/** Applies one event the worker forwarded while a script ran (in place). */
-export function applyEvent(history: HistoryExport, event: RegistryEvent): void {
+/** An event that changes the registry (printed text goes to the output pane instead). */
+export type RegistryChange = Exclude<RegistryEvent, { event: 'printed' }>;
+
+/** Applies one change the worker forwarded while a script ran (in place). */
+export function applyEvent(history: HistoryExport, event: RegistryChange): void {
   if (event.event === 'committed') {
     if (!history.versions.some((v) => v.id === event.version.id)) history.versions.push(event.version);
     history.head = event.version.id;

@@ -1,7 +1,7 @@
 // The page's copy of the registry history, in the core's export format, kept up to date from
 // the worker's events while scripts run, and persisted in IndexedDB (localStorage as fallback).
-import { applyEvent } from './history';
-import type { HistoryExport, RegistryEvent } from './protocol';
+import { applyEvent, type RegistryChange } from './history';
+import type { HistoryExport } from './protocol';
 
 const DB_NAME = 'luau-registry-playground';
 const STORE = 'state';
@@ -78,8 +78,8 @@ export class HistoryMirror {
     this.save();
   }
 
-  /** Applies one event the worker forwarded while a script ran. */
-  apply(event: RegistryEvent) {
+  /** Applies one change the worker forwarded while a script ran. */
+  apply(event: RegistryChange) {
     if (!this.current) return;
     applyEvent(this.current, event);
     this.save();

@@ -4,7 +4,7 @@ import { WorkerLost } from './client';
 import { $, errorText, h, storageGet, storageSet } from './dom';
 import { showLua } from './luavalue';
 import type { RunResult } from './protocol';
-import { call, moveHead, onLive, onReady, onRefresh, reconcile, refresh, state, stopWorker } from './state';
+import { call, moveHead, onLive, onPrinted, onReady, onRefresh, reconcile, refresh, state, stopWorker } from './state';
 import { setStatus, showNotice } from './status';
 
 /** Makes the spec's examples runnable as written: they use `registry` (and one `snapshot`)
@@ -15,6 +15,8 @@ export const CHUNK = 'playground.lua';
 const DEFAULT_LIMIT_S = 5;
 /** Older run blocks are dropped beyond this many. */
 const KEPT_RUNS = 50;
+/** How often printed text is shown while a script runs (it may print thousands of lines a second). */
+const PRINTED_INTERVAL_MS = 100;
 /** `?innerFence=off` leaves the time limit to the page's outer fence alone (for testing it). */
 const innerFence = new URLSearchParams(location.search).get('innerFence') !== 'off';
 
@@ -114,13 +116,57 @@ function runBlock(n: number, summary: string, ok: boolean) {
     h('div', { class: 'run-head' }, `Run ${n} · ${summary}`));
 }
 
+function printedBlock(text: string) {
+  return h('pre', { class: 'printed', 'data-testid': 'printed' }, text.replace(/\n$/, ''));
+}
+
+/** The block of the run in progress: what the script printed so far, shown as it prints. */
+let live: { block: HTMLElement; text: string; printed: HTMLElement | null; timer: ReturnType<typeof setTimeout> | null } | null = null;
+
+function startLive(n: number) {
+  const block = runBlock(n, 'Running…', true);
+  block.dataset.state = 'running';
+  live = { block, text: '', printed: null, timer: null };
+  appendBlock(block);
+}
+
+function showPrinted(text: string) {
+  if (!live) return;
+  live.text += text;
+  live.timer ??= setTimeout(flushPrinted, PRINTED_INTERVAL_MS);
+}
+
+function flushPrinted() {
+  if (!live) return;
+  if (live.timer) clearTimeout(live.timer);
+  live.timer = null;
+  if (!live.text) return;
+  const printed = printedBlock(live.text);
+  if (live.printed) live.printed.replaceWith(printed);
+  else live.block.append(printed);
+  live.printed = printed;
+  if (following) output.scrollTop = output.scrollHeight;
+}
+
+/** Puts a run's final block where its live block was; returns what the live block printed. */
+function endLive(block: HTMLElement): HTMLElement | null {
+  flushPrinted();
+  const printed = live?.printed ?? null;
+  // The live block is gone if the output was cleared during the run.
+  if (live?.block.isConnected) live.block.replaceWith(block);
+  else appendBlock(block);
+  live = null;
+  if (following) output.scrollTop = output.scrollHeight;
+  return printed;
+}
+
 function renderRun(n: number, result: RunResult, elapsedMs: number) {
   const ok = !result.error;
   const summary = `${ok ? 'Finished' : 'Failed'} in ${elapsedMs < 10 ? elapsedMs.toFixed(1) : Math.round(elapsedMs)} ms · head v${result.head}`;
   runStatus.textContent = summary;
   runStatus.dataset.state = ok ? 'ok' : 'error';
   const block = runBlock(n, summary, ok);
-  if (result.printed) block.append(h('pre', { class: 'printed', 'data-testid': 'printed' }, result.printed.replace(/\n$/, '')));
+  if (result.printed) block.append(printedBlock(result.printed));
   if (result.returned.length) {
     const list = h('ol', { class: 'returned', 'aria-label': 'Returned values', 'data-testid': 'returned' });
     for (const value of result.returned) list.append(h('li', {}, h('code', {}, showLua(value))));
@@ -128,7 +174,6 @@ function renderRun(n: number, result: RunResult, elapsedMs: number) {
   }
   if (result.error) {
     const { line, message, traceback } = result.error;
-    // Limit errors come without a line: they say what stopped the script, not where.
     const box = h('div', { class: 'run-error', role: 'alert', 'data-testid': 'error', 'data-line': line ?? undefined },
       h('strong', {}, line !== null ? `Error on line ${line}: ` : 'Error: '), message);
     if (line !== null) {
@@ -140,7 +185,7 @@ function renderRun(n: number, result: RunResult, elapsedMs: number) {
     block.append(box);
   }
   if (!result.printed && !result.returned.length && !result.error) block.append(h('p', { class: 'muted' }, 'No output.'));
-  appendBlock(block);
+  endLive(block);
 }
 
 function renderLost(n: number, e: unknown, limit: number, waitedMs: number) {
@@ -160,8 +205,10 @@ function renderLost(n: number, e: unknown, limit: number, waitedMs: number) {
     box = h('div', { class: 'run-error', role: 'alert', 'data-testid': 'error' }, errorText(e));
   }
   const block = runBlock(n, runStatus.textContent, false);
+  // What the script printed before it was stopped stays (the worker that ran it is gone).
+  const printed = endLive(block);
+  if (printed) block.append(printed);
   block.append(box);
-  appendBlock(block);
 }
 
 function syncButtons() {
@@ -196,6 +243,7 @@ export async function runScript() {
   runStatus.dataset.state = 'running';
   document.documentElement.dataset.running = 'true';
   const started = performance.now();
+  startLive(n);
   try {
     const { result, elapsedMs } = await call(
       'run',
@@ -246,6 +294,7 @@ export function initRunView(source: ScriptSource) {
   });
   onRefresh(syncButtons);
   onLive(renderProgress);
+  onPrinted(showPrinted);
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.defaultPrevented) {
       e.preventDefault();

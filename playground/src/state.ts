@@ -66,8 +66,20 @@ export function onLive(render: () => void) {
 const LIVE_INTERVAL_MS = 200;
 let liveTimer: ReturnType<typeof setTimeout> | null = null;
 
-/** An event of the worker's registry: kept in the page's copy, and shown soon during a run. */
+const printedListeners: Array<(text: string) => void> = [];
+
+/** Calls `show` with each piece of text the running script prints, as it prints it. */
+export function onPrinted(show: (text: string) => void) {
+  printedListeners.push(show);
+}
+
+/** An event of the worker's registry: printed text goes to the output; a change is kept in the
+ * page's copy, and shown soon during a run. */
 function onEvent(event: RegistryEvent) {
+  if (event.event === 'printed') {
+    for (const show of printedListeners) show(event.text);
+    return;
+  }
   mirror.apply(event);
   if (!state.running || liveTimer) return;
   liveTimer = setTimeout(() => {

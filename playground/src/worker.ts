@@ -1,6 +1,7 @@
 // The registry worker: owns the WebAssembly module and one Registry, runs scripts with the
-// module's inner time limit, and forwards every event (commits, head moves) as it happens, so the
-// page keeps the history even if it has to terminate this worker mid-script.
+// module's inner time limit, and forwards every event (commits, head moves, printed text) as it
+// happens, so the page keeps the history and the output even if it has to terminate this worker
+// mid-script.
 import init, { Registry } from '@registry/glue';
 import wasmUrl from '@registry/wasm?url';
 import type { Op_, Request, Requests, WireError, WorkerMessage } from './protocol';

@@ -235,7 +235,11 @@ describe('playground', () => {
       await page.waitForFunction((n) => Number(document.documentElement.dataset.runs) > n, runs);
       const out = await readOutput(page);
       if (fence === 'inner') {
-        assert.match(out.error, /^Error: script exceeded its time limit of 2000 ms/, 'no made-up line');
+        // the example's `while true do end` is its line 7: the error names it and the editor marks it
+        assert.match(out.error, /^Error on line 7: script exceeded its time limit of 2000 ms/);
+        assert.equal(out.errorLine, '7');
+        assert.equal(await page.getAttribute('.cm-line.cm-error-line', 'data-error-line'), '7');
+        assert.equal(await page.locator('.cm-error-line').textContent(), 'while true do end');
         assert.equal(out.printed, 'committed v48');
       } else {
         assert.match(out.timeout, /did not finish within its time limit of 2 s/);
@@ -252,6 +256,25 @@ describe('playground', () => {
       await context.close();
     });
   }
+
+  test('printed lines are visible before a run ends and kept after Stop', async () => {
+    const { context, page } = await openPlayground(browser, server.url);
+    await page.fill('#time-limit', '60');
+    await page.locator('#time-limit').dispatchEvent('change');
+    await setScript(page, 'print("first line")\nprint("second", 2)\nwhile true do end\n');
+    const runs = Number(await page.evaluate(() => document.documentElement.dataset.runs ?? 0));
+    await page.locator('.cm-content').focus();
+    await page.keyboard.press('Control+Enter');
+    const printed = '#output > .run[data-state=running] [data-testid=printed]';
+    await page.waitForFunction((selector) => document.querySelector(selector)?.textContent === 'first line\nsecond\t2', printed);
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.running), 'true', 'shown while the script runs');
+    await page.click('#stop');
+    await page.waitForFunction((n) => Number(document.documentElement.dataset.runs) > n, runs);
+    const out = await readOutput(page);
+    assert.match(out.timeout, /The script was stopped: the worker was terminated/);
+    assert.equal(out.printed, 'first line\nsecond\t2', 'kept after the worker is gone');
+    await context.close();
+  });
 
   test('Stop ends a running script at once and keeps the versions it committed', async () => {
     const { context, page } = await openPlayground(browser, server.url);

@@ -45,8 +45,11 @@ describe('sharing', () => {
     // the first tab still holds its script, and both survive a reload
     await page.click('#script-tabs .script-tab[data-tab="0"]');
     assert.equal(await getScript(page), mine);
-    // tabs are saved shortly after a change
-    await page.waitForFunction(() => JSON.parse(localStorage.getItem('luau-registry-playground.scripts') ?? '{}').active === 0);
+    // tabs are saved shortly after a change (an older save may also say active 0: wait for both tabs)
+    await page.waitForFunction(() => {
+      const saved = JSON.parse(localStorage.getItem('luau-registry-playground.scripts') ?? '{}');
+      return saved.active === 0 && saved.tabs?.length === 2;
+    });
     await page.reload();
     await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
     assert.deepEqual(await scriptTabs(page), ['Script 1*', 'Shared script']);

@@ -321,7 +321,8 @@ impl VersionList {
     }
 }
 
-/// A change a script made, reported while it runs (before the script goes on).
+/// A change a script made, or text it printed, reported while it runs (before the script goes
+/// on).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
 #[cfg_attr(test, derive(ts_rs::TS), ts(rename = "RegistryEvent"))]
@@ -330,6 +331,9 @@ pub enum Event {
     Committed { version: VersionRecord },
     /// Head moved to an existing version.
     HeadMoved { head: VersionId },
+    /// `print` wrote this text (what the output limit kept of it); it is also in the run's
+    /// `printed`.
+    Printed { text: String },
 }
 
 #[cfg(feature = "lua")]
@@ -340,6 +344,9 @@ impl From<&crate::RegistryEvent<'_>> for Event {
                 version: version.record(),
             },
             crate::RegistryEvent::HeadMoved(head) => Event::HeadMoved { head: *head },
+            crate::RegistryEvent::Printed(text) => Event::Printed {
+                text: (*text).to_owned(),
+            },
         }
     }
 }

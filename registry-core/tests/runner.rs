@@ -286,17 +286,75 @@ fn the_listener_hears_each_commit_and_head_move() {
                 format!("committed v{} on {:?}", version.id(), version.parent())
             }
             RegistryEvent::HeadMoved(id) => format!("head v{id}"),
+            RegistryEvent::Printed(text) => format!("printed {text:?}"),
         });
     })));
     let output = run(
         &mut runner,
         "local r = require('registry')
          r.snapshot():changes():create({id = 'a:b', kind = 'k'}):apply()
+         print('made', r.snapshot():get('a:b').id)
          r.snapshot():changes():create({id = 'a:b', kind = 'k'}):apply() -- fails: exists
          r.apply_version(0)",
     );
     assert_eq!(output.error, None);
-    assert_eq!(*heard.borrow(), ["committed v1 on Some(0)", "head v0"]);
+    assert_eq!(
+        *heard.borrow(),
+        [
+            "committed v1 on Some(0)",
+            "printed \"made\\ta:b\\n\"",
+            "head v0"
+        ]
+    );
+}
+
+#[test]
+fn the_listener_hears_printed_text_as_the_output_limit_keeps_it() {
+    let mut runner = runner();
+    let heard = Rc::new(RefCell::new(String::new()));
+    let log = Rc::clone(&heard);
+    runner.set_event_listener(Some(Box::new(move |event| {
+        if let RegistryEvent::Printed(text) = event {
+            log.borrow_mut().push_str(text);
+        }
+    })));
+    // A returned value's __tostring runs after the script: what it prints is heard too.
+    let output = run(
+        &mut runner,
+        "print('early') \
+         return setmetatable({f = print}, {__tostring = function() print('late') return 'x' end})",
+    );
+    assert_eq!(output.printed, "early\nlate\n");
+    assert_eq!(*heard.borrow(), output.printed);
+    heard.borrow_mut().clear();
+    runner.set_output_limit(10);
+    let output = run(&mut runner, "print('12345') print('67890') print('lost')");
+    assert_eq!(
+        output.printed,
+        "12345\n6789\n[output truncated: more than 10 bytes printed]\n"
+    );
+    assert_eq!(*heard.borrow(), output.printed);
+}
+
+#[test]
+fn time_limit_errors_name_the_script_line_that_was_running() {
+    let mut runner = timed_runner(50);
+    let error = error_of(run(
+        &mut runner,
+        "local n = 0\nn = n + 1\nwhile true do end\n",
+    ));
+    assert_eq!(
+        (error.to_string(), error.limit),
+        (
+            "test.lua:3: script exceeded its time limit of 50 ms".to_owned(),
+            Some(Limit::Time)
+        )
+    );
+    let caught = error_of(run(
+        &mut runner,
+        "pcall(function()\n  while true do end\nend)\nreturn 1",
+    ));
+    assert_eq!(caught.line, Some(2));
 }
 
 #[test]

@@ -158,9 +158,10 @@ versions: Array<VersionRecord>, };
 export type VersionRecord = { id: number, parent: number | null, time_ms: number, ops: Array<Op>, };
 
 /**
- * A change a script made, reported while it runs (before the script goes on).
+ * A change a script made, or text it printed, reported while it runs (before the script goes
+ * on).
  */
-export type RegistryEvent = { "event": "committed", version: VersionRecord, } | { "event": "head_moved", head: number, };
+export type RegistryEvent = { "event": "committed", version: VersionRecord, } | { "event": "head_moved", head: number, } | { "event": "printed", text: string, };
 
 /**
  * A failed request: its kind, and a message that names the problem.

@@ -122,11 +122,15 @@ fn unseeded_registries_draw_different_numbers_and_a_seed_repeats_them() {
 #[wasm_bindgen_test]
 fn runaway_scripts_stop_at_the_time_limit() {
     let mut registry = registry();
-    let request = json!({"source": "while true do end", "now_ms": NOW_MS, "timeout_ms": 100});
+    let request =
+        json!({"source": "local n = 0\nwhile true do end", "now_ms": NOW_MS, "timeout_ms": 100});
     let result = rust(&registry.run(js(request)).expect("limits are valid"));
     assert_eq!(
-        result["error"]["message"],
-        "script exceeded its time limit of 100 ms"
+        (&result["error"]["message"], &result["error"]["line"]),
+        (
+            &json!("script exceeded its time limit of 100 ms"),
+            &json!(2)
+        )
     );
     assert_eq!(run(&mut registry, "return 1")["returned"], json!([1]));
 }
@@ -207,13 +211,17 @@ fn export_and_import_restore_the_history() {
 }
 
 #[wasm_bindgen_test]
-fn on_event_hears_each_commit() {
+fn on_event_hears_each_commit_and_printed_line() {
     let mut registry = registry();
     let heard = Array::new();
     let push = Function::new_with_args("event", "this.push(event)").bind0(&heard);
     registry.on_event(Some(push));
-    run(&mut registry, SEED);
-    assert_eq!(heard.length(), 2);
+    run(&mut registry, &format!("{SEED} print('done', 2)"));
+    assert_eq!(heard.length(), 3);
+    assert_eq!(
+        rust(&heard.get(2)),
+        json!({"event": "printed", "text": "done\t2\n"})
+    );
     let first = heard.get(0);
     assert_eq!(
         Reflect::get(&first, &"event".into())

@@ -22,9 +22,12 @@ pub enum RegistryEvent<'a> {
     Committed(&'a Version),
     /// `registry.apply_version` moved head to this version.
     HeadMoved(VersionId),
+    /// `print` wrote this text (what the output limit kept of it), while the script runs.
+    Printed(&'a str),
 }
 
-/// Receives every [`RegistryEvent`], e.g. to persist each version in its own transaction.
+/// Receives every [`RegistryEvent`], e.g. to persist each version in its own transaction or to
+/// show printed lines before the run ends.
 pub type EventListener = Box<dyn FnMut(&RegistryEvent<'_>)>;
 
 /// The registry, the time of the run in progress (it stamps new versions), and who to tell.
@@ -32,6 +35,9 @@ pub(crate) struct Context {
     pub(crate) registry: RefCell<Registry>,
     pub(crate) now_ms: Cell<i64>,
     pub(crate) listener: RefCell<Option<EventListener>>,
+    /// Set while a change is to be undone rather than reported (a returned value's
+    /// `__tostring`); printed text is still reported.
+    pub(crate) changes_unreported: Cell<bool>,
 }
 
 impl std::fmt::Debug for Context {
@@ -48,11 +54,15 @@ impl Context {
             registry: RefCell::new(registry),
             now_ms: Cell::new(0),
             listener: RefCell::new(None),
+            changes_unreported: Cell::new(false),
         })
     }
 
     /// Tells the listener, if any (no registry borrow is held while it runs).
     pub(crate) fn notify(&self, event: &RegistryEvent<'_>) {
+        if self.changes_unreported.get() && !matches!(event, RegistryEvent::Printed(_)) {
+            return;
+        }
         if let Some(listener) = self.listener.borrow_mut().as_mut() {
             listener(event);
         }

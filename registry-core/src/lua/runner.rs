@@ -8,7 +8,7 @@ use std::rc::Rc;
 use mlua::{Function, Lua, MultiValue, Table, Value as LuaValue, VmState};
 
 use super::binding::{self, Failure, Results, function, returns};
-use super::context::{Context, EventListener};
+use super::context::{Context, EventListener, RegistryEvent};
 use super::convert::returned_to_value;
 use super::errors;
 use super::module;
@@ -40,6 +40,10 @@ struct Watchdog {
     deadline: Cell<Option<f64>>,
     countdown: Cell<u32>,
     expired: Cell<bool>,
+    /// The chunk's source name (`=script.lua`), to tell the script's own functions.
+    source: RefCell<String>,
+    /// The script's line when the deadline passed, if the script itself was running.
+    line: Cell<Option<u32>>,
 }
 
 impl Watchdog {
@@ -47,8 +51,10 @@ impl Watchdog {
         self.clock.borrow().as_ref().map(|clock| clock())
     }
 
-    fn start(&self) {
+    fn start(&self, source: String) {
         self.expired.set(false);
+        self.line.set(None);
+        *self.source.borrow_mut() = source;
         self.countdown.set(INTERRUPTS_PER_CLOCK_READ);
         let deadline = self
             .limit_ms
@@ -62,7 +68,7 @@ impl Watchdog {
         self.deadline.set(None);
     }
 
-    fn check(&self) -> mlua::Result<VmState> {
+    fn check(&self, lua: &Lua) -> mlua::Result<VmState> {
         if !self.expired.get() {
             let Some(deadline) = self.deadline.get() else {
                 return Ok(VmState::Continue);
@@ -77,8 +83,23 @@ impl Watchdog {
                 return Ok(VmState::Continue);
             }
             self.expired.set(true);
+            self.line.set(self.current_line(lua));
         }
         Err(mlua::Error::runtime(self.message()))
+    }
+
+    /// The line of the running function (the interrupt's level 0), if it is the script's.
+    fn current_line(&self, lua: &Lua) -> Option<u32> {
+        lua.inspect_stack(0, |frame| {
+            let source = frame.source().source;
+            if source.as_deref() != Some(self.source.borrow().as_str()) {
+                return None;
+            }
+            frame
+                .current_line()
+                .and_then(|line| u32::try_from(line).ok())
+        })
+        .flatten()
     }
 
     fn message(&self) -> String {
@@ -107,7 +128,17 @@ struct Printed {
 }
 
 impl Printed {
-    fn push_line(&self, line: &str) {
+    /// Appends `line` within the output limit, and reports what was kept to the listener.
+    fn push_line(&self, line: &str, ctx: &Context) {
+        let start = self.text.borrow().len();
+        self.append(line);
+        let out = self.text.borrow();
+        if out.len() > start {
+            ctx.notify(&RegistryEvent::Printed(&out[start..]));
+        }
+    }
+
+    fn append(&self, line: &str) {
         let limit = self.limit.get();
         let mut out = self.text.borrow_mut();
         if out.len() >= limit {
@@ -202,12 +233,12 @@ impl Runner {
     pub fn run(&mut self, source: &str, chunk: &str, now_ms: i64) -> RunOutput {
         self.ctx.now_ms.set(now_ms);
         self.printed.text.borrow_mut().clear();
-        self.watchdog.start();
+        self.watchdog.start(source_name(chunk));
         // Luau calls the interrupt at every call and loop back-edge, which costs call-heavy code
         // a large share of its time: install it only for runs that have a deadline.
         if self.watchdog.deadline.get().is_some() {
             let watchdog = Rc::clone(&self.watchdog);
-            self.lua.set_interrupt(move |_| watchdog.check());
+            self.lua.set_interrupt(move |lua| watchdog.check(lua));
         } else {
             self.lua.remove_interrupt();
         }
@@ -237,13 +268,20 @@ impl Runner {
                     error: None,
                 };
             }
-            Err(Stop::Error(error)) => script_error(
-                chunk,
-                &error,
-                self.memory_limit,
-                self.watchdog.expired.get().then(|| self.watchdog.message()),
-                room,
-            ),
+            Err(Stop::Error(error)) => {
+                let mut error = script_error(
+                    chunk,
+                    &error,
+                    self.memory_limit,
+                    self.watchdog.expired.get().then(|| self.watchdog.message()),
+                    room,
+                );
+                // Luau gives an error raised by the interrupt no location: the watchdog has it.
+                if error.limit == Some(Limit::Time) {
+                    error.line = error.line.or(self.watchdog.line.get());
+                }
+                error
+            }
             Err(Stop::Output) => ScriptError {
                 chunk: chunk.to_owned(),
                 line: None,
@@ -296,13 +334,13 @@ impl Runner {
     /// the registry fails the run, its change undone and never reported.
     fn shown(&self, value: &LuaValue) -> mlua::Result<String> {
         let before = self.ctx.registry.borrow().clone();
-        let listener = self.ctx.listener.borrow_mut().take();
+        self.ctx.changes_unreported.set(true);
         let shown = self
             .lua
             .globals()
             .get::<Function>("tostring")
             .and_then(|tostring| tostring.call::<String>(value.clone()));
-        *self.ctx.listener.borrow_mut() = listener;
+        self.ctx.changes_unreported.set(false);
         let changed = {
             let after = self.ctx.registry.borrow();
             after.head().id() != before.head().id()
@@ -322,7 +360,7 @@ impl Runner {
         // Loading inside a sandboxed thread gives the chunk fresh globals that read through to
         // the (read-only) shared ones, while keeping Luau's fast paths for builtins.
         let source = source.to_owned();
-        let name = format!("={chunk}");
+        let name = source_name(chunk);
         let run = || {
             let loader = self.lua.create_function(move |lua, ()| {
                 lua.load(&source).set_name(&name).into_function()
@@ -334,6 +372,11 @@ impl Runner {
         };
         run().map_err(Stop::Error)
     }
+}
+
+/// The source name Luau gives the chunk: `=` keeps it as written in messages.
+fn source_name(chunk: &str) -> String {
+    format!("={chunk}")
 }
 
 /// Why a run stopped early.
@@ -396,7 +439,7 @@ fn setup(lua: &Lua, ctx: &Rc<Context>, printed: &Rc<Printed>) -> mlua::Result<()
         }
     })?;
     globals.raw_set("require", require)?;
-    globals.raw_set("print", print_function(lua, printed)?)?;
+    globals.raw_set("print", print_function(lua, ctx, printed)?)?;
     for escape in ["loadstring", "getfenv", "setfenv"] {
         globals.raw_set(escape, LuaValue::Nil)?;
     }
@@ -405,9 +448,10 @@ fn setup(lua: &Lua, ctx: &Rc<Context>, printed: &Rc<Printed>) -> mlua::Result<()
 }
 
 /// `print`, writing to the run's output instead of stdout.
-fn print_function(lua: &Lua, printed: &Rc<Printed>) -> mlua::Result<Function> {
+fn print_function(lua: &Lua, ctx: &Rc<Context>, printed: &Rc<Printed>) -> mlua::Result<Function> {
     let tostring: Function = lua.globals().get("tostring")?;
     let printed = Rc::clone(printed);
+    let ctx = Rc::clone(ctx);
     lua.create_function(move |_, args: MultiValue| {
         let mut line = String::new();
         for (i, arg) in args.into_iter().enumerate() {
@@ -417,7 +461,7 @@ fn print_function(lua: &Lua, printed: &Rc<Printed>) -> mlua::Result<Function> {
             line.push_str(&tostring.call::<mlua::LuaString>(arg)?.to_string_lossy());
         }
         line.push('\n');
-        printed.push_line(&line);
+        printed.push_line(&line, &ctx);
         Ok(())
     })
 }
