@@ -8,3 +8,4 @@ mod find;
 mod module;
 mod objects;
 pub(crate) mod runner;
+pub(crate) mod syntax;
