@@ -13,7 +13,9 @@ const diffEl = $('diff');
 export async function deltaView(from: number, to: number): Promise<HTMLElement[]> {
   let rows: DiffRow[];
   try {
-    const [ops, before] = await Promise.all([call('delta', { from, to }), call('entries', { version: from, filter: null })]);
+    const ops = await call('delta', { from, to });
+    // Only the entries the delta touches, as they were before it.
+    const { entries: before } = await call('entries', { version: from, filter: null, ids: [...new Set(ops.map((op) => op.entry.id))] });
     rows = describeDelta(ops, new Map(before.map((e) => [e.id, e])));
   } catch (e) {
     return [h('p', { class: 'error-text' }, errorText(e))];
