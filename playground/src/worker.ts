@@ -56,7 +56,7 @@ function versions(): Versions {
 
 /** Saves the registry in the browser if it changed (and is not a scratch copy). */
 async function save() {
-  if (!registry || !unsaved || !keeping.save) return;
+  if (!registry || !unsaved || !keeping.save || dead) return;
   unsaved = false;
   progress({ what: 'Saving the history in this browser', step: 1, steps: 2 });
   const history = registry.export();
