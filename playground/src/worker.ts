@@ -92,7 +92,13 @@ const handlers: Handlers = {
     let changes = pending;
     if (!opened) {
       progress({ what: 'Reading the saved history', step: 2, steps });
-      const stored = await readHistory();
+      let stored: Awaited<ReturnType<typeof readHistory>> = { history: null, journal: [] };
+      try {
+        stored = await readHistory();
+      } catch (e) {
+        // No usable browser storage (disabled, or full): the playground still works, unsaved.
+        post({ type: 'unsaved', message: `the saved history could not be read: ${wireError(e).message}` });
+      }
       if (!stored.history || typeof stored.history !== 'object') {
         progress(null);
         return null;
