@@ -8,3 +8,4 @@ mod find;
 mod objects;
 mod registry_table;
 pub(crate) mod runner;
+pub(crate) mod syntax;
