@@ -13,7 +13,7 @@ use crate::entry::{Entry, Op};
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::EntryId;
 use crate::state::State;
-use crate::value::{self, Map, Value};
+use crate::value::{Map, Value, shared_str};
 
 /// Tables nested deeper than this are refused rather than risking the native stack; it leaves
 /// room for the levels an export adds around a value within serde_json's limit of 128.
@@ -82,10 +82,10 @@ impl Walker {
             LuaValue::Nil => Ok(Value::Null),
             LuaValue::Boolean(b) => Ok(Value::Bool(*b)),
             #[allow(clippy::cast_precision_loss)]
-            LuaValue::Integer(i) => value::number(*i as f64).map_err(|e| invalid_value(path, e)),
-            LuaValue::Number(n) => value::number(*n).map_err(|e| invalid_value(path, e)),
+            LuaValue::Integer(i) => Value::number(*i as f64).map_err(|e| invalid_value(path, e)),
+            LuaValue::Number(n) => Value::number(*n).map_err(|e| invalid_value(path, e)),
             LuaValue::String(s) => match s.to_str() {
-                Ok(text) => Ok(Value::String(text.to_owned())),
+                Ok(text) => Ok(Value::string(&text)),
                 Err(_) => Err(invalid_value(
                     path,
                     "a string that is not valid UTF-8 cannot be stored",
@@ -131,14 +131,14 @@ impl Walker {
         // Raw iteration: metatables (__index, __pairs) do not change what is stored. Table order
         // is arbitrary, so keys are collected and checked in a fixed order: the error reported
         // is the same in every run.
-        let mut named: Vec<(String, LuaValue)> = Vec::new();
+        let mut named: Vec<(Rc<str>, LuaValue)> = Vec::new();
         let mut items: Vec<(usize, LuaValue)> = Vec::new();
         let mut bad_keys: Vec<String> = Vec::new();
         for pair in table.pairs::<LuaValue, LuaValue>() {
             let (key, item) = pair.map_err(|e| invalid_value(path, e))?;
             match key {
                 LuaValue::String(key) => match key.to_str() {
-                    Ok(key) => named.push((key.to_owned(), item)),
+                    Ok(key) => named.push((shared_str(&key), item)),
                     Err(_) => {
                         bad_keys.push("a key that is not valid UTF-8 cannot be stored".into())
                     }
@@ -165,15 +165,15 @@ impl Walker {
         }
         if items.is_empty() {
             named.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut map = Map::new();
+            let mut map = Vec::with_capacity(named.len());
             for (key, item) in named {
                 let len = path.len();
                 push_key(path, &key);
                 let converted = self.value(&item, path)?;
                 path.truncate(len);
-                map.insert(key, converted);
+                map.push((key, converted));
             }
-            return Ok(Value::Object(map));
+            return Ok(Value::Object(Map::from_sorted(map)));
         }
         items.sort_by_key(|(index, _)| *index);
         let count = items.len();
@@ -194,7 +194,7 @@ impl Walker {
             array.push(self.value(&item, path)?);
             path.truncate(len);
         }
-        Ok(Value::Array(array))
+        Ok(Value::from(array))
     }
 }
 
@@ -230,8 +230,13 @@ pub(crate) fn from_value(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
     Ok(match value {
         Value::Null => LuaValue::Nil,
         Value::Bool(b) => LuaValue::Boolean(*b),
-        Value::Number(n) => LuaValue::Number(value::as_f64(n)),
-        Value::String(s) => LuaValue::String(lua.create_string(s)?),
+        // Luau numbers are doubles.
+        #[allow(clippy::cast_precision_loss)]
+        Value::Integer(i) => LuaValue::Number(*i as f64),
+        #[allow(clippy::cast_precision_loss)]
+        Value::Unsigned(u) => LuaValue::Number(*u as f64),
+        Value::Float(f) => LuaValue::Number(*f),
+        Value::String(s) => LuaValue::String(lua.create_string(&**s)?),
         Value::Array(items) => {
             let table = lua.create_table_with_capacity(items.len(), 0)?;
             for item in items {
@@ -245,8 +250,8 @@ pub(crate) fn from_value(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
 
 fn from_map(lua: &Lua, map: &Map) -> mlua::Result<Table> {
     let table = lua.create_table_with_capacity(0, map.len())?;
-    for (key, item) in map {
-        table.raw_set(key.as_str(), from_value(lua, item)?)?;
+    for (key, item) in map.iter() {
+        table.raw_set(key, from_value(lua, item)?)?;
     }
     Ok(table)
 }
@@ -418,6 +423,8 @@ pub(crate) fn to_entry(value: &LuaValue) -> Result<Entry> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn eval(lua: &Lua, source: &str) -> LuaValue {
@@ -543,6 +550,144 @@ mod tests {
                 Some(message.into()),
                 "{source}"
             );
+        }
+    }
+
+    /// A storable Lua value, described so that it can be built in a VM.
+    #[derive(Debug, Clone)]
+    enum Storable {
+        Nil,
+        Bool(bool),
+        Number(f64),
+        Text(String),
+        Array(Vec<Storable>),
+        Map(Vec<(String, Storable)>),
+    }
+
+    fn arb_number() -> impl Strategy<Value = f64> {
+        #[allow(clippy::cast_precision_loss)]
+        let integral = any::<i64>().prop_map(|n| n as f64);
+        prop_oneof![
+            any::<f64>().prop_filter("finite", |n| n.is_finite()),
+            integral,
+            (-1_000i32..1_000).prop_map(f64::from),
+            prop::sample::select(vec![
+                -0.0,
+                0.1,
+                9_007_199_254_740_992.0,
+                9_007_199_254_740_994.0,
+                9_223_372_036_854_775_808.0,
+                -9_223_372_036_854_775_808.0,
+                9_223_372_036_854_774_784.0,
+                1.8e19,
+                -1e300,
+                5e-324,
+            ]),
+        ]
+    }
+
+    /// Never nil inside a table: a nil item is no item.
+    fn arb_storable() -> impl Strategy<Value = Storable> {
+        let leaf = prop_oneof![
+            any::<bool>().prop_map(Storable::Bool),
+            arb_number().prop_map(Storable::Number),
+            "\\PC{0,8}".prop_map(Storable::Text),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Storable::Array),
+                prop::collection::btree_map("\\PC{0,4}", inner, 0..4)
+                    .prop_map(|m| Storable::Map(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn build(lua: &Lua, value: &Storable) -> mlua::Result<LuaValue> {
+        Ok(match value {
+            Storable::Nil => LuaValue::Nil,
+            Storable::Bool(b) => LuaValue::Boolean(*b),
+            Storable::Number(n) => LuaValue::Number(*n),
+            Storable::Text(text) => LuaValue::String(lua.create_string(text)?),
+            Storable::Array(items) => {
+                let table = lua.create_table()?;
+                for item in items {
+                    table.raw_push(build(lua, item)?)?;
+                }
+                LuaValue::Table(table)
+            }
+            Storable::Map(pairs) => {
+                let table = lua.create_table()?;
+                for (key, item) in pairs {
+                    table.raw_set(key.as_str(), build(lua, item)?)?;
+                }
+                LuaValue::Table(table)
+            }
+        })
+    }
+
+    /// Deep equality of Lua values; numbers by `==` (so `-0.0` equals the `0` it is stored as).
+    fn same(a: &LuaValue, b: &LuaValue) -> bool {
+        match (a, b) {
+            (LuaValue::Table(a), LuaValue::Table(b)) => {
+                let pairs = |t: &Table| t.pairs::<LuaValue, LuaValue>().count();
+                pairs(a) == pairs(b)
+                    && a.pairs::<LuaValue, LuaValue>().all(|pair| {
+                        pair.is_ok_and(|(key, value)| {
+                            b.raw_get::<LuaValue>(key)
+                                .is_ok_and(|other| same(&value, &other))
+                        })
+                    })
+            }
+            (
+                LuaValue::Integer(_) | LuaValue::Number(_),
+                LuaValue::Integer(_) | LuaValue::Number(_),
+            ) => number(a) == number(b),
+            (LuaValue::String(a), LuaValue::String(b)) => a.as_bytes() == b.as_bytes(),
+            (LuaValue::Boolean(a), LuaValue::Boolean(b)) => a == b,
+            (LuaValue::Nil, LuaValue::Nil) => true,
+            _ => false,
+        }
+    }
+
+    #[allow(clippy::cast_precision_loss)]
+    fn number(value: &LuaValue) -> Option<f64> {
+        match value {
+            LuaValue::Integer(i) => Some(*i as f64),
+            LuaValue::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn lua_to_core_to_json_to_core_to_lua_is_the_identity(
+            value in prop_oneof![Just(Storable::Nil), arb_storable()]
+        ) {
+            let lua = Lua::new();
+            let original = build(&lua, &value).expect("builds");
+            let stored = to_value(&original, "data").expect("storable");
+            let json = serde_json::to_string(&stored).expect("serializes");
+            let read: Value = serde_json::from_str(&json).expect("reads back");
+            prop_assert_eq!(&read, &stored);
+            let back = from_value(&lua, &read).expect("converts");
+            prop_assert!(same(&original, &back), "{:?} became {}", value, json);
+        }
+    }
+
+    #[test]
+    fn numbers_and_empty_tables_keep_their_stored_form() {
+        let lua = Lua::new();
+        for (source, stored) in [
+            (
+                "return {3.0, -0.0, 2^53, 2^60, -2^63, 2^63, 0.1}",
+                "[3,0,9007199254740992,1152921504606846976,-9.223372036854776e+18,9.223372036854776e+18,0.1]",
+            ),
+            (
+                "return {a = {}, b = {{}}, ['ключ'] = '値'}",
+                r#"{"a":{},"b":[{}],"ключ":"値"}"#,
+            ),
+        ] {
+            assert_eq!(convert(&lua, source), Ok(stored.into()), "{source}");
         }
     }
 }
