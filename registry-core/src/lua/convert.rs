@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::ffi::c_void;
 use std::rc::Rc;
 
-use mlua::{Lua, Table, Value as LuaValue};
+use mlua::{AppDataRef, Either, IntoLua, Lua, LuaString, Table, Value as LuaValue};
 
 use super::errors::ErrorObject;
 use crate::entry::{Entry, Op};
@@ -225,45 +225,103 @@ fn push_key(path: &mut String, key: &str) {
     }
 }
 
-/// Converts a stored value into a fresh Lua value.
-pub(crate) fn from_value(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
+/// Lua strings for the keys of entry and op tables, made once per VM (kept as its app data)
+/// rather than once per table.
+struct TableKeys {
+    id: LuaString,
+    kind: LuaString,
+    meta: LuaString,
+    data: LuaString,
+    entry: LuaString,
+}
+
+impl TableKeys {
+    fn of(lua: &Lua) -> mlua::Result<AppDataRef<'_, TableKeys>> {
+        if lua.app_data_ref::<TableKeys>().is_none() {
+            lua.set_app_data(TableKeys {
+                id: lua.create_string("id")?,
+                kind: lua.create_string("kind")?,
+                meta: lua.create_string("meta")?,
+                data: lua.create_string("data")?,
+                entry: lua.create_string("entry")?,
+            });
+        }
+        lua.app_data_ref::<TableKeys>()
+            .ok_or_else(|| mlua::Error::runtime("the table keys are not installed"))
+    }
+}
+
+/// A stored value as mlua pushes it straight onto the Lua stack: strings, numbers and booleans
+/// without the registry reference that a `LuaValue` takes for each string.
+type Pushed<'a> = Either<Either<&'a str, f64>, Either<bool, Option<Table>>>;
+
+const NIL: Pushed<'static> = Either::Right(Either::Right(None));
+
+fn pushed<'a>(lua: &Lua, value: &'a Value) -> mlua::Result<Pushed<'a>> {
+    use Either::{Left, Right};
     Ok(match value {
-        Value::Null => LuaValue::Nil,
-        Value::Bool(b) => LuaValue::Boolean(*b),
+        Value::Null => NIL,
+        Value::Bool(b) => Right(Left(*b)),
         // Luau numbers are doubles.
         #[allow(clippy::cast_precision_loss)]
-        Value::Integer(i) => LuaValue::Number(*i as f64),
+        Value::Integer(i) => Left(Right(*i as f64)),
         #[allow(clippy::cast_precision_loss)]
-        Value::Unsigned(u) => LuaValue::Number(*u as f64),
-        Value::Float(f) => LuaValue::Number(*f),
-        Value::String(s) => LuaValue::String(lua.create_string(&**s)?),
-        Value::Array(items) => {
-            let table = lua.create_table_with_capacity(items.len(), 0)?;
-            for item in items {
-                table.raw_push(from_value(lua, item)?)?;
-            }
-            LuaValue::Table(table)
-        }
-        Value::Object(map) => LuaValue::Table(from_map(lua, map)?),
+        Value::Unsigned(u) => Left(Right(*u as f64)),
+        Value::Float(f) => Left(Right(*f)),
+        Value::String(s) => Left(Left(s)),
+        Value::Array(items) => Right(Right(Some(array_table(lua, items)?))),
+        Value::Object(map) => Right(Right(Some(map_table(lua, map)?))),
     })
 }
 
-fn from_map(lua: &Lua, map: &Map) -> mlua::Result<Table> {
-    let table = lua.create_table_with_capacity(0, map.len())?;
-    for (key, item) in map.iter() {
-        table.raw_set(key, from_value(lua, item)?)?;
-    }
-    Ok(table)
+/// `value`, or `or` with the error kept in `failure`: mlua's one-call table builders take plain
+/// values, so an error met while building is returned once the table is done.
+fn or_keep<T>(value: mlua::Result<T>, or: T, failure: &mut Option<mlua::Error>) -> T {
+    value.unwrap_or_else(|error| {
+        failure.get_or_insert(error);
+        or
+    })
+}
+
+fn array_table(lua: &Lua, items: &[Value]) -> mlua::Result<Table> {
+    let mut failure = None;
+    let table = lua.create_sequence_from(
+        items
+            .iter()
+            .map(|item| or_keep(pushed(lua, item), NIL, &mut failure)),
+    )?;
+    failure.map_or(Ok(table), Err)
+}
+
+fn map_table(lua: &Lua, map: &Map) -> mlua::Result<Table> {
+    let mut failure = None;
+    let table = lua.create_table_from(
+        map.iter()
+            .map(|(key, item)| (key, or_keep(pushed(lua, item), NIL, &mut failure))),
+    )?;
+    failure.map_or(Ok(table), Err)
+}
+
+/// Converts a stored value into a fresh Lua value.
+pub(crate) fn from_value(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
+    pushed(lua, value)?.into_lua(lua)
 }
 
 /// An entry as a fresh Lua table: `{id = "ns:name", kind = ..., meta = {...}, data = ...}`.
 pub(crate) fn entry_table(lua: &Lua, entry: &Entry) -> mlua::Result<Table> {
-    let table = lua.create_table_with_capacity(0, 4)?;
-    table.raw_set("id", entry.id.as_str())?;
-    table.raw_set("kind", &*entry.kind)?;
-    table.raw_set("meta", from_map(lua, &entry.meta)?)?;
-    table.raw_set("data", from_value(lua, &entry.data)?)?;
-    Ok(table)
+    entry_table_with(lua, &*TableKeys::of(lua)?, entry)
+}
+
+fn entry_table_with(lua: &Lua, keys: &TableKeys, entry: &Entry) -> mlua::Result<Table> {
+    use Either::{Left, Right};
+    let meta = map_table(lua, &entry.meta)?;
+    let data = pushed(lua, &entry.data)?;
+    lua.create_table_from([
+        (&keys.id, Left(Left(entry.id.as_str()))),
+        (&keys.kind, Left(Left(&*entry.kind))),
+        (&keys.meta, Right(Right(Some(meta)))),
+        (&keys.data, data),
+    ])
 }
 
 /// An array of fresh entry tables.
@@ -271,40 +329,46 @@ pub(crate) fn entries_table<'a>(
     lua: &Lua,
     entries: impl IntoIterator<Item = &'a Rc<Entry>>,
 ) -> mlua::Result<Table> {
-    let table = lua.create_table()?;
-    for entry in entries {
-        table.raw_push(entry_table(lua, entry)?)?;
-    }
-    Ok(table)
+    let keys = TableKeys::of(lua)?;
+    let mut failure = None;
+    let table = lua.create_sequence_from(entries.into_iter().map(|entry| {
+        or_keep(
+            entry_table_with(lua, &keys, entry).map(Some),
+            None,
+            &mut failure,
+        )
+    }))?;
+    failure.map_or(Ok(table), Err)
 }
 
 /// An array of `{kind = "entry.create" | "entry.update" | "entry.delete", entry = {...}}`. A
 /// delete carries the entry it deletes: the one an earlier op of the list left, or the one in
 /// `before` (the state the ops start from); `{id = ...}` alone when neither has it.
 pub(crate) fn ops_table(lua: &Lua, ops: &[Op], before: &State) -> mlua::Result<Table> {
+    let keys = TableKeys::of(lua)?;
     let mut latest: HashMap<&EntryId, Option<&Rc<Entry>>> = HashMap::new();
     let table = lua.create_table_with_capacity(ops.len(), 0)?;
     for op in ops {
         let entry = match op {
             Op::Create(entry) | Op::Update(entry) => {
                 latest.insert(&entry.id, Some(entry));
-                entry_table(lua, entry)?
+                entry_table_with(lua, &keys, entry)?
             }
             Op::Delete { id } => {
                 let deleted = latest.insert(id, None).unwrap_or_else(|| before.get(id));
                 match deleted {
-                    Some(entry) => entry_table(lua, entry)?,
+                    Some(entry) => entry_table_with(lua, &keys, entry)?,
                     None => {
                         let entry = lua.create_table_with_capacity(0, 1)?;
-                        entry.raw_set("id", id.as_str())?;
+                        entry.raw_set(&keys.id, id.as_str())?;
                         entry
                     }
                 }
             }
         };
         let item = lua.create_table_with_capacity(0, 2)?;
-        item.raw_set("kind", op.kind_name())?;
-        item.raw_set("entry", entry)?;
+        item.raw_set(&keys.kind, op.kind_name())?;
+        item.raw_set(&keys.entry, entry)?;
         table.raw_push(item)?;
     }
     Ok(table)
@@ -350,7 +414,7 @@ pub(crate) fn to_id(value: &LuaValue) -> Result<EntryId> {
     }
 }
 
-fn utf8_id(text: &mlua::LuaString) -> Result<String> {
+fn utf8_id(text: &LuaString) -> Result<String> {
     text.to_str()
         .map(|s| s.to_owned())
         .map_err(|_| Error::new(ErrorKind::InvalidId, "invalid id: not valid UTF-8"))
