@@ -15,7 +15,7 @@ use crate::error::{Error, ErrorKind, Result};
 #[cfg_attr(test, derive(ts_rs::TS), ts(type = "string"))]
 pub struct EntryId {
     // Only the string: the namespace ends at its first ':'. Every entry and both index maps hold
-    // an id, so the 8 bytes a stored split position would take count (issue 9's memory target).
+    // an id, so the 8 bytes a stored split position would take count.
     full: Rc<str>,
 }
 
@@ -78,8 +78,14 @@ impl EntryId {
     }
 
     fn parts(&self) -> (&str, &str) {
-        // Every constructor puts a ':' after the namespace, which holds none.
-        self.full.split_once(':').unwrap_or((&self.full, ""))
+        // Every constructor puts a ':' after the namespace, which holds none; namespaces are
+        // short, so finding it is cheap even in the comparisons of a map lookup.
+        let colon = self.full.bytes().position(|c| c == b':');
+        let colon = colon.unwrap_or(self.full.len());
+        (
+            &self.full[..colon],
+            self.full.get(colon + 1..).unwrap_or(""),
+        )
     }
 
     /// The string form, `ns:name`.
@@ -107,26 +113,11 @@ impl PartialEq for EntryId {
 
 impl Eq for EntryId {}
 
-/// By namespace, then name: the string order, except that the first ':' (the end of the
-/// namespace) sorts before every other byte. Compared without splitting, since ordered maps
-/// compare ids on every lookup.
+/// By namespace, then name.
 impl Ord for EntryId {
     fn cmp(&self, other: &Self) -> Ordering {
-        let (a, b) = (self.full.as_bytes(), other.full.as_bytes());
-        let Some(i) = a.iter().zip(b).position(|(x, y)| x != y) else {
-            // One is a prefix of the other, so both have the same namespace.
-            return a.len().cmp(&b.len());
-        };
-        if a[..i].contains(&b':') {
-            // Same namespace; the names differ here.
-            a[i].cmp(&b[i])
-        } else if a[i] == b':' {
-            Ordering::Less
-        } else if b[i] == b':' {
-            Ordering::Greater
-        } else {
-            a[i].cmp(&b[i])
-        }
+        let (a, b) = (self.parts(), other.parts());
+        a.0.cmp(b.0).then_with(|| a.1.cmp(b.1))
     }
 }
 
