@@ -377,7 +377,11 @@ pub(crate) fn ops_table(lua: &Lua, ops: &[Op], before: &State) -> mlua::Result<T
 /// Reads an id in either form: `"ns:name"` or `{ns = "ns", name = "name"}`.
 pub(crate) fn to_id(value: &LuaValue) -> Result<EntryId> {
     match value {
-        LuaValue::String(s) => EntryId::parse(&utf8_id(s)?),
+        // Parsed from the borrowed string: ids are read on every `get`.
+        LuaValue::String(s) => match s.to_str() {
+            Ok(text) => EntryId::parse(&text),
+            Err(_) => Err(not_utf8_id()),
+        },
         LuaValue::Table(t) => {
             let part = |key: &str| -> Result<String> {
                 match t.raw_get::<LuaValue>(key) {
@@ -417,7 +421,11 @@ pub(crate) fn to_id(value: &LuaValue) -> Result<EntryId> {
 fn utf8_id(text: &LuaString) -> Result<String> {
     text.to_str()
         .map(|s| s.to_owned())
-        .map_err(|_| Error::new(ErrorKind::InvalidId, "invalid id: not valid UTF-8"))
+        .map_err(|_| not_utf8_id())
+}
+
+fn not_utf8_id() -> Error {
+    Error::new(ErrorKind::InvalidId, "invalid id: not valid UTF-8")
 }
 
 /// Reads an entry table `{id, kind, meta, data}`; field errors are prefixed with the field path.
