@@ -118,7 +118,7 @@ fn version(c: &mut Criterion, history: &Registry) {
 fn find(c: &mut Criterion, history: &Registry) {
     let mut group = c.benchmark_group("core/find");
     let state = history.head().state();
-    let kind = |k: usize| Value::String(format!("kind-{}", k % KINDS));
+    let kind = |k: usize| Value::from(format!("kind-{}", k % KINDS));
     let criteria = Criteria::parse([(".kind", kind(42))]).expect("valid");
     assert_eq!(state.find(&criteria).len(), ENTRIES / KINDS);
     group.bench_function("kind_1pct", |b| b.iter(|| state.find(black_box(&criteria))));
@@ -147,7 +147,7 @@ fn find(c: &mut Criterion, history: &Registry) {
                 .collect::<Vec<_>>()
         })
     });
-    let owner = Criteria::parse([("owner", Value::String("team-3".into()))]).expect("valid");
+    let owner = Criteria::parse([("owner", Value::from("team-3"))]).expect("valid");
     assert_eq!(state.find(&owner).len(), ENTRIES / 10);
     group.bench_function("meta_scan_10pct", |b| {
         b.iter(|| state.find(black_box(&owner)))

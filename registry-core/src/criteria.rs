@@ -72,14 +72,17 @@ impl Criteria {
                 let (key, value) = term.split_once('=').ok_or_else(|| {
                     invalid(format!("filter term {term:?} must look like key=value"))
                 })?;
+                // Parsed values are canonical (`3.0` reads as 3); NaN cannot be written in JSON.
                 let value = match serde_json::from_str::<Value>(value) {
                     Ok(
-                        parsed @ (Value::Number(_)
+                        parsed @ (Value::Integer(_)
+                        | Value::Unsigned(_)
+                        | Value::Float(_)
                         | Value::Bool(_)
                         | Value::Array(_)
                         | Value::String(_)),
-                    ) => crate::value::normalize(parsed)?,
-                    _ => Value::String(value.to_owned()),
+                    ) => parsed,
+                    _ => Value::string(value),
                 };
                 Ok((key, value))
             })
@@ -98,7 +101,7 @@ impl Criteria {
             .iter()
             .find_map(|c| match (&c.target, &c.matcher) {
                 (Target::Special(f), Matcher::Equals(Value::String(s))) if *f == field => {
-                    Some(s.as_str())
+                    Some(&**s)
                 }
                 _ => None,
             })
@@ -113,14 +116,14 @@ fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "nil",
         Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
+        Value::Integer(_) | Value::Unsigned(_) | Value::Float(_) => "number",
         Value::String(_) => "string",
         Value::Array(_) | Value::Object(_) => "table",
     }
 }
 
 impl Criterion {
-    fn parse(key: &str, expected: Value) -> Result<Self> {
+    fn parse(key: &str, mut expected: Value) -> Result<Self> {
         let (operator, field) = match key.chars().next() {
             Some(c @ ('~' | '*' | '^' | '$')) => (Some(c), &key[1..]),
             _ => (None, key),
@@ -146,13 +149,14 @@ impl Criterion {
         };
         let matcher = match operator {
             None => {
-                if matches!(target, Target::Special(_)) && !expected.is_string() {
+                if matches!(target, Target::Special(_)) && !matches!(expected, Value::String(_)) {
                     return Err(invalid(format!(
                         "criterion {key} expects a string, got {}",
                         type_name(&expected)
                     )));
                 }
-                Matcher::Equals(crate::value::normalize(expected)?)
+                expected.normalize()?;
+                Matcher::Equals(expected)
             }
             Some(op) => {
                 let Value::String(text) = expected else {
@@ -168,9 +172,9 @@ impl Criterion {
                             .build()
                             .map_err(|e| invalid(format!("invalid pattern for {key}: {e}")))?,
                     ),
-                    '*' => Matcher::Contains(text),
-                    '^' => Matcher::Prefix(text),
-                    _ => Matcher::Suffix(text),
+                    '*' => Matcher::Contains(text.to_string()),
+                    '^' => Matcher::Prefix(text.to_string()),
+                    _ => Matcher::Suffix(text.to_string()),
                 }
             }
         };
@@ -218,7 +222,7 @@ impl Matcher {
 
     fn matches_text(&self, text: &str) -> bool {
         match self {
-            Matcher::Equals(Value::String(expected)) => expected == text,
+            Matcher::Equals(Value::String(expected)) => **expected == *text,
             Matcher::Equals(_) => false,
             Matcher::Regex(re) => re.is_match(text),
             Matcher::Contains(part) => text.contains(part.as_str()),
@@ -283,8 +287,6 @@ fn lookup<'a>(map: &'a Map, path: &str) -> Option<&'a Value> {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
     use crate::id::EntryId;
 
@@ -308,7 +310,7 @@ mod tests {
 
     #[test]
     fn special_fields_match_exactly() {
-        let e = entry("svc:api", "service", json!({}));
+        let e = entry("svc:api", "service", value!({}));
         for (key, value, want) in [
             (".kind", "service", true),
             (".kind", "serv", false),
@@ -318,59 +320,59 @@ mod tests {
             ("^.name", "ap", true),
             ("~.id", "c:a", true),
         ] {
-            let criteria = Criteria::parse([(key, json!(value))]).expect("valid");
+            let criteria = Criteria::parse([(key, value!(value))]).expect("valid");
             assert_eq!(criteria.matches(&e), want, "{key} = {value}");
         }
     }
 
     #[test]
     fn operators_on_meta() {
-        let meta = json!({"description": "the api gateway", "status": "healthy-ish"});
-        assert!(check("~meta.description", json!(".*api.*"), meta.clone()));
+        let meta = value!({"description": "the api gateway", "status": "healthy-ish"});
+        assert!(check("~meta.description", value!(".*api.*"), meta.clone()));
         assert!(
-            check("~description", json!("api"), meta.clone()),
+            check("~description", value!("api"), meta.clone()),
             "regex search is unanchored"
         );
-        assert!(!check("~description", json!("^api"), meta.clone()));
-        assert!(check("*meta.description", json!("api gate"), meta.clone()));
-        assert!(check("^meta.status", json!("healthy"), meta.clone()));
-        assert!(check("$status", json!("-ish"), meta.clone()));
-        assert!(!check("$status", json!("healthy"), meta.clone()));
-        assert!(!check("meta.missing", json!("x"), meta));
+        assert!(!check("~description", value!("^api"), meta.clone()));
+        assert!(check("*meta.description", value!("api gate"), meta.clone()));
+        assert!(check("^meta.status", value!("healthy"), meta.clone()));
+        assert!(check("$status", value!("-ish"), meta.clone()));
+        assert!(!check("$status", value!("healthy"), meta.clone()));
+        assert!(!check("meta.missing", value!("x"), meta));
     }
 
     #[test]
     fn equality_is_typed_and_numeric() {
-        assert!(check("port", json!(3), json!({"port": 3})));
-        assert!(!check("port", json!("3"), json!({"port": 3})));
-        assert!(check("on", json!(true), json!({"on": true})));
-        assert!(!check("on", json!("true"), json!({"on": true})));
+        assert!(check("port", value!(3), value!({"port": 3})));
+        assert!(!check("port", value!("3"), value!({"port": 3})));
+        assert!(check("on", value!(true), value!({"on": true})));
+        assert!(!check("on", value!("true"), value!({"on": true})));
         assert!(
-            !check("*port", json!("3"), json!({"port": 3})),
+            !check("*port", value!("3"), value!({"port": 3})),
             "string operators skip numbers"
         );
     }
 
     #[test]
     fn arrays_match_any_element_or_contain_all() {
-        let meta = json!({"tags": ["microservice", "api"]});
-        assert!(check("tags", json!("api"), meta.clone()));
-        assert!(check("^tags", json!("micro"), meta.clone()));
-        assert!(check("tags", json!(["api", "microservice"]), meta.clone()));
-        assert!(!check("tags", json!(["api", "web"]), meta.clone()));
-        assert!(check("tags", json!([]), meta.clone()));
-        assert!(!check("tags", json!(["x"]), json!({"tags": "x"})));
+        let meta = value!({"tags": ["microservice", "api"]});
+        assert!(check("tags", value!("api"), meta.clone()));
+        assert!(check("^tags", value!("micro"), meta.clone()));
+        assert!(check("tags", value!(["api", "microservice"]), meta.clone()));
+        assert!(!check("tags", value!(["api", "web"]), meta.clone()));
+        assert!(check("tags", value!([]), meta.clone()));
+        assert!(!check("tags", value!(["x"]), value!({"tags": "x"})));
     }
 
     #[test]
     fn dotted_paths_prefer_the_literal_key() {
         assert!(check(
             "meta.a.b",
-            json!(1),
-            json!({"a.b": 1, "a": {"b": 2}})
+            value!(1),
+            value!({"a.b": 1, "a": {"b": 2}})
         ));
-        assert!(check("meta.a.b", json!(2), json!({"a": {"b": 2}})));
-        assert!(check("a.b.c", json!(3), json!({"a": {"b.c": 3}})));
+        assert!(check("meta.a.b", value!(2), value!({"a": {"b": 2}})));
+        assert!(check("a.b.c", value!(3), value!({"a": {"b.c": 3}})));
     }
 
     #[test]
@@ -378,23 +380,23 @@ mod tests {
         let err =
             |key: &str, value: Value| Criteria::parse([(key, value)]).expect_err(key).to_string();
         assert!(
-            err("~meta.description", json!("("))
+            err("~meta.description", value!("("))
                 .starts_with("invalid pattern for ~meta.description: ")
         );
         assert_eq!(
-            err(".foo", json!("x")),
+            err(".foo", value!("x")),
             r#"unknown special field .foo in criterion ".foo" (expected .kind, .name, .ns or .id)"#
         );
         assert_eq!(
-            err("*meta.x", json!(3)),
+            err("*meta.x", value!(3)),
             "criterion *meta.x expects a string, got number"
         );
         assert_eq!(
-            err(".kind", json!(true)),
+            err(".kind", value!(true)),
             "criterion .kind expects a string, got boolean"
         );
         assert_eq!(
-            err("meta.", json!(1)),
+            err("meta.", value!(1)),
             r#"criterion "meta." names no field"#
         );
     }
@@ -404,7 +406,7 @@ mod tests {
         let e = entry(
             "svc:api",
             "service",
-            json!({"port": 8080, "env": "prod", "note": "api gateway", "on": true}),
+            value!({"port": 8080, "env": "prod", "note": "api gateway", "on": true}),
         );
         for (query, want) in [
             (".kind=service meta.env=prod", true),
@@ -430,6 +432,6 @@ mod tests {
 
     #[test]
     fn empty_criteria_match_everything() {
-        assert!(Criteria::default().matches(&entry("a:b", "k", json!({}))));
+        assert!(Criteria::default().matches(&entry("a:b", "k", value!({}))));
     }
 }

@@ -20,7 +20,6 @@ pub(crate) fn build_delta_from(from: Vec<Entry>, to: Vec<Entry>) -> Result<(Stat
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
 
     use super::*;
     use crate::id::EntryId;
@@ -45,14 +44,14 @@ mod tests {
     #[test]
     fn orders_deletes_updates_creates_by_id() -> Result<()> {
         let from = vec![
-            entry("b:x", "k", json!(1)),
-            entry("a:x", "k", json!(1)),
-            entry("c:x", "k", json!(1)),
+            entry("b:x", "k", value!(1)),
+            entry("a:x", "k", value!(1)),
+            entry("c:x", "k", value!(1)),
         ];
         let to = vec![
-            entry("z:new", "k", json!(1)),
-            entry("c:x", "k", json!(2)),
-            entry("a:new", "k", json!(1)),
+            entry("z:new", "k", value!(1)),
+            entry("c:x", "k", value!(2)),
+            entry("a:new", "k", value!(1)),
         ];
         assert_eq!(
             summary(&build_delta(from, to)?),
@@ -70,8 +69,8 @@ mod tests {
     #[test]
     fn kind_change_is_delete_then_create() -> Result<()> {
         let ops = build_delta(
-            vec![entry("a:x", "service", json!(1))],
-            vec![entry("a:x", "config", json!(1))],
+            vec![entry("a:x", "service", value!(1))],
+            vec![entry("a:x", "config", value!(1))],
         )?;
         assert_eq!(summary(&ops), ["entry.delete a:x", "entry.create a:x"]);
         Ok(())
@@ -79,8 +78,8 @@ mod tests {
 
     #[test]
     fn equal_lists_give_no_ops() -> Result<()> {
-        let list = vec![entry("a:x", "k", json!({"b": [1, 2], "a": 3}))];
-        let reordered = vec![entry("a:x", "k", json!({"a": 3, "b": [1, 2]}))];
+        let list = vec![entry("a:x", "k", value!({"b": [1, 2], "a": 3}))];
+        let reordered = vec![entry("a:x", "k", value!({"a": 3, "b": [1, 2]}))];
         assert!(build_delta(list, reordered)?.is_empty());
         Ok(())
     }

@@ -2,14 +2,15 @@
 
 use std::rc::Rc;
 
+use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::EntryId;
-use crate::value::{self, Map, Value};
+use crate::value::{Map, Value, shared_str};
 
 /// A registry entry: id, kind, metadata and an arbitrary payload (`Null` when absent).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(try_from = "EntryForm")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct Entry {
@@ -19,9 +20,27 @@ pub struct Entry {
     pub meta: Map,
     // `default` only tells the TypeScript declaration that `data` may be absent (as it is when
     // null); entries are read through `EntryForm`.
-    #[serde(default, skip_serializing_if = "Value::is_null")]
-    #[cfg_attr(test, ts(type = "unknown"))]
+    #[serde(default)]
+    #[cfg_attr(test, ts(type = "unknown", optional))]
     pub data: Value,
+}
+
+/// In JSON (and JavaScript) `data` is left out when null; binary formats such as postcard, which
+/// read fields by position, always get all four fields.
+impl Serialize for Entry {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let data = !(serializer.is_human_readable() && self.data.is_null());
+        let mut entry = serializer.serialize_struct("Entry", 3 + usize::from(data))?;
+        entry.serialize_field("id", &self.id)?;
+        entry.serialize_field("kind", &*self.kind)?;
+        entry.serialize_field("meta", &self.meta)?;
+        if data {
+            entry.serialize_field("data", &self.data)?;
+        } else {
+            entry.skip_field("data")?;
+        }
+        entry.end()
+    }
 }
 
 /// The unchecked shape of an entry, as read from JSON.
@@ -47,18 +66,20 @@ impl TryFrom<EntryForm> for Entry {
 impl Entry {
     /// Builds an entry; the kind must be a non-empty string.
     /// Numbers are put in their canonical form, so `3.0` is stored, found and exported as `3`.
-    pub fn new(id: EntryId, kind: &str, meta: Map, data: Value) -> Result<Self> {
+    pub fn new(id: EntryId, kind: &str, mut meta: Map, mut data: Value) -> Result<Self> {
         if kind.is_empty() {
             return Err(Error::new(
                 ErrorKind::InvalidEntry,
                 "entry kind must not be empty",
             ));
         }
+        meta.normalize()?;
+        data.normalize()?;
         Ok(Self {
             id,
-            kind: Rc::from(kind),
-            meta: value::normalize_map(meta)?,
-            data: value::normalize(data)?,
+            kind: shared_str(kind),
+            meta,
+            data,
         })
     }
 

@@ -102,7 +102,28 @@ pub const SCRIPT_ERROR_KINDS: [&str; 11] = [
 pub struct Error {
     kind: ErrorKind,
     message: String,
-    details: Option<Box<Map>>,
+    // Boxed: errors travel in every `Result`, so they are kept small.
+    details: Option<Box<[(&'static str, Detail)]>>,
+}
+
+/// One detail of an error. Details are plain data rather than [`Value`]s so that errors stay
+/// `Send` and `Sync` (values share their strings through `Rc`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Detail {
+    Text(Box<str>),
+    Number(u64),
+}
+
+impl From<&str> for Detail {
+    fn from(text: &str) -> Self {
+        Detail::Text(text.into())
+    }
+}
+
+impl From<u64> for Detail {
+    fn from(number: u64) -> Self {
+        Detail::Number(number)
+    }
 }
 
 impl Error {
@@ -115,16 +136,27 @@ impl Error {
     }
 
     /// Adds a detail, e.g. `("id", "services:api")`.
-    pub(crate) fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.details
-            .get_or_insert_default()
-            .insert(key.to_owned(), value.into());
+    pub(crate) fn with(mut self, key: &'static str, value: impl Into<Detail>) -> Self {
+        let mut details = self.details.take().map(Vec::from).unwrap_or_default();
+        details.push((key, value.into()));
+        self.details = Some(details.into_boxed_slice());
         self
     }
 
-    /// The details, when there is something to add to the message.
-    pub fn details(&self) -> Option<&Map> {
-        self.details.as_deref()
+    /// The details as a map, when there is something to add to the message.
+    pub fn details(&self) -> Option<Map> {
+        self.details.as_deref().map(|details| {
+            details
+                .iter()
+                .map(|(key, detail)| {
+                    let value = match detail {
+                        Detail::Text(text) => Value::string(text),
+                        Detail::Number(number) => Value::from(*number),
+                    };
+                    (*key, value)
+                })
+                .collect()
+        })
     }
 
     /// The kind of failure.

@@ -14,8 +14,9 @@ use crate::error::{Error, ErrorKind, Result};
 #[derive(Clone)]
 #[cfg_attr(test, derive(ts_rs::TS), ts(type = "string"))]
 pub struct EntryId {
+    // Only the string: the namespace ends at its first ':'. Every entry and both index maps hold
+    // an id, so the 8 bytes a stored split position would take count.
     full: Rc<str>,
-    colon: usize,
 }
 
 impl EntryId {
@@ -24,7 +25,6 @@ impl EntryId {
         match text.find(':') {
             Some(colon) if colon > 0 && colon + 1 < text.len() => Ok(Self {
                 full: Rc::from(text),
-                colon,
             }),
             _ => Err(Error::new(
                 ErrorKind::InvalidId,
@@ -57,7 +57,6 @@ impl EntryId {
         }
         Ok(Self {
             full: Rc::from(format!("{ns}:{name}")),
-            colon: ns.len(),
         })
     }
 
@@ -65,18 +64,28 @@ impl EntryId {
     pub(crate) fn namespace_start(ns: &str) -> Self {
         Self {
             full: Rc::from(format!("{ns}:")),
-            colon: ns.len(),
         }
     }
 
     /// The namespace part.
     pub fn ns(&self) -> &str {
-        &self.full[..self.colon]
+        self.parts().0
     }
 
     /// The name part.
     pub fn name(&self) -> &str {
-        &self.full[self.colon + 1..]
+        self.parts().1
+    }
+
+    fn parts(&self) -> (&str, &str) {
+        // Every constructor puts a ':' after the namespace, which holds none; namespaces are
+        // short, so finding it is cheap even in the comparisons of a map lookup.
+        let colon = self.full.bytes().position(|c| c == b':');
+        let colon = colon.unwrap_or(self.full.len());
+        (
+            &self.full[..colon],
+            self.full.get(colon + 1..).unwrap_or(""),
+        )
     }
 
     /// The string form, `ns:name`.
@@ -104,9 +113,11 @@ impl PartialEq for EntryId {
 
 impl Eq for EntryId {}
 
+/// By namespace, then name.
 impl Ord for EntryId {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.ns(), self.name()).cmp(&(other.ns(), other.name()))
+        let (a, b) = (self.parts(), other.parts());
+        a.0.cmp(b.0).then_with(|| a.1.cmp(b.1))
     }
 }
 
@@ -194,6 +205,21 @@ mod tests {
         assert!(EntryId::from_parts("", "x").is_err());
         assert!(EntryId::from_parts("x", "").is_err());
         Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn order_is_namespace_then_name(
+            a in ("[a:b-]{1,3}", "[a:b-]{1,3}"),
+            b in ("[a:b-]{1,3}", "[a:b-]{1,3}"),
+        ) {
+            let (Ok(x), Ok(y)) = (EntryId::from_parts(&a.0, &a.1), EntryId::from_parts(&b.0, &b.1))
+            else {
+                return Ok(());
+            };
+            proptest::prop_assert_eq!(x.cmp(&y), (x.ns(), x.name()).cmp(&(y.ns(), y.name())));
+            proptest::prop_assert_eq!((x.ns(), x.name()), (a.0.as_str(), a.1.as_str()));
+        }
     }
 
     #[test]

@@ -18,6 +18,15 @@
 //! The Luau binding is the default feature `lua`; without it (`default-features = false`) the
 //! crate is the data model, the history and the protocol, and builds no C++.
 
+/// `serde_json::json!`, read as a stored [`Value`] (for tests).
+#[cfg(test)]
+macro_rules! value {
+    ($($json:tt)+) => {
+        serde_json::from_value::<$crate::Value>(serde_json::json!($($json)+))
+            .expect("a storable value")
+    };
+}
+
 mod criteria;
 mod delta;
 mod entry;

@@ -437,7 +437,7 @@ mod tests {
         let result = RunResult {
             output: RunOutput {
                 printed: "hi\n".into(),
-                returned: vec![json!(1)],
+                returned: vec![Value::Integer(1)],
                 error: Some(ScriptError {
                     chunk: "s.lua".into(),
                     line: Some(3),

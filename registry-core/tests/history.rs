@@ -2,8 +2,17 @@
 
 use std::rc::Rc;
 
-use registry_core::{Entry, EntryId, ErrorKind, Op, Registry, Result, Value};
+use registry_core::{Entry, EntryId, ErrorKind, Map, Op, Registry, Result, Value};
 use serde_json::json;
+
+/// A JSON literal as a stored value.
+fn value(json: serde_json::Value) -> Value {
+    serde_json::from_value(json).expect("a storable value")
+}
+
+fn map(json: serde_json::Value) -> Map {
+    serde_json::from_value(json).expect("a JSON object")
+}
 
 fn id(text: &str) -> EntryId {
     EntryId::parse(text).expect("test ids are valid")
@@ -112,7 +121,7 @@ fn ops_see_the_earlier_ops_of_their_changeset() -> Result<()> {
         0,
         &[
             create("a:x", "k"),
-            update("a:x", "k", json!(2)),
+            update("a:x", "k", value(json!(2))),
             delete("a:x"),
             create("a:x", "k2"),
         ],
@@ -126,15 +135,15 @@ fn ops_see_the_earlier_ops_of_their_changeset() -> Result<()> {
 #[test]
 fn update_replaces_meta_and_data() -> Result<()> {
     let mut registry = Registry::new(0);
-    let Value::Object(meta) = json!({"a": 1, "b": 2}) else {
+    let Value::Object(meta) = value(json!({"a": 1, "b": 2})) else {
         unreachable!()
     };
-    let first = Entry::new(id("a:x"), "k", meta, json!({"keep": true}))?;
+    let first = Entry::new(id("a:x"), "k", meta, value(json!({"keep": true})))?;
     registry.apply(0, &[Op::Create(Rc::new(first))], 0)?;
-    registry.apply(1, &[update("a:x", "k", json!({"new": 1}))], 0)?;
+    registry.apply(1, &[update("a:x", "k", value(json!({"new": 1})))], 0)?;
     let now = registry.head().state().require(&id("a:x"))?.clone();
     assert!(now.meta.is_empty());
-    assert_eq!(now.data, json!({"new": 1}));
+    assert_eq!(now.data, value(json!({"new": 1})));
     Ok(())
 }
 
@@ -142,10 +151,10 @@ fn update_replaces_meta_and_data() -> Result<()> {
 fn stale_changesets_conflict_only_on_ids_changed_since() -> Result<()> {
     let mut registry = Registry::new(0);
     registry.apply(0, &[create("a:x", "k"), create("a:y", "k")], 0)?; // v1
-    registry.apply(1, &[update("a:x", "k", json!(1))], 0)?; // v2
+    registry.apply(1, &[update("a:x", "k", value(json!(1)))], 0)?; // v2
     registry.apply(2, &[create("a:z", "k")], 0)?; // v3
     assert_eq!(
-        error_of(registry.apply(1, &[update("a:x", "k", json!(9))], 0)),
+        error_of(registry.apply(1, &[update("a:x", "k", value(json!(9)))], 0)),
         (
             ErrorKind::Conflict,
             "conflict: a:x was changed in v2 after snapshot v1".to_owned()
@@ -158,7 +167,7 @@ fn stale_changesets_conflict_only_on_ids_changed_since() -> Result<()> {
             "conflict: a:z was changed in v3 after snapshot v1".to_owned()
         )
     );
-    let v4 = registry.apply(1, &[update("a:y", "k", json!(1))], 0)?;
+    let v4 = registry.apply(1, &[update("a:y", "k", value(json!(1)))], 0)?;
     assert_eq!(
         (v4.id(), v4.parent()),
         (4, Some(3)),
@@ -166,7 +175,7 @@ fn stale_changesets_conflict_only_on_ids_changed_since() -> Result<()> {
     );
     registry.apply(4, &[delete("a:y")], 0)?; // v5
     assert_eq!(
-        error_of(registry.apply(4, &[update("a:y", "k", json!(2))], 0)),
+        error_of(registry.apply(4, &[update("a:y", "k", value(json!(2)))], 0)),
         (
             ErrorKind::Conflict,
             "conflict: a:y was changed in v5 after snapshot v4".to_owned()
@@ -210,10 +219,10 @@ fn rollback_then_apply_starts_a_branch() -> Result<()> {
 fn a_changeset_from_another_branch_conflicts_when_head_differs() -> Result<()> {
     let mut registry = Registry::new(0);
     registry.apply(0, &[create("a:x", "k")], 0)?; // v1
-    registry.apply(1, &[update("a:x", "k", json!(1))], 0)?; // v2
+    registry.apply(1, &[update("a:x", "k", value(json!(1)))], 0)?; // v2
     registry.apply_version(1)?;
     assert_eq!(
-        error_of(registry.apply(2, &[update("a:x", "k", json!(5))], 0)),
+        error_of(registry.apply(2, &[update("a:x", "k", value(json!(5)))], 0)),
         (
             ErrorKind::Conflict,
             "conflict: a:x at head v1 differs from snapshot v2 (head was moved with apply_version)"
@@ -237,7 +246,7 @@ fn find_by_index_agrees_with_a_scan() -> Result<()> {
     registry.apply(0, &ops, 0)?;
     let state = registry.head().state();
     for (key, value) in [(".kind", "service"), (".ns", "ns3"), (".id", "ns3:e3")] {
-        let criteria = registry_core::Criteria::parse([(key, json!(value))])?;
+        let criteria = registry_core::Criteria::parse([(key, Value::from(value))])?;
         let indexed: Vec<_> = state
             .find(&criteria)
             .iter()
@@ -264,7 +273,7 @@ fn export_import_round_trips_branches_and_head() -> Result<()> {
         &[update(
             "a:x",
             "k",
-            json!({"n": 3.872_478_894_905_555_5, "list": [1, 2]}),
+            value(json!({"n": 3.872_478_894_905_555_5, "list": [1, 2]})),
         )],
         20,
     )?;
@@ -345,15 +354,24 @@ fn imports_refuse_broken_histories() -> Result<()> {
 /// Found by reading the code behind the fuzz targets: entries built in Rust kept `3.0`.
 #[test]
 fn entries_built_in_rust_keep_numbers_canonical() -> Result<()> {
-    let Value::Object(meta) = json!({"port": 3.0}) else {
-        unreachable!()
-    };
-    let entry = Entry::new(id("a:x"), "service", meta, json!(3.0))?;
+    let meta: Map = [("port", Value::Float(3.0))].into_iter().collect();
+    let entry = Entry::new(id("a:x"), "service", meta, Value::Float(3.0))?;
+    assert_eq!(entry.data, Value::Integer(3));
     let mut registry = Registry::new(0);
     registry.apply(0, &[Op::Create(Rc::new(entry))], 0)?;
     let port = |n: Value| registry_core::Criteria::parse([("port", n)]);
-    assert_eq!(registry.head().state().find(&port(json!(3))?).len(), 1);
-    assert_eq!(registry.head().state().find(&port(json!(3.0))?).len(), 1);
+    assert_eq!(
+        registry.head().state().find(&port(value(json!(3)))?).len(),
+        1
+    );
+    assert_eq!(
+        registry
+            .head()
+            .state()
+            .find(&port(value(json!(3.0)))?)
+            .len(),
+        1
+    );
     let restored = Registry::from_json(&registry.to_json())?;
     assert_eq!(restored.export(), registry.export());
     Ok(())
@@ -380,17 +398,17 @@ fn next_leads_toward_head_or_to_the_newest_child() -> Result<()> {
 fn errors_carry_their_details() -> Result<()> {
     let mut registry = Registry::new(0);
     registry.apply(0, &[create("a:x", "k")], 0)?;
-    registry.apply(1, &[update("a:x", "k", json!(1))], 0)?;
+    registry.apply(1, &[update("a:x", "k", value(json!(1)))], 0)?;
     let conflict = registry
         .apply(1, &[delete("a:x")], 0)
         .expect_err("a stale snapshot conflicts");
     assert_eq!(
         conflict.details(),
-        json!({"id": "a:x", "version": 2, "snapshot": 1}).as_object()
+        Some(map(json!({"id": "a:x", "version": 2, "snapshot": 1})))
     );
     assert_eq!(conflict.kind().script_kind(), "CONFLICT");
     let missing = registry.version(9).expect_err("no v9");
-    assert_eq!(missing.details(), json!({"version": 9}).as_object());
+    assert_eq!(missing.details(), Some(map(json!({"version": 9}))));
     assert_eq!(missing.kind().script_kind(), "NOT_FOUND");
     let empty = registry.apply(2, &[], 0).expect_err("no ops");
     assert_eq!(

@@ -3,8 +3,7 @@
 use std::rc::Rc;
 
 use proptest::prelude::*;
-use registry_core::{Entry, EntryId, Op, Registry, Value, build_delta};
-use serde_json::json;
+use registry_core::{Entry, EntryId, Map, Op, Registry, Value, build_delta};
 
 /// A small id space so that generated states overlap.
 fn arb_id() -> impl Strategy<Value = EntryId> {
@@ -17,12 +16,13 @@ fn arb_value() -> impl Strategy<Value = Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         (-5i64..5).prop_map(Value::from),
-        (-5.0f64..5.0).prop_map(Value::from),
+        // Not canonical yet (3.0 stays a float): entries put numbers in canonical form.
+        (-5.0f64..5.0).prop_map(Value::Float),
         "[a-c]{0,3}".prop_map(Value::from),
     ];
     leaf.prop_recursive(3, 12, 3, |inner| {
         prop_oneof![
-            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+            prop::collection::vec(inner.clone(), 0..3).prop_map(Value::from),
             prop::collection::btree_map("[a-c]", inner, 0..3)
                 .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
@@ -37,13 +37,8 @@ fn arb_entry() -> impl Strategy<Value = Entry> {
         arb_value(),
     )
         .prop_map(|(id, kind, meta, data)| {
-            let meta: serde_json::Map<String, Value> =
-                meta.into_iter().map(|(k, v)| (k, Value::from(v))).collect();
-            // Deserialized so numbers take their canonical stored form.
-            let entry = serde_json::from_value(
-                json!({"id": id.as_str(), "kind": kind, "meta": meta, "data": data}),
-            );
-            entry.expect("generated entries are valid")
+            let meta: Map = meta.into_iter().map(|(k, v)| (k, Value::from(v))).collect();
+            Entry::new(id, kind, meta, data).expect("generated entries are valid")
         })
 }
 
@@ -161,4 +156,104 @@ proptest! {
         let to = registry.head().id();
         prop_assert_eq!(registry.delta(from, to).expect("versions exist"), ops);
     }
+}
+
+/// Any JSON value, with the numbers that need care: integral floats, -0.0, integers beyond
+/// 2^53 and at the i64 and u64 bounds, tiny and huge floats; keys in any script.
+fn arb_json() -> impl Strategy<Value = serde_json::Value> {
+    let number = prop_oneof![
+        any::<i64>().prop_map(serde_json::Value::from),
+        any::<u64>().prop_map(serde_json::Value::from),
+        any::<f64>()
+            .prop_filter("finite", |n| n.is_finite())
+            .prop_map(serde_json::Value::from),
+        (-1_000i64..1_000).prop_map(|n| serde_json::Value::from(n as f64)),
+        prop::sample::select(vec![
+            -0.0,
+            0.5,
+            9_007_199_254_740_992.0,
+            9_007_199_254_740_994.0,
+            9_223_372_036_854_775_808.0,
+            -9_223_372_036_854_775_808.0,
+            9_223_372_036_854_774_784.0,
+            1.8e19,
+            1e300,
+            5e-324,
+        ])
+        .prop_map(serde_json::Value::from),
+    ];
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        number,
+        "\\PC{0,8}".prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(4, 32, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+            prop::collection::btree_map("\\PC{0,4}", inner, 0..4)
+                .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// What the registry stored for a JSON value before it had a value type of its own: the
+/// serde_json value with every integral double within i64 turned into an integer.
+fn stored_before(json: serde_json::Value) -> serde_json::Value {
+    match json {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().expect("a float");
+            if f.fract() == 0.0 && f.abs() < 9_223_372_036_854_775_808.0 {
+                serde_json::Value::from(f as i64)
+            } else {
+                serde_json::Value::Number(n)
+            }
+        }
+        serde_json::Value::Array(items) => items.into_iter().map(stored_before).collect(),
+        serde_json::Value::Object(map) => serde_json::Value::Object(
+            map.into_iter()
+                .map(|(key, value)| (key, stored_before(value)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+proptest! {
+    #[test]
+    fn json_to_value_to_json_keeps_the_old_stored_form(json in arb_json()) {
+        let text = json.to_string();
+        let value: Value = serde_json::from_str(&text).expect("JSON reads as a value");
+        prop_assert_eq!(value.to_string(), stored_before(json).to_string());
+        let again: Value = serde_json::from_str(&value.to_string()).expect("reads back");
+        prop_assert_eq!(&again, &value);
+    }
+
+    #[test]
+    fn json_to_value_to_postcard_and_back_is_the_identity(json in arb_json()) {
+        let value: Value = serde_json::from_value(json).expect("JSON reads as a value");
+        let bytes = postcard::to_allocvec(&value).expect("serializes");
+        let back: Value = postcard::from_bytes(&bytes).expect("deserializes");
+        prop_assert_eq!(back.to_string(), value.to_string());
+        prop_assert_eq!(back, value);
+    }
+
+    #[test]
+    fn entries_round_trip_through_postcard(entry in arb_entry()) {
+        let bytes = postcard::to_allocvec(&entry).expect("serializes");
+        prop_assert_eq!(postcard::from_bytes::<Entry>(&bytes).expect("deserializes"), entry);
+    }
+}
+
+#[test]
+fn entries_keep_their_json_form() {
+    let text = r#"{"id":"a:x","kind":"service","meta":{"env":"prod","port":8080}}"#;
+    let entry: Entry = serde_json::from_str(text).expect("an entry");
+    assert_eq!(
+        serde_json::to_string(&entry).expect("serializes"),
+        text,
+        "null data is left out"
+    );
+    let bytes = postcard::to_allocvec(&entry).expect("serializes");
+    assert_eq!(postcard::from_bytes::<Entry>(&bytes), Ok(entry));
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use criterion::measurement::{Measurement, ValueFormatter};
 use criterion::{Criterion, Throughput};
-use registry_core::{Entry, EntryId, Op, Registry, Runner, Value};
+use registry_core::{Entry, EntryId, Map, Op, Registry, Runner, Value};
 use serde_json::json;
 
 /// This thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`).
@@ -124,15 +124,15 @@ pub fn kind_text(i: usize) -> String {
 /// Entry `i` at `revision`, shaped like the spec's example service: four metadata fields (one an
 /// array) and a small data table.
 pub fn entry(i: usize, revision: u64) -> Rc<Entry> {
-    let Value::Object(meta) = json!({
+    let meta: Map = serde_json::from_value(json!({
         "environment": if i.is_multiple_of(2) { "production" } else { "staging" },
         "owner": format!("team-{}", i % 10),
         "revision": revision,
         "tags": ["microservice", "api"],
-    }) else {
-        unreachable!("an object literal")
-    };
-    let data = json!({ "port": 8000 + (i % 1000), "replicas": 3 });
+    }))
+    .expect("an object literal");
+    let data: Value = serde_json::from_value(json!({ "port": 8000 + (i % 1000), "replicas": 3 }))
+        .expect("a storable value");
     let id = EntryId::parse(&id_text(i)).expect("valid id");
     Rc::new(Entry::new(id, &kind_text(i), meta, data).expect("valid entry"))
 }

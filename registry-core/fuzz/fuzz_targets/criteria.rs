@@ -88,9 +88,9 @@ fn key(u: &mut Unstructured) -> Result<String> {
 fn pair(u: &mut Unstructured) -> Result<(String, Value)> {
     let key = key(u)?;
     let value = if key.starts_with('~') && u.ratio(3, 4)? {
-        Value::String(pattern(u)?)
+        Value::from(pattern(u)?)
     } else if key.starts_with('.') || u.ratio(1, 2)? {
-        Value::String(string(u)?)
+        Value::from(string(u)?)
     } else {
         any_value(u, 3)?
     };

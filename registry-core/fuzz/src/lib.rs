@@ -67,16 +67,20 @@ pub fn any_value(u: &mut Unstructured, depth: u32) -> Result<Value> {
             } else {
                 f64::arbitrary(u)?
             };
-            serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+            if n.is_finite() {
+                Value::Float(n)
+            } else {
+                Value::Null
+            }
         }
-        5 => Value::String(string(u)?),
+        5 => Value::from(string(u)?),
         6 => {
             let len = u.int_in_range(0..=4)?;
             let mut items = Vec::with_capacity(len);
             for _ in 0..len {
                 items.push(any_value(u, depth - 1)?);
             }
-            Value::Array(items)
+            Value::from(items)
         }
         _ => Value::Object(any_map(u, depth - 1)?),
     })
@@ -92,7 +96,7 @@ pub fn any_map(u: &mut Unstructured, depth: u32) -> Result<Map> {
         } else {
             string(u)?
         };
-        map.insert(key, any_value(u, depth)?);
+        map.insert(&key, any_value(u, depth)?);
     }
     Ok(map)
 }
@@ -109,9 +113,9 @@ pub fn small_value(u: &mut Unstructured) -> Result<Value> {
         1 => Value::from(1),
         2 => Value::from(2),
         3 => Value::from("s"),
-        4 => serde_json::json!([1, "s"]),
-        5 => serde_json::json!({"p": 1}),
-        _ => serde_json::json!(0.5),
+        4 => Value::from(vec![Value::from(1), Value::from("s")]),
+        5 => Value::Object([("p", Value::from(1))].into_iter().collect()),
+        _ => Value::Float(0.5),
     })
 }
 

@@ -2,8 +2,9 @@
 //!
 //! Rust errors raised through mlua reach scripts as userdata, so `pcall` would hand scripts an
 //! error object instead of a string. Instead, each Rust function returns either its results or a
-//! message to raise, and a two-line Lua wrapper raises it with `error(message, 2)`: scripts get a
-//! plain string prefixed with their own chunk and line, like errors from Lua's own libraries.
+//! private marker table followed by a message to raise, and a two-line Lua wrapper raises it with
+//! `error(message, 2)`: scripts get a plain string prefixed with their own chunk and line, like
+//! errors from Lua's own libraries. Results pass through the wrapper unchanged.
 //!
 //! Functions whose spec gives an error return (`nil, err` or `false, err`) never raise for a bad
 //! argument: they return an `INVALID` error object instead.
@@ -50,29 +51,34 @@ pub(crate) enum Results {
 
 const WRAPPER_KEY: &str = "registry.wrap";
 
+/// The marker table that precedes a message to raise. Scripts never see it, and it has no
+/// metatable, so `==` against it is a plain identity test.
+const RAISE_KEY: &str = "registry.raise";
+
 const WRAPPER_SOURCE: &str = r#"
-local raw, results = ...
+local raw, results, raise = ...
 if results == 1 then
     return function(...)
-        local raise, a = raw(...)
-        if raise ~= nil then error(raise, 2) end
+        local a, message = raw(...)
+        if a == raise then error(message, 2) end
         return a
     end
 end
 return function(...)
-    local raise, a, b = raw(...)
-    if raise ~= nil then error(raise, 2) end
+    local a, b = raw(...)
+    if a == raise then error(b, 2) end
     return a, b
 end
 "#;
 
-/// Compiles the wrapper once per VM.
+/// Compiles the wrapper and makes the raise marker, once per VM.
 pub(crate) fn install(lua: &Lua) -> mlua::Result<()> {
     let wrapper = lua
         .load(WRAPPER_SOURCE)
         .set_name("=registry")
         .into_function()?;
-    lua.set_named_registry_value(WRAPPER_KEY, wrapper)
+    lua.set_named_registry_value(WRAPPER_KEY, wrapper)?;
+    lua.set_named_registry_value(RAISE_KEY, lua.create_table()?)
 }
 
 /// A Rust handler as scripts call it.
@@ -123,17 +129,17 @@ where
             return Err(mlua::Error::MemoryError("not enough memory".to_owned()));
         }
         match outcome {
-            Ok(mut results) => {
-                results.push_front(LuaValue::Nil);
-                Ok(results)
+            Ok(results) => Ok(results),
+            Err(Failure::Raise(message)) => {
+                let raise = lua.named_registry_value::<Table>(RAISE_KEY)?;
+                (raise, message).into_lua_multi(lua)
             }
-            Err(Failure::Raise(message)) => message.into_lua_multi(lua),
             Err(Failure::Return(error)) => {
                 let failed = match results {
                     Results::Status => LuaValue::Boolean(false),
                     Results::One | Results::Two => LuaValue::Nil,
                 };
-                (LuaValue::Nil, failed, error_value(lua, error)?).into_lua_multi(lua)
+                (failed, error_value(lua, error)?).into_lua_multi(lua)
             }
             Err(Failure::Lua(error)) => Err(error),
         }
@@ -142,8 +148,9 @@ where
         Results::One => 1,
         Results::Two | Results::Status => 2,
     };
+    let raise = lua.named_registry_value::<Table>(RAISE_KEY)?;
     lua.named_registry_value::<Function>(WRAPPER_KEY)?
-        .call((raw, count))
+        .call((raw, count, raise))
 }
 
 /// A table of wrapped methods, used as a userdata type's `__index`.

@@ -6,14 +6,14 @@ use std::collections::HashMap;
 use std::ffi::c_void;
 use std::rc::Rc;
 
-use mlua::{Lua, Table, Value as LuaValue};
+use mlua::{AppDataRef, Either, IntoLua, Lua, LuaString, Table, Value as LuaValue};
 
 use super::errors::ErrorObject;
 use crate::entry::{Entry, Op};
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::EntryId;
 use crate::state::State;
-use crate::value::{self, Map, Value};
+use crate::value::{Map, Value, shared_str};
 
 /// Tables nested deeper than this are refused rather than risking the native stack; it leaves
 /// room for the levels an export adds around a value within serde_json's limit of 128.
@@ -82,10 +82,10 @@ impl Walker {
             LuaValue::Nil => Ok(Value::Null),
             LuaValue::Boolean(b) => Ok(Value::Bool(*b)),
             #[allow(clippy::cast_precision_loss)]
-            LuaValue::Integer(i) => value::number(*i as f64).map_err(|e| invalid_value(path, e)),
-            LuaValue::Number(n) => value::number(*n).map_err(|e| invalid_value(path, e)),
+            LuaValue::Integer(i) => Value::number(*i as f64).map_err(|e| invalid_value(path, e)),
+            LuaValue::Number(n) => Value::number(*n).map_err(|e| invalid_value(path, e)),
             LuaValue::String(s) => match s.to_str() {
-                Ok(text) => Ok(Value::String(text.to_owned())),
+                Ok(text) => Ok(Value::string(&text)),
                 Err(_) => Err(invalid_value(
                     path,
                     "a string that is not valid UTF-8 cannot be stored",
@@ -131,14 +131,14 @@ impl Walker {
         // Raw iteration: metatables (__index, __pairs) do not change what is stored. Table order
         // is arbitrary, so keys are collected and checked in a fixed order: the error reported
         // is the same in every run.
-        let mut named: Vec<(String, LuaValue)> = Vec::new();
+        let mut named: Vec<(Rc<str>, LuaValue)> = Vec::new();
         let mut items: Vec<(usize, LuaValue)> = Vec::new();
         let mut bad_keys: Vec<String> = Vec::new();
         for pair in table.pairs::<LuaValue, LuaValue>() {
             let (key, item) = pair.map_err(|e| invalid_value(path, e))?;
             match key {
                 LuaValue::String(key) => match key.to_str() {
-                    Ok(key) => named.push((key.to_owned(), item)),
+                    Ok(key) => named.push((shared_str(&key), item)),
                     Err(_) => {
                         bad_keys.push("a key that is not valid UTF-8 cannot be stored".into())
                     }
@@ -165,15 +165,15 @@ impl Walker {
         }
         if items.is_empty() {
             named.sort_by(|a, b| a.0.cmp(&b.0));
-            let mut map = Map::new();
+            let mut map = Vec::with_capacity(named.len());
             for (key, item) in named {
                 let len = path.len();
                 push_key(path, &key);
                 let converted = self.value(&item, path)?;
                 path.truncate(len);
-                map.insert(key, converted);
+                map.push((key, converted));
             }
-            return Ok(Value::Object(map));
+            return Ok(Value::Object(Map::from_sorted(map)));
         }
         items.sort_by_key(|(index, _)| *index);
         let count = items.len();
@@ -194,7 +194,7 @@ impl Walker {
             array.push(self.value(&item, path)?);
             path.truncate(len);
         }
-        Ok(Value::Array(array))
+        Ok(Value::from(array))
     }
 }
 
@@ -225,40 +225,103 @@ fn push_key(path: &mut String, key: &str) {
     }
 }
 
-/// Converts a stored value into a fresh Lua value.
-pub(crate) fn from_value(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
-    Ok(match value {
-        Value::Null => LuaValue::Nil,
-        Value::Bool(b) => LuaValue::Boolean(*b),
-        Value::Number(n) => LuaValue::Number(value::as_f64(n)),
-        Value::String(s) => LuaValue::String(lua.create_string(s)?),
-        Value::Array(items) => {
-            let table = lua.create_table_with_capacity(items.len(), 0)?;
-            for item in items {
-                table.raw_push(from_value(lua, item)?)?;
-            }
-            LuaValue::Table(table)
+/// Lua strings for the keys of entry and op tables, made once per VM (kept as its app data)
+/// rather than once per table.
+struct TableKeys {
+    id: LuaString,
+    kind: LuaString,
+    meta: LuaString,
+    data: LuaString,
+    entry: LuaString,
+}
+
+impl TableKeys {
+    fn of(lua: &Lua) -> mlua::Result<AppDataRef<'_, TableKeys>> {
+        if lua.app_data_ref::<TableKeys>().is_none() {
+            lua.set_app_data(TableKeys {
+                id: lua.create_string("id")?,
+                kind: lua.create_string("kind")?,
+                meta: lua.create_string("meta")?,
+                data: lua.create_string("data")?,
+                entry: lua.create_string("entry")?,
+            });
         }
-        Value::Object(map) => LuaValue::Table(from_map(lua, map)?),
+        lua.app_data_ref::<TableKeys>()
+            .ok_or_else(|| mlua::Error::runtime("the table keys are not installed"))
+    }
+}
+
+/// A stored value as mlua pushes it straight onto the Lua stack: strings, numbers and booleans
+/// without the registry reference that a `LuaValue` takes for each string.
+type Pushed<'a> = Either<Either<&'a str, f64>, Either<bool, Option<Table>>>;
+
+const NIL: Pushed<'static> = Either::Right(Either::Right(None));
+
+fn pushed<'a>(lua: &Lua, value: &'a Value) -> mlua::Result<Pushed<'a>> {
+    use Either::{Left, Right};
+    Ok(match value {
+        Value::Null => NIL,
+        Value::Bool(b) => Right(Left(*b)),
+        // Luau numbers are doubles.
+        #[allow(clippy::cast_precision_loss)]
+        Value::Integer(i) => Left(Right(*i as f64)),
+        #[allow(clippy::cast_precision_loss)]
+        Value::Unsigned(u) => Left(Right(*u as f64)),
+        Value::Float(f) => Left(Right(*f)),
+        Value::String(s) => Left(Left(s)),
+        Value::Array(items) => Right(Right(Some(array_table(lua, items)?))),
+        Value::Object(map) => Right(Right(Some(map_table(lua, map)?))),
     })
 }
 
-fn from_map(lua: &Lua, map: &Map) -> mlua::Result<Table> {
-    let table = lua.create_table_with_capacity(0, map.len())?;
-    for (key, item) in map {
-        table.raw_set(key.as_str(), from_value(lua, item)?)?;
-    }
-    Ok(table)
+/// `value`, or `or` with the error kept in `failure`: mlua's one-call table builders take plain
+/// values, so an error met while building is returned once the table is done.
+fn or_keep<T>(value: mlua::Result<T>, or: T, failure: &mut Option<mlua::Error>) -> T {
+    value.unwrap_or_else(|error| {
+        failure.get_or_insert(error);
+        or
+    })
+}
+
+fn array_table(lua: &Lua, items: &[Value]) -> mlua::Result<Table> {
+    let mut failure = None;
+    let table = lua.create_sequence_from(
+        items
+            .iter()
+            .map(|item| or_keep(pushed(lua, item), NIL, &mut failure)),
+    )?;
+    failure.map_or(Ok(table), Err)
+}
+
+fn map_table(lua: &Lua, map: &Map) -> mlua::Result<Table> {
+    let mut failure = None;
+    let table = lua.create_table_from(
+        map.iter()
+            .map(|(key, item)| (key, or_keep(pushed(lua, item), NIL, &mut failure))),
+    )?;
+    failure.map_or(Ok(table), Err)
+}
+
+/// Converts a stored value into a fresh Lua value.
+pub(crate) fn from_value(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
+    pushed(lua, value)?.into_lua(lua)
 }
 
 /// An entry as a fresh Lua table: `{id = "ns:name", kind = ..., meta = {...}, data = ...}`.
 pub(crate) fn entry_table(lua: &Lua, entry: &Entry) -> mlua::Result<Table> {
-    let table = lua.create_table_with_capacity(0, 4)?;
-    table.raw_set("id", entry.id.as_str())?;
-    table.raw_set("kind", &*entry.kind)?;
-    table.raw_set("meta", from_map(lua, &entry.meta)?)?;
-    table.raw_set("data", from_value(lua, &entry.data)?)?;
-    Ok(table)
+    entry_table_with(lua, &*TableKeys::of(lua)?, entry)
+}
+
+fn entry_table_with(lua: &Lua, keys: &TableKeys, entry: &Entry) -> mlua::Result<Table> {
+    use Either::{Left, Right};
+    let meta = map_table(lua, &entry.meta)?;
+    let data = pushed(lua, &entry.data)?;
+    lua.create_table_from([
+        (&keys.id, Left(Left(entry.id.as_str()))),
+        (&keys.kind, Left(Left(&*entry.kind))),
+        (&keys.meta, Right(Right(Some(meta)))),
+        (&keys.data, data),
+    ])
 }
 
 /// An array of fresh entry tables.
@@ -266,40 +329,46 @@ pub(crate) fn entries_table<'a>(
     lua: &Lua,
     entries: impl IntoIterator<Item = &'a Rc<Entry>>,
 ) -> mlua::Result<Table> {
-    let table = lua.create_table()?;
-    for entry in entries {
-        table.raw_push(entry_table(lua, entry)?)?;
-    }
-    Ok(table)
+    let keys = TableKeys::of(lua)?;
+    let mut failure = None;
+    let table = lua.create_sequence_from(entries.into_iter().map(|entry| {
+        or_keep(
+            entry_table_with(lua, &keys, entry).map(Some),
+            None,
+            &mut failure,
+        )
+    }))?;
+    failure.map_or(Ok(table), Err)
 }
 
 /// An array of `{kind = "entry.create" | "entry.update" | "entry.delete", entry = {...}}`. A
 /// delete carries the entry it deletes: the one an earlier op of the list left, or the one in
 /// `before` (the state the ops start from); `{id = ...}` alone when neither has it.
 pub(crate) fn ops_table(lua: &Lua, ops: &[Op], before: &State) -> mlua::Result<Table> {
+    let keys = TableKeys::of(lua)?;
     let mut latest: HashMap<&EntryId, Option<&Rc<Entry>>> = HashMap::new();
     let table = lua.create_table_with_capacity(ops.len(), 0)?;
     for op in ops {
         let entry = match op {
             Op::Create(entry) | Op::Update(entry) => {
                 latest.insert(&entry.id, Some(entry));
-                entry_table(lua, entry)?
+                entry_table_with(lua, &keys, entry)?
             }
             Op::Delete { id } => {
                 let deleted = latest.insert(id, None).unwrap_or_else(|| before.get(id));
                 match deleted {
-                    Some(entry) => entry_table(lua, entry)?,
+                    Some(entry) => entry_table_with(lua, &keys, entry)?,
                     None => {
                         let entry = lua.create_table_with_capacity(0, 1)?;
-                        entry.raw_set("id", id.as_str())?;
+                        entry.raw_set(&keys.id, id.as_str())?;
                         entry
                     }
                 }
             }
         };
         let item = lua.create_table_with_capacity(0, 2)?;
-        item.raw_set("kind", op.kind_name())?;
-        item.raw_set("entry", entry)?;
+        item.raw_set(&keys.kind, op.kind_name())?;
+        item.raw_set(&keys.entry, entry)?;
         table.raw_push(item)?;
     }
     Ok(table)
@@ -308,7 +377,11 @@ pub(crate) fn ops_table(lua: &Lua, ops: &[Op], before: &State) -> mlua::Result<T
 /// Reads an id in either form: `"ns:name"` or `{ns = "ns", name = "name"}`.
 pub(crate) fn to_id(value: &LuaValue) -> Result<EntryId> {
     match value {
-        LuaValue::String(s) => EntryId::parse(&utf8_id(s)?),
+        // Parsed from the borrowed string: ids are read on every `get`.
+        LuaValue::String(s) => match s.to_str() {
+            Ok(text) => EntryId::parse(&text),
+            Err(_) => Err(not_utf8_id()),
+        },
         LuaValue::Table(t) => {
             let part = |key: &str| -> Result<String> {
                 match t.raw_get::<LuaValue>(key) {
@@ -345,10 +418,14 @@ pub(crate) fn to_id(value: &LuaValue) -> Result<EntryId> {
     }
 }
 
-fn utf8_id(text: &mlua::LuaString) -> Result<String> {
+fn utf8_id(text: &LuaString) -> Result<String> {
     text.to_str()
         .map(|s| s.to_owned())
-        .map_err(|_| Error::new(ErrorKind::InvalidId, "invalid id: not valid UTF-8"))
+        .map_err(|_| not_utf8_id())
+}
+
+fn not_utf8_id() -> Error {
+    Error::new(ErrorKind::InvalidId, "invalid id: not valid UTF-8")
 }
 
 /// Reads an entry table `{id, kind, meta, data}`; field errors are prefixed with the field path.
@@ -418,6 +495,8 @@ pub(crate) fn to_entry(value: &LuaValue) -> Result<Entry> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
 
     fn eval(lua: &Lua, source: &str) -> LuaValue {
@@ -543,6 +622,144 @@ mod tests {
                 Some(message.into()),
                 "{source}"
             );
+        }
+    }
+
+    /// A storable Lua value, described so that it can be built in a VM.
+    #[derive(Debug, Clone)]
+    enum Storable {
+        Nil,
+        Bool(bool),
+        Number(f64),
+        Text(String),
+        Array(Vec<Storable>),
+        Map(Vec<(String, Storable)>),
+    }
+
+    fn arb_number() -> impl Strategy<Value = f64> {
+        #[allow(clippy::cast_precision_loss)]
+        let integral = any::<i64>().prop_map(|n| n as f64);
+        prop_oneof![
+            any::<f64>().prop_filter("finite", |n| n.is_finite()),
+            integral,
+            (-1_000i32..1_000).prop_map(f64::from),
+            prop::sample::select(vec![
+                -0.0,
+                0.1,
+                9_007_199_254_740_992.0,
+                9_007_199_254_740_994.0,
+                9_223_372_036_854_775_808.0,
+                -9_223_372_036_854_775_808.0,
+                9_223_372_036_854_774_784.0,
+                1.8e19,
+                -1e300,
+                5e-324,
+            ]),
+        ]
+    }
+
+    /// Never nil inside a table: a nil item is no item.
+    fn arb_storable() -> impl Strategy<Value = Storable> {
+        let leaf = prop_oneof![
+            any::<bool>().prop_map(Storable::Bool),
+            arb_number().prop_map(Storable::Number),
+            "\\PC{0,8}".prop_map(Storable::Text),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Storable::Array),
+                prop::collection::btree_map("\\PC{0,4}", inner, 0..4)
+                    .prop_map(|m| Storable::Map(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    fn build(lua: &Lua, value: &Storable) -> mlua::Result<LuaValue> {
+        Ok(match value {
+            Storable::Nil => LuaValue::Nil,
+            Storable::Bool(b) => LuaValue::Boolean(*b),
+            Storable::Number(n) => LuaValue::Number(*n),
+            Storable::Text(text) => LuaValue::String(lua.create_string(text)?),
+            Storable::Array(items) => {
+                let table = lua.create_table()?;
+                for item in items {
+                    table.raw_push(build(lua, item)?)?;
+                }
+                LuaValue::Table(table)
+            }
+            Storable::Map(pairs) => {
+                let table = lua.create_table()?;
+                for (key, item) in pairs {
+                    table.raw_set(key.as_str(), build(lua, item)?)?;
+                }
+                LuaValue::Table(table)
+            }
+        })
+    }
+
+    /// Deep equality of Lua values; numbers by `==` (so `-0.0` equals the `0` it is stored as).
+    fn same(a: &LuaValue, b: &LuaValue) -> bool {
+        match (a, b) {
+            (LuaValue::Table(a), LuaValue::Table(b)) => {
+                let pairs = |t: &Table| t.pairs::<LuaValue, LuaValue>().count();
+                pairs(a) == pairs(b)
+                    && a.pairs::<LuaValue, LuaValue>().all(|pair| {
+                        pair.is_ok_and(|(key, value)| {
+                            b.raw_get::<LuaValue>(key)
+                                .is_ok_and(|other| same(&value, &other))
+                        })
+                    })
+            }
+            (
+                LuaValue::Integer(_) | LuaValue::Number(_),
+                LuaValue::Integer(_) | LuaValue::Number(_),
+            ) => number(a) == number(b),
+            (LuaValue::String(a), LuaValue::String(b)) => a.as_bytes() == b.as_bytes(),
+            (LuaValue::Boolean(a), LuaValue::Boolean(b)) => a == b,
+            (LuaValue::Nil, LuaValue::Nil) => true,
+            _ => false,
+        }
+    }
+
+    #[allow(clippy::cast_precision_loss)]
+    fn number(value: &LuaValue) -> Option<f64> {
+        match value {
+            LuaValue::Integer(i) => Some(*i as f64),
+            LuaValue::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn lua_to_core_to_json_to_core_to_lua_is_the_identity(
+            value in prop_oneof![Just(Storable::Nil), arb_storable()]
+        ) {
+            let lua = Lua::new();
+            let original = build(&lua, &value).expect("builds");
+            let stored = to_value(&original, "data").expect("storable");
+            let json = serde_json::to_string(&stored).expect("serializes");
+            let read: Value = serde_json::from_str(&json).expect("reads back");
+            prop_assert_eq!(&read, &stored);
+            let back = from_value(&lua, &read).expect("converts");
+            prop_assert!(same(&original, &back), "{:?} became {}", value, json);
+        }
+    }
+
+    #[test]
+    fn numbers_and_empty_tables_keep_their_stored_form() {
+        let lua = Lua::new();
+        for (source, stored) in [
+            (
+                "return {3.0, -0.0, 2^53, 2^60, -2^63, 2^63, 0.1}",
+                "[3,0,9007199254740992,1152921504606846976,-9.223372036854776e+18,9.223372036854776e+18,0.1]",
+            ),
+            (
+                "return {a = {}, b = {{}}, ['ключ'] = '値'}",
+                r#"{"a":{},"b":[{}],"ключ":"値"}"#,
+            ),
+        ] {
+            assert_eq!(convert(&lua, source), Ok(stored.into()), "{source}");
         }
     }
 }

@@ -25,7 +25,7 @@ impl From<Error> for ErrorObject {
     fn from(error: Error) -> Self {
         Self {
             kind: error.kind().script_kind(),
-            details: error.details().cloned(),
+            details: error.details(),
             message: error.message().to_owned(),
         }
     }
@@ -34,11 +34,16 @@ impl From<Error> for ErrorObject {
 impl ErrorObject {
     /// `{"kind": ..., "message": ..., "details": ...}`, as front ends show a returned error.
     pub(crate) fn to_value(&self) -> Value {
-        serde_json::json!({
-            "kind": self.kind,
-            "message": self.message,
-            "details": self.details,
-        })
+        let details = self.details.clone().map_or(Value::Null, Value::Object);
+        Value::Object(
+            [
+                ("details", details),
+                ("kind", Value::string(self.kind)),
+                ("message", Value::string(&self.message)),
+            ]
+            .into_iter()
+            .collect(),
+        )
     }
 }
 

@@ -321,7 +321,7 @@ impl Runner {
             }
             let value = match returned_to_value(value) {
                 Ok(value) => value,
-                Err(_) => Value::String(self.shown(value).map_err(Stop::Error)?),
+                Err(_) => Value::string(&self.shown(value).map_err(Stop::Error)?),
             };
             let size = json_size(&value, room).ok_or(Stop::Output)?;
             room -= size;
