@@ -287,6 +287,40 @@ mod tests {
     }
 
     #[test]
+    fn leases_are_whole_seconds() {
+        assert_eq!(parse_lease_ttl("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_lease_ttl("1h"), Ok(Duration::from_secs(3600)));
+        for bad in ["0s", "1500ms", "2h", "10"] {
+            assert!(parse_lease_ttl(bad).is_err(), "{bad} is refused");
+        }
+    }
+
+    #[test]
+    fn store_urls_parse_into_locations() {
+        let etcd = "etcd://a:1,[::1]:2/team/prod";
+        assert_eq!(
+            etcd.parse::<StoreLocation>()
+                .map(|location| location.to_string()),
+            Ok(etcd.to_owned())
+        );
+        assert_eq!(
+            "sqlite:x.db".parse(),
+            Ok(StoreLocation::Sqlite(PathBuf::from("x.db")))
+        );
+        for bad in [
+            "sqlite:",
+            "etcd://a:1",
+            "etcd://a/x",
+            "etcd://:1/x",
+            "etcd://a:1/x/",
+            "etcd://a:1/x//y",
+            "x.db",
+        ] {
+            assert!(bad.parse::<StoreLocation>().is_err(), "{bad} is refused");
+        }
+    }
+
+    #[test]
     fn times_are_within_javascripts_dates() {
         assert_eq!(parse_now("-5"), Ok(-5));
         assert_eq!(parse_now("8640000000000000"), Ok(MAX_NOW_MS));

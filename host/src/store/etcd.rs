@@ -16,8 +16,8 @@
 //! Checksums are SQLite's (see `integrity.rs`): the first 16 bytes of a SHA-256 of the record's
 //! fields, against damage. A generation changes only at an import, which writes the new history
 //! beside the old one and then switches `head` to it: readers see the one or the other, whole.
-//! A later generation may add keys beside `v/` and `p/` (a checkpoint of head's state) without
-//! a new format.
+//! A checkpoint of head's state (as SQLite's) would be one more key in the generation, under a
+//! new format version, which older hosts refuse rather than misread.
 //!
 //! # Concurrency
 //!
@@ -262,7 +262,7 @@ impl EtcdStore {
             writer: None,
         };
         // Reachable, and a registry (or empty), before any lock or write.
-        store.read_layout(None)?;
+        store.read_layout()?;
         if access == Access::Write {
             store.lock(options.wait)?;
             store.prepare_writes()?;
@@ -290,47 +290,33 @@ impl EtcdStore {
         Fut: Future<Output = Result<T, etcd_client::Error>>,
     {
         let started = Instant::now();
+        // An attempt stuck on a member that went away must leave time for another.
+        let attempt_limit = (self.timeout / 3).max(Duration::from_secs(1));
         self.runtime.block_on(async {
             loop {
                 let left = self.timeout.saturating_sub(started.elapsed());
-                let attempt =
-                    tokio::time::timeout(left, request(self.kv.clone(), self.client.clone())).await;
-                match attempt {
+                let client = (self.kv.clone(), self.client.clone());
+                let attempt = request(client.0, client.1);
+                let problem = match tokio::time::timeout(left.min(attempt_limit), attempt).await {
                     Ok(Ok(answer)) => return Ok(answer),
                     Ok(Err(error)) if !transient(&error) => {
                         return Err(anyhow!("cannot {doing} {}: {error}", self.name));
                     }
-                    Ok(Err(error)) if started.elapsed() + RETRY_PAUSE < self.timeout => {
-                        let _ = error;
-                        tokio::time::sleep(RETRY_PAUSE).await;
-                    }
-                    Ok(Err(error)) => {
-                        return Err(unreachable_error(
-                            &self.endpoints,
-                            self.timeout,
-                            &problem(&error),
-                        ));
-                    }
-                    Err(_) => {
-                        return Err(unreachable_error(
-                            &self.endpoints,
-                            self.timeout,
-                            "no answer",
-                        ));
-                    }
+                    Ok(Err(error)) => problem(&error),
+                    Err(_) => "no answer".to_owned(),
+                };
+                if started.elapsed() + RETRY_PAUSE >= self.timeout {
+                    return Err(unreachable_error(&self.endpoints, self.timeout, &problem));
                 }
+                tokio::time::sleep(RETRY_PAUSE).await;
             }
         })
     }
 
-    /// Reads the format, the head and every key's name at one revision (`revision`, or the
-    /// latest), and checks that the prefix holds a registry or nothing. Returns the head record
-    /// and its mod revision (none for an empty prefix) and the revision read at.
-    fn read_layout(&self, revision: Option<i64>) -> Result<Layout> {
-        let mut options = GetOptions::new().with_prefix().with_keys_only();
-        if let Some(revision) = revision {
-            options = options.with_revision(revision);
-        }
+    /// Reads the format, the head and every key's name at one revision, and checks that the
+    /// prefix holds a registry or nothing.
+    fn read_layout(&self) -> Result<Layout> {
+        let options = GetOptions::new().with_prefix().with_keys_only();
         let root = self.root.clone();
         let keys = self.call("read", |mut kv, _| {
             let (root, options) = (root.clone(), options.clone());
@@ -573,11 +559,14 @@ impl EtcdStore {
             }
             Err(error) => {
                 self.release(lease, &keeper);
-                return Err(unreachable_error(
-                    &self.endpoints,
-                    self.timeout,
-                    &problem(&error),
-                ));
+                if transient(&error) {
+                    return Err(unreachable_error(
+                        &self.endpoints,
+                        self.timeout,
+                        &problem(&error),
+                    ));
+                }
+                bail!("cannot take the writers' lock on {}: {error}", self.name);
             }
         };
         self.writer = Some(Writer {
@@ -601,7 +590,7 @@ impl EtcdStore {
     /// Under the lock: reads the head (creating the store in an empty prefix), and clears what
     /// a writer that died left behind (another generation of an unfinished import).
     fn prepare_writes(&mut self) -> Result<()> {
-        let layout = self.read_layout(None)?;
+        let layout = self.read_layout()?;
         let (head, head_revision) = match layout.head {
             Some(head) => head,
             None => self.create()?,
@@ -654,12 +643,14 @@ impl EtcdStore {
             let txn = txn.clone();
             async move { kv.txn(txn).await }
         })?;
-        ensure!(
-            answer.succeeded(),
-            self.lost_lock_or("another registry-host created the store at the same time")
-        );
-        let revision = answer.header().map_or(0, |header| header.revision());
-        Ok((head, revision))
+        if answer.succeeded() {
+            let revision = answer.header().map_or(0, |header| header.revision());
+            return Ok((head, revision));
+        }
+        // Only the lock's holder creates: a store there now is this writer's own transaction,
+        // applied before an attempt whose answer was lost.
+        ensure!(self.owns_lock(), self.lost_lock_or(""));
+        self.get_head(GetOptions::new())
     }
 
     fn lease_compare(&self) -> Result<Compare> {
@@ -839,9 +830,13 @@ const RETRY_PAUSE: Duration = Duration::from_millis(100);
 fn transient(error: &etcd_client::Error) -> bool {
     match error {
         etcd_client::Error::TransportError(_) | etcd_client::Error::IoError(_) => true,
+        // Cancelled: the client's own per-request timeout (a member that stopped answering).
         etcd_client::Error::GRpcStatus(status) => matches!(
             status.code(),
-            tonic::Code::Unavailable | tonic::Code::DeadlineExceeded | tonic::Code::Unknown
+            tonic::Code::Unavailable
+                | tonic::Code::DeadlineExceeded
+                | tonic::Code::Cancelled
+                | tonic::Code::Unknown
         ),
         _ => false,
     }
@@ -900,7 +895,7 @@ impl RegistryStore for EtcdStore {
     }
 
     fn history(&self) -> Result<HistoryExport> {
-        let layout = self.read_layout(None)?;
+        let layout = self.read_layout()?;
         let Some((head, _)) = layout.head else {
             return Ok(HistoryExport::new(
                 0,
@@ -928,7 +923,7 @@ impl RegistryStore for EtcdStore {
         if let Some(writer) = &self.writer {
             return Ok(writer.head.head);
         }
-        Ok(match self.read_layout(None)?.head {
+        Ok(match self.read_layout()?.head {
             Some((head, _)) => head.head,
             None => 0,
         })
