@@ -203,7 +203,7 @@ def main():
         f"{os.path.relpath(args.host)}, {args.runs} runs per writer, load average "
         f"{' '.join(load)} at the end on {os.cpu_count()} cores; etcd "
         + subprocess.run(["etcd", "--version"], capture_output=True, text=True)
-        .stdout.split("\n")[0].split(": ")[-1] + " on localhost, one fsync'd disk.",
+        .stdout.split("\n")[0].split(": ")[-1] + " on localhost (every member on this machine's disk).",
         "",
         "| store | writers | runs | commits/s | run p50 (ms) | run p95 (ms) |",
         "|---|---:|---:|---:|---:|---:|",
