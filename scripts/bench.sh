@@ -7,11 +7,22 @@
 # module (scripts/build-wasm.sh) if dist/ has none, the CPU-clock shim, bench/node_modules.
 #
 # usage: scripts/bench.sh [--parts drivers,vm,growth,startup]   (default: all four)
+#        scripts/bench.sh --stores   (alone: SQLite against etcd with 1 and 3 members, bench/stores.py;
+#                                     rewrites BENCHMARKS.md's stores section; about 5 minutes)
 # env: CHROMIUM (default /usr/bin/chromium)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=toolchain-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain-env.sh"
 cd "$REPO_ROOT"
+
+if [[ ${1:-} == --stores ]]; then
+  command -v etcd > /dev/null || ./scripts/install-toolchain.sh
+  [[ -f dist/registry.wasm ]] || ./scripts/build-wasm.sh
+  echo "== building registry-host (release)"
+  cargo build --release --locked --quiet -p registry-host
+  echo "== the stores (load average: $(cut -d' ' -f1-3 /proc/loadavg)); progress on stderr"
+  exec python3 bench/stores.py --host target/release/registry-host --write BENCHMARKS.md
+fi
 
 if [[ ! -x "$NODE24" || ! -f dist/registry.wasm ]]; then
   ./scripts/install-toolchain.sh

@@ -8,6 +8,8 @@ use bytesize::ByteSize;
 use clap::{Args, Parser, Subcommand};
 use registry_core::protocol::DEFAULT_MEMORY_LIMIT;
 
+use crate::store::StoreLocation;
+
 const EXIT_STATUS: &str = "Exit status: 0 success; 1 the script failed or the registry refused \
 the request; 2 a usage, file or store problem; 3 the sandbox stopped the module (time limit, \
 memory limit or trap).";
@@ -25,15 +27,14 @@ pub struct Cli {
 /// Options every command takes.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// The SQLite file that keeps every version and the head
-    #[arg(
-        long,
-        global = true,
-        value_name = "PATH",
-        default_value = "registry.db",
-        conflicts_with = "ephemeral"
-    )]
-    pub state: PathBuf,
+    /// Where every version and the head are kept: sqlite:PATH, or
+    /// etcd://HOST:PORT[,HOST:PORT...]/PREFIX for a registry shared through an etcd cluster
+    /// [default: sqlite:registry.db]
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "ephemeral")]
+    pub store: Option<StoreLocation>,
+    /// The SQLite file that keeps every version and the head (as --store sqlite:PATH)
+    #[arg(long, global = true, value_name = "PATH", conflicts_with_all = ["ephemeral", "store"])]
+    pub state: Option<PathBuf>,
     /// Keep nothing: start from an empty registry and forget it at exit
     #[arg(long, global = true)]
     pub ephemeral: bool,
@@ -48,6 +49,24 @@ pub struct GlobalArgs {
     /// (runs take turns), e.g. 0s or 2m; at most 24h
     #[arg(long, global = true, value_name = "DURATION", default_value = "30s", value_parser = parse_wait)]
     pub wait: Duration,
+    /// How long etcd may take to answer before a command gives up (exit 2), e.g. 2s
+    #[arg(long, global = true, value_name = "DURATION", default_value = "5s", value_parser = parse_timeout)]
+    pub connect_timeout: Duration,
+    /// An etcd writer's lease: how soon after a writer dies (or loses etcd) others may write,
+    /// in whole seconds, e.g. 10s
+    #[arg(long, global = true, value_name = "DURATION", default_value = "10s", value_parser = parse_lease_ttl)]
+    pub lease_ttl: Duration,
+}
+
+impl GlobalArgs {
+    /// The store the options name: --store, --state, or sqlite:registry.db.
+    pub fn location(&self) -> StoreLocation {
+        match (&self.store, &self.state) {
+            (Some(store), _) => store.clone(),
+            (None, Some(path)) => StoreLocation::Sqlite(path.clone()),
+            (None, None) => StoreLocation::Sqlite(PathBuf::from("registry.db")),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +101,13 @@ pub enum Command {
     /// Replaces the whole history with the export in FILE (`-` for standard input), once the
     /// module has accepted it
     Import { file: PathBuf },
+    /// Prints every new version as one line of JSON (id, parent, time, ops) as it is committed,
+    /// by any registry-host, until interrupted
+    Watch {
+        /// Print the stored versions from this one on first, e.g. v0 for the whole history
+        #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+        from: Option<u64>,
+    },
     /// Prints the SHA-256 of the WebAssembly module this host runs
     ModuleHash,
 }
@@ -155,6 +181,19 @@ pub fn parse_timeout(text: &str) -> Result<Duration, String> {
         return Err("the timeout must be at least 1ms".to_owned());
     }
     at_most_a_day("timeout", duration)
+}
+
+/// Whole seconds from 1s to an hour: etcd's leases count seconds (and it raises a lease shorter
+/// than its minimum, about 2 s by default).
+pub fn parse_lease_ttl(text: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(text)
+        .map_err(|e| format!("{e}: expected a duration such as 10s"))?;
+    if duration.subsec_nanos() != 0 || !(1..=3600).contains(&duration.as_secs()) {
+        return Err(format!(
+            "the lease must be whole seconds from 1s to 1h, got {text}"
+        ));
+    }
+    Ok(duration)
 }
 
 /// A duration in humantime's form, from zero to [`MAX_DURATION`].
@@ -245,6 +284,40 @@ mod tests {
             parse_wait("25days"),
             Err("the wait must be at most 24h, got 25days".to_owned())
         );
+    }
+
+    #[test]
+    fn leases_are_whole_seconds() {
+        assert_eq!(parse_lease_ttl("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_lease_ttl("1h"), Ok(Duration::from_secs(3600)));
+        for bad in ["0s", "1500ms", "2h", "10"] {
+            assert!(parse_lease_ttl(bad).is_err(), "{bad} is refused");
+        }
+    }
+
+    #[test]
+    fn store_urls_parse_into_locations() {
+        let etcd = "etcd://a:1,[::1]:2/team/prod";
+        assert_eq!(
+            etcd.parse::<StoreLocation>()
+                .map(|location| location.to_string()),
+            Ok(etcd.to_owned())
+        );
+        assert_eq!(
+            "sqlite:x.db".parse(),
+            Ok(StoreLocation::Sqlite(PathBuf::from("x.db")))
+        );
+        for bad in [
+            "sqlite:",
+            "etcd://a:1",
+            "etcd://a/x",
+            "etcd://:1/x",
+            "etcd://a:1/x/",
+            "etcd://a:1/x//y",
+            "x.db",
+        ] {
+            assert!(bad.parse::<StoreLocation>().is_err(), "{bad} is refused");
+        }
     }
 
     #[test]

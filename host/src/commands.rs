@@ -7,14 +7,17 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, anyhow, ensure};
+use anyhow::{Context, Result, anyhow, bail, ensure};
 use registry_core::protocol::{Request, RunRequest, RunResult, ServiceError, VersionList};
-use registry_core::{Entry, HistoryExport, Op, Registry};
+use registry_core::{Entry, HistoryExport, Op, Registry, VersionRecord};
+use serde::Serialize;
 
 use crate::cli::{Cli, Command, GlobalArgs, RunArgs};
 use crate::engine::{ModuleSource, Runtime};
 use crate::guest::{Guest, Stopped};
-use crate::store::{Access, RegistryStore, SqliteStore};
+use crate::store::{
+    self, Access, RegistryStore, SqliteStore, StoreLocation, StoreOptions, Unreachable,
+};
 use crate::terminal;
 
 /// A script failed, or the registry refused the request.
@@ -122,6 +125,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
                 file.display()
             )?;
         }
+        Command::Watch { from } => watch(global, from, now_ms, &mut out)?,
         Command::ModuleHash => {
             writeln!(
                 out,
@@ -169,11 +173,104 @@ fn open(
 }
 
 fn open_store(global: &GlobalArgs, access: Access, now_ms: i64) -> Result<Box<dyn RegistryStore>> {
-    Ok(Box::new(if global.ephemeral {
-        SqliteStore::in_memory(now_ms)?
-    } else {
-        SqliteStore::open(&global.state, access, now_ms, global.wait)?
-    }))
+    if global.ephemeral {
+        return Ok(Box::new(SqliteStore::in_memory(now_ms)?));
+    }
+    store::open(
+        &global.location(),
+        StoreOptions {
+            access,
+            now_ms,
+            wait: global.wait,
+            connect_timeout: global.connect_timeout,
+            lease_ttl: global.lease_ttl,
+        },
+    )
+}
+
+/// How long `watch` waits before it tries again to reach a store it lost.
+const WATCH_RETRY: Duration = Duration::from_millis(500);
+
+/// Prints every version from `from` on (by default, those committed from now on), as it is
+/// committed; after a lost connection, goes on from the first version not yet printed.
+fn watch(global: &GlobalArgs, from: Option<u64>, now_ms: i64, out: &mut impl Write) -> Result<()> {
+    if let StoreLocation::Sqlite(path) = global.location()
+        && !global.ephemeral
+        && !path.exists()
+    {
+        bail!(
+            "cannot watch {}: there is no store there yet (a run creates it)",
+            path.display()
+        );
+    }
+    let mut store = open_store(global, Access::Read, now_ms)?;
+    let mut next = from;
+    let mut lost = false;
+    loop {
+        let read = store.change_marker().and_then(|marker| {
+            let history = store.history()?;
+            Ok((marker, history))
+        });
+        let marker = match read {
+            Ok((marker, history)) => {
+                if lost {
+                    eprintln!("watch: reached {} again", store.name());
+                    lost = false;
+                }
+                let first = *next.get_or_insert(history.versions.len() as u64);
+                for version in history.versions.iter().skip_while(|v| v.id < first) {
+                    writeln!(out, "{}", terminal::json(&WatchedVersion::new(version)))?;
+                    next = Some(version.id + 1);
+                }
+                out.flush()?;
+                marker
+            }
+            Err(error) if error.downcast_ref::<Unreachable>().is_some() => {
+                report_lost(&mut lost, &error);
+                std::thread::sleep(WATCH_RETRY);
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        if let Err(error) = store.wait_for_change(marker) {
+            if error.downcast_ref::<Unreachable>().is_none() {
+                return Err(error);
+            }
+            report_lost(&mut lost, &error);
+            std::thread::sleep(WATCH_RETRY);
+        }
+    }
+}
+
+/// Says once that `watch` lost its store and keeps trying.
+fn report_lost(lost: &mut bool, error: &anyhow::Error) {
+    if !std::mem::replace(lost, true) {
+        eprintln!(
+            "watch: {}; trying again",
+            terminal::text(&format!("{error:#}"))
+        );
+    }
+}
+
+/// A version as `watch` prints it.
+#[derive(Serialize)]
+struct WatchedVersion<'a> {
+    id: u64,
+    parent: Option<u64>,
+    /// RFC 3339 UTC, to the millisecond.
+    time: String,
+    ops: &'a [Op],
+}
+
+impl<'a> WatchedVersion<'a> {
+    fn new(version: &'a VersionRecord) -> Self {
+        Self {
+            id: version.id,
+            parent: version.parent,
+            time: utc_millis(version.time_ms),
+            ops: &version.ops,
+        }
+    }
 }
 
 fn run(global: &GlobalArgs, args: &RunArgs, now_ms: i64, out: &mut impl Write) -> Result<ExitCode> {
@@ -270,11 +367,20 @@ fn log(guest: &mut Guest, out: &mut impl Write) -> Result<()> {
 
 /// Milliseconds since the Unix epoch as RFC 3339 UTC, to the second.
 fn utc(time_ms: i64) -> String {
+    rfc3339(time_ms, humantime::format_rfc3339_seconds)
+}
+
+/// Milliseconds since the Unix epoch as RFC 3339 UTC, to the millisecond.
+fn utc_millis(time_ms: i64) -> String {
+    rfc3339(time_ms, humantime::format_rfc3339_millis)
+}
+
+fn rfc3339(time_ms: i64, format: fn(SystemTime) -> humantime::Rfc3339Timestamp) -> String {
     let mut text = String::new();
     let formatted = u64::try_from(time_ms).ok().is_some_and(|ms| {
         let time = UNIX_EPOCH + Duration::from_millis(ms);
         // humantime refuses years past 9999 with a formatting error.
-        write!(text, "{}", humantime::format_rfc3339_seconds(time)).is_ok()
+        write!(text, "{}", format(time)).is_ok()
     });
     if formatted {
         text
@@ -316,8 +422,6 @@ fn diff_line(op: &Op) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
-    use registry_core::VersionRecord;
-
     use super::*;
 
     #[test]

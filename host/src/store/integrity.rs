@@ -152,6 +152,7 @@ pub(super) fn head_checksum(head: u64) -> String {
     checksum(format_args!("head {head}"))
 }
 
-fn checksum(text: fmt::Arguments<'_>) -> String {
+/// The first 16 bytes of the SHA-256 of `text`, in hex.
+pub(super) fn checksum(text: fmt::Arguments<'_>) -> String {
     hex::encode(&Sha256::digest(text.to_string().as_bytes())[..16])
 }

@@ -35,7 +35,9 @@
 //! itself (every operation valid). A store that fails is refused with its path and the problem.
 //! Rows edited by hand fail their checksums too: `export`, edit and `import` instead.
 
+mod etcd;
 mod integrity;
+mod location;
 mod locking;
 mod schema;
 #[cfg(test)]
@@ -49,9 +51,11 @@ use anyhow::{Context, Result, anyhow, ensure};
 use rusqlite::types::Type;
 use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
+pub use etcd::Unreachable;
 use integrity::{
     check_structure, head_checksum, head_of, read_rows, version_checksum, version_from_row,
 };
+pub use location::{StoreLocation, StoreOptions, open};
 use locking::lock_writers;
 use registry_core::{HistoryExport, VersionRecord};
 
@@ -86,6 +90,13 @@ pub trait RegistryStore {
 
     /// Replaces everything with `history`, at once.
     fn replace(&mut self, history: &HistoryExport) -> Result<()>;
+
+    /// A mark of the store's state now, for [`wait_for_change`](Self::wait_for_change): taken
+    /// before a read of the history, no change after that read is missed.
+    fn change_marker(&self) -> Result<i64>;
+
+    /// Blocks until the store changed after `marker` (or a little later, for no change).
+    fn wait_for_change(&mut self, marker: i64) -> Result<()>;
 }
 
 /// One open SQLite store.
@@ -264,7 +275,29 @@ impl RegistryStore for SqliteStore {
         self.prepare_writes()?;
         replace(&mut self.conn, history).map_err(|e| self.problem(e, "replace the history in"))
     }
+
+    /// SQLite's `data_version`, which changes when another connection commits.
+    fn change_marker(&self) -> Result<i64> {
+        ensure!(
+            self.name != "memory",
+            "there is nothing to watch in a registry kept in memory"
+        );
+        self.conn
+            .pragma_query_value(None, "data_version", |row| row.get(0))
+            .map_err(|e| self.problem(e, "read"))
+    }
+
+    /// Polls `data_version` (SQLite has no notification across processes).
+    fn wait_for_change(&mut self, marker: i64) -> Result<()> {
+        while self.change_marker()? == marker {
+            std::thread::sleep(DATA_VERSION_POLL);
+        }
+        Ok(())
+    }
 }
+
+/// How often `watch` looks for a commit by another process.
+const DATA_VERSION_POLL: Duration = Duration::from_millis(20);
 
 fn commit(conn: &mut Connection, version: &VersionRecord) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;

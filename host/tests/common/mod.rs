@@ -13,6 +13,8 @@ use serde_json::Value;
 
 pub use registry_conformance::NOW_MS;
 
+pub mod etcd;
+
 /// Commits v1: `svc:api` and `cfg:db`.
 pub const CREATE: &str = r#"local r = require("registry")
 assert(r.snapshot():changes():create({id = "svc:api", kind = "service", data = {port = 8080}})
