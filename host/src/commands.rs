@@ -16,7 +16,7 @@ use registry_core::{Entry, ErrorKind, HistoryExport, Op, Registry, encode_checkp
 use crate::cli::{Cli, Command, GlobalArgs, RunArgs};
 use crate::engine::{ModuleSource, Runtime};
 use crate::guest::{GrowthLimits, Guest, Stopped};
-use crate::store::{Access, Store};
+use crate::store::{Access, RegistryStore, SqliteStore};
 use crate::terminal;
 
 /// A script failed, or the registry refused the request.
@@ -96,9 +96,9 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
             if file == Path::new("-") {
                 // Checked whole first: nothing reaches standard output from a damaged store.
                 store.verify()?;
-                export(&store, &mut out)?;
+                export(&*store, &mut out)?;
             } else {
-                let exported = export_to_file(&store, &file)?;
+                let exported = export_to_file(&*store, &file)?;
                 writeln!(out, "exported {exported} to {}", file.display())?;
             }
         }
@@ -194,12 +194,12 @@ fn read<T: serde::de::DeserializeOwned>(guest: &mut Guest, request: &Request) ->
         })
 }
 
-fn open_store(global: &GlobalArgs, access: Access, now_ms: i64) -> Result<Store> {
-    if global.ephemeral {
-        Store::in_memory(now_ms)
+fn open_store(global: &GlobalArgs, access: Access, now_ms: i64) -> Result<Box<dyn RegistryStore>> {
+    Ok(Box::new(if global.ephemeral {
+        SqliteStore::in_memory(now_ms)?
     } else {
-        Store::open(&global.state, access, now_ms, global.wait)
-    }
+        SqliteStore::open(&global.state, access, now_ms, global.wait)?
+    }))
 }
 
 fn run(global: &GlobalArgs, args: &RunArgs, now_ms: i64, out: &mut impl Write) -> Result<ExitCode> {
@@ -332,7 +332,7 @@ fn real_time_ms() -> Result<i64> {
 
 /// Writes the store's history in the core's export format, as [`terminal::json_pretty`] prints a
 /// [`HistoryExport`], one version at a time; returns what it wrote, for the summary line.
-fn export(store: &Store, out: &mut impl Write) -> Result<String> {
+fn export(store: &dyn RegistryStore, out: &mut impl Write) -> Result<String> {
     let listing = store.listing()?;
     write!(
         out,
@@ -366,7 +366,7 @@ fn export(store: &Store, out: &mut impl Write) -> Result<String> {
 
 /// Writes the export to a new file beside `file`, renamed into place once complete: a failed
 /// export leaves no half-written file.
-fn export_to_file(store: &Store, file: &Path) -> Result<String> {
+fn export_to_file(store: &dyn RegistryStore, file: &Path) -> Result<String> {
     let mut temporary = file.as_os_str().to_owned();
     temporary.push(format!(".{}.tmp", std::process::id()));
     let temporary = std::path::PathBuf::from(temporary);
@@ -423,7 +423,7 @@ mod tests {
     #[test]
     fn the_history_format_round_trips_through_the_module() -> Result<()> {
         let runtime = Runtime::load(&ModuleSource::new(None)?)?;
-        let mut store = Store::in_memory(1_000)?;
+        let mut store = SqliteStore::in_memory(1_000)?;
         let ops = serde_json::from_value(serde_json::json!([{"kind": "entry.create", "entry": {
             "id": "svc:a", "kind": "service", "meta": {"env": "prod"}, "data": {"port": 8080, "ratio": 0.1}
         }}]))?;

@@ -6,7 +6,7 @@
 //! The host trusts no answer and no event of the module. Every version a script commits reaches
 //! the host through the `registryEvent` import while the script runs, and is checked against the
 //! host's own copy of the history (the core's [`Registry`], built from the store) before it is
-//! written to the [`Store`]; a head move must name a version; printed text is written to the
+//! written to the [`RegistryStore`]; a head move must name a version; printed text is written to the
 //! run's output as it comes; outside a `run` request no event is accepted at all.
 
 use std::cell::RefCell;
@@ -32,7 +32,7 @@ use wasmtime::{
 };
 
 use crate::engine::Runtime;
-use crate::store::Store;
+use crate::store::RegistryStore;
 
 /// Requests other than `run` must be answered within this long, plus [`DEADLINE_PER_MIB`] for
 /// each MiB of the request and of the store (which the module may load): far more than the
@@ -129,6 +129,9 @@ impl Deadline {
     }
 }
 
+/// The open store, shared by the import functions and the host's copy of the history.
+type SharedStore = Rc<RefCell<Box<dyn RegistryStore>>>;
+
 /// [`DEADLINE_PER_MIB`] for each MiB of `bytes`.
 fn per_mib(bytes: u64) -> Duration {
     DEADLINE_PER_MIB.saturating_mul(u32::try_from(bytes >> 20).unwrap_or(u32::MAX))
@@ -137,7 +140,7 @@ fn per_mib(bytes: u64) -> Duration {
 /// What the host functions reach: the store and the host's copy of the history for events,
 /// the memory cap, the clock's origin.
 struct HostState {
-    store: Option<Rc<RefCell<Store>>>,
+    store: Option<SharedStore>,
     /// The store's size when attached, for deadlines.
     store_bytes: u64,
     /// The history as the host knows it, opened on the store at the first change of a run (its
@@ -270,7 +273,7 @@ impl Guest {
 
     /// Gives the module's events and loads a store (none is accepted before), and caps the
     /// module's memory at `memory_cap` bytes from now on.
-    pub fn attach(&mut self, store: Store, memory_cap: u64) -> Result<()> {
+    pub fn attach(&mut self, store: Box<dyn RegistryStore>, memory_cap: u64) -> Result<()> {
         let state = self.store.data_mut();
         state.store_bytes = store.size()?;
         state.store = Some(Rc::new(RefCell::new(store)));
@@ -324,7 +327,7 @@ impl Guest {
     }
 
     /// The store the module's events are written to.
-    pub fn store(&self) -> Result<Rc<RefCell<Store>>> {
+    pub fn store(&self) -> Result<SharedStore> {
         self.store.data().store.clone().context("no store is open")
     }
 
@@ -745,9 +748,9 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
 /// The open store, and the host's copy of its history, opened on the store's listing at the
 /// first change of a command.
 fn stored_history<'a>(
-    store: &'a Option<Rc<RefCell<Store>>>,
+    store: &'a Option<SharedStore>,
     history: &'a mut Option<Registry>,
-) -> Result<(&'a Rc<RefCell<Store>>, &'a mut Registry)> {
+) -> Result<(&'a SharedStore, &'a mut Registry)> {
     let store = store.as_ref().context("no store is open")?;
     let history = match history {
         Some(history) => history,
@@ -757,7 +760,7 @@ fn stored_history<'a>(
 }
 
 /// A registry over the store's history, read as it is needed: the host's copy.
-fn open_history(store: &Rc<RefCell<Store>>) -> Result<Registry> {
+fn open_history(store: &SharedStore) -> Result<Registry> {
     let (listing, checkpoint) = {
         let store = store.borrow();
         (store.listing()?, store.checkpoint_version()?)
@@ -777,7 +780,7 @@ fn open_history(store: &Rc<RefCell<Store>>) -> Result<Registry> {
 
 /// The store as the host's copy of the history reads it.
 struct StoreHistory {
-    store: Rc<RefCell<Store>>,
+    store: SharedStore,
     checkpoint: Option<VersionId>,
 }
 

@@ -68,9 +68,85 @@ pub enum Access {
     Write,
 }
 
-/// One open store.
+/// What the host needs of a store backend: the version list and what a registry opened on it
+/// loads (operations, the checkpoint), each change a run makes, written as it happens, and the
+/// checkpoint it keeps. A backend is opened for [`Access::Read`] (a consistent view, no lock) or
+/// [`Access::Write`] (the writers' lock held until it is dropped). Every read is checked; the
+/// checkpoint's encoding is registry-core's and its checksum `integrity::checkpoint_checksum`.
+pub trait RegistryStore {
+    /// The store's location, for messages.
+    fn name(&self) -> &str;
+    /// Every version's id, parent, time and operation count, and the head, checked.
+    fn listing(&self) -> Result<VersionList>;
+    /// The operations of `versions` as one JSON array of their arrays, in that order, checked.
+    fn ops_json(&self, versions: &[VersionId]) -> Result<String>;
+    /// The version whose state the checkpoint holds, if there is one.
+    fn checkpoint_version(&self) -> Result<Option<VersionId>>;
+    /// The checkpoint's version and bytes, checked.
+    fn checkpoint(&self) -> Result<(VersionId, Vec<u8>)>;
+    /// Replaces the checkpoint.
+    fn save_checkpoint(&mut self, version: VersionId, bytes: &[u8]) -> Result<()>;
+    /// Checks every stored byte a listing does not read.
+    fn verify(&self) -> Result<()>;
+    /// Makes every later read of a reader see one snapshot.
+    fn hold_snapshot(&self) -> Result<()>;
+    /// The store's size in bytes.
+    fn size(&self) -> Result<u64>;
+    /// The stored head.
+    fn head(&self) -> Result<u64>;
+    /// Saves a version a script committed; it becomes head.
+    fn commit(&mut self, version: &VersionRecord) -> Result<()>;
+    /// Saves a move of head to an existing version.
+    fn set_head(&mut self, head: u64) -> Result<()>;
+    /// Replaces everything with `history` and the checkpoint of its head, at once.
+    fn replace(&mut self, history: &HistoryExport, checkpoint: &[u8]) -> Result<()>;
+}
+
+impl RegistryStore for SqliteStore {
+    fn name(&self) -> &str {
+        SqliteStore::name(self)
+    }
+    fn listing(&self) -> Result<VersionList> {
+        SqliteStore::listing(self)
+    }
+    fn ops_json(&self, versions: &[VersionId]) -> Result<String> {
+        SqliteStore::ops_json(self, versions)
+    }
+    fn checkpoint_version(&self) -> Result<Option<VersionId>> {
+        SqliteStore::checkpoint_version(self)
+    }
+    fn checkpoint(&self) -> Result<(VersionId, Vec<u8>)> {
+        SqliteStore::checkpoint(self)
+    }
+    fn save_checkpoint(&mut self, version: VersionId, bytes: &[u8]) -> Result<()> {
+        SqliteStore::save_checkpoint(self, version, bytes)
+    }
+    fn verify(&self) -> Result<()> {
+        SqliteStore::verify(self)
+    }
+    fn hold_snapshot(&self) -> Result<()> {
+        SqliteStore::hold_snapshot(self)
+    }
+    fn size(&self) -> Result<u64> {
+        SqliteStore::size(self)
+    }
+    fn head(&self) -> Result<u64> {
+        SqliteStore::head(self)
+    }
+    fn commit(&mut self, version: &VersionRecord) -> Result<()> {
+        SqliteStore::commit(self, version)
+    }
+    fn set_head(&mut self, head: u64) -> Result<()> {
+        SqliteStore::set_head(self, head)
+    }
+    fn replace(&mut self, history: &HistoryExport, checkpoint: &[u8]) -> Result<()> {
+        SqliteStore::replace(self, history, checkpoint)
+    }
+}
+
+/// One open SQLite store.
 #[derive(Debug)]
-pub struct Store {
+pub struct SqliteStore {
     conn: Connection,
     /// The file's path (or `memory`), for messages.
     name: String,
@@ -84,7 +160,7 @@ pub struct Store {
     _lock: Option<File>,
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens the store at `path`, waiting up to `wait` for another writer; a new store starts with
     /// v0 created at `now_ms`.
     pub fn open(path: &Path, access: Access, now_ms: i64, wait: Duration) -> Result<Self> {

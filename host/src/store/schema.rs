@@ -8,12 +8,12 @@ use super::integrity::{
     head_checksum, head_of, ops_checksum_of, read_rows, summary_checksum, version_checksum,
     version_from_row,
 };
-use super::{Store, insert};
+use super::{SqliteStore, insert};
 use registry_core::VersionRecord;
 use registry_core::protocol::VersionSummary;
 
 /// The schema this build writes, SQLite's `user_version`. It reads this one and older ones, and
-/// upgrades an older one at its first write ([`Store::prepare_writes`]).
+/// upgrades an older one at its first write ([`SqliteStore::prepare_writes`]).
 pub(super) const SCHEMA_VERSION: i64 = 3;
 
 /// Schema 1: the versions and the head.
@@ -39,7 +39,7 @@ pub(super) const SCHEMA_2_FROM_1: &str = "
 /// Schema 3 lists versions without reading their operations: each row keeps its operation count
 /// and its operations' checksum, and its checksum covers those instead of the operations. The
 /// checkpoint holds the state of one version in registry-core's binary form, so that opening
-/// replays only the versions since (see the README's "Store layout").
+/// replays only the versions since (see the README's "SqliteStore layout").
 pub(super) const SCHEMA_3_FROM_2: &str = "
     ALTER TABLE versions ADD COLUMN op_count INTEGER;
     ALTER TABLE versions ADD COLUMN ops_checksum TEXT;
@@ -63,7 +63,7 @@ fn tables_of(schema: i64) -> &'static [&'static str] {
 /// How many problems `quick_check` lists before it stops.
 const QUICK_CHECK_PROBLEMS: u32 = 3;
 
-impl Store {
+impl SqliteStore {
     /// Checks the file without writing to it, and returns its schema: 0 for an empty file (a new
     /// or zero-byte one), else a registry store's schema this build reads. One read transaction
     /// holds the checks together: a writer creating or upgrading the store meanwhile is seen
