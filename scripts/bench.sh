@@ -9,8 +9,12 @@
 # usage: scripts/bench.sh [--parts drivers,vm,growth,startup]   (default: all four)
 #        scripts/bench.sh --stores   (alone: SQLite against etcd with 1 and 3 members, bench/stores.py;
 #                                     rewrites BENCHMARKS.md's stores section; about 5 minutes)
+#        scripts/bench.sh --scale [SIZES]   only the scale table (bench/scale.sh), on its own
 # env: CHROMIUM (default /usr/bin/chromium)
 set -euo pipefail
+if [[ ${1:-} == --scale ]]; then
+  exec "$(dirname "${BASH_SOURCE[0]}")/../bench/scale.sh" "${@:2}"
+fi
 # shellcheck source-path=SCRIPTDIR source=toolchain-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain-env.sh"
 cd "$REPO_ROOT"

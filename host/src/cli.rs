@@ -126,6 +126,13 @@ pub struct RunArgs {
     /// e.g. 64KiB (1 KiB to 64 MiB)
     #[arg(long, value_name = "SIZE", default_value = "1MiB", value_parser = parse_output_limit)]
     pub output_limit: u64,
+    /// The most versions one run may commit; the run stops (exit 3) keeping those it committed
+    #[arg(long, value_name = "N", default_value = "10000", value_parser = parse_max_versions)]
+    pub max_versions: u64,
+    /// The most one run may commit, counted as its versions' operations in JSON, e.g. 1GiB; the
+    /// run stops (exit 3) keeping the versions committed before
+    #[arg(long, value_name = "SIZE", default_value = "256MiB", value_parser = parse_commit_bytes)]
+    pub max_commit_bytes: u64,
 }
 
 /// The module's default Luau memory limit, as `--memory` shows and parses it.
@@ -228,6 +235,25 @@ pub fn parse_output_limit(text: &str) -> Result<u64, String> {
         text,
         OUTPUT_RANGE,
         "the output limit must be between 1 KiB and 64 MiB",
+    )
+}
+
+/// A number of versions, at least 1.
+pub fn parse_max_versions(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!(
+            "expected a number of versions of at least 1, got {text:?}"
+        )),
+    }
+}
+
+/// A size of commits, 1 KiB to 1 TiB.
+pub fn parse_commit_bytes(text: &str) -> Result<u64, String> {
+    parse_size(
+        text,
+        (1 << 10, 1 << 40),
+        "the commit limit must be between 1 KiB and 1 TiB",
     )
 }
 

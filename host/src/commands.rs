@@ -8,13 +8,17 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
-use registry_core::protocol::{Request, RunRequest, RunResult, ServiceError, VersionList};
-use registry_core::{Entry, HistoryExport, Op, Registry, VersionRecord};
+use registry_core::protocol::{
+    FailureKind, Request, RunRequest, RunResult, ServiceError, VersionList, VersionSummary,
+};
+use registry_core::{
+    Entry, ErrorKind, HistoryExport, Op, Registry, VersionRecord, encode_checkpoint,
+};
 use serde::Serialize;
 
 use crate::cli::{Cli, Command, GlobalArgs, RunArgs};
 use crate::engine::{ModuleSource, Runtime};
-use crate::guest::{Guest, Stopped};
+use crate::guest::{GrowthLimits, Guest, Stopped};
 use crate::store::{
     self, Access, RegistryStore, SqliteStore, StoreLocation, StoreOptions, Unreachable,
 };
@@ -34,8 +38,9 @@ const MODULE_HEADROOM: u64 = 64 << 20;
 /// Luau's limit again (host/tests/limits.rs measures it). Twice the limit lets Luau's own,
 /// catchable, out-of-memory error come first, as natively.
 const LUAU_MEMORY_FACTOR: u64 = 2;
-/// The module holds every version's state; allow this many times the history's JSON size.
-const HISTORY_FACTOR: u64 = 8;
+/// What the module loads of the store (operations, the checkpoint) it holds decoded, with the
+/// states they build: allow this many times the store's size.
+const STORE_FACTOR: u64 = 12;
 /// The 32-bit module cannot address more.
 const MAX_MODULE_MEMORY: u64 = 4 << 30;
 
@@ -70,33 +75,36 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         Command::Log => log(&mut open(global, Access::Read, now_ms, 0, 0)?, &mut out)?,
         Command::Show { version, filter } => {
             let mut guest = open(global, Access::Read, now_ms, 0, 0)?;
-            let entries: Vec<Entry> = guest.request(&Request::Entries { version, filter })?;
+            let entries: Vec<Entry> = read(&mut guest, &Request::Entries { version, filter })?;
             for entry in entries {
                 writeln!(out, "{}", json(&entry)?)?;
             }
         }
         Command::Diff { from, to } => {
             let mut guest = open(global, Access::Read, now_ms, 0, 0)?;
-            for op in guest.request::<Vec<Op>>(&Request::Delta { from, to })? {
+            for op in read::<Vec<Op>>(&mut guest, &Request::Delta { from, to })? {
                 writeln!(out, "{}", diff_line(&op)?)?;
             }
         }
         Command::Checkout { version } => {
             let mut guest = open(global, Access::Write, now_ms, 0, 0)?;
             guest.request::<()>(&Request::ApplyVersion { version })?;
-            guest.store_mut()?.set_head(version)?;
+            guest.set_head(version)?;
+            guest.refresh_checkpoint()?;
             writeln!(out, "head is now v{version}")?;
         }
         Command::Export { file } => {
-            let mut guest = open(global, Access::Read, now_ms, 0, 0)?;
-            let history: HistoryExport = guest.request(&Request::Export)?;
-            let text = terminal::json_pretty(&history) + "\n";
+            // The store's rows, checked, streamed in the core's export format: the module would
+            // only hand back what it read from the store.
+            let store = open_store(global, Access::Read, now_ms)?;
+            store.hold_snapshot()?;
             if file == Path::new("-") {
-                out.write_all(text.as_bytes())?;
+                // Checked whole first: nothing reaches standard output from a damaged store.
+                store.verify()?;
+                export(&*store, &mut out)?;
             } else {
-                std::fs::write(&file, text)
-                    .with_context(|| format!("cannot write {}", file.display()))?;
-                writeln!(out, "exported {} to {}", summary(&history), file.display())?;
+                let exported = export_to_file(&*store, &file)?;
+                writeln!(out, "exported {exported} to {}", file.display())?;
             }
         }
         Command::Import { file } => {
@@ -108,16 +116,16 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
             })?;
             crate::unique_keys::check(&text)
                 .map_err(|error| anyhow!("{} is not a history: {error}", file.display()))?;
-            let history = HistoryExport::from_value(value)
+            let registry = HistoryExport::from_value(value)
                 .and_then(Registry::import)
-                .map_err(|error| anyhow!("cannot import {}: {error}", file.display()))?
-                .export();
+                .map_err(|error| anyhow!("cannot import {}: {error}", file.display()))?;
+            let history = registry.export()?;
+            let head = registry.head();
+            let checkpoint = encode_checkpoint(head.id(), head.state()?);
             let mut store = open_store(global, Access::Write, now_ms)?;
             // A damaged store is refused and left as it is, even by an import that would
-            // replace it.
-            Registry::import(store.history()?)
-                .map_err(|error| anyhow!("cannot load the history in {}: {error}", store.name()))?;
-            store.replace(&history)?;
+            // replace it: `replace` checks every row and the checkpoint first.
+            store.replace(&history, &checkpoint)?;
             writeln!(
                 out,
                 "imported {} from {}",
@@ -151,17 +159,19 @@ fn open(
     let runtime = Runtime::load(&ModuleSource::new(global.module.as_deref())?)?;
     let mut guest = Guest::start(&runtime, MODULE_HEADROOM)?;
     let store = open_store(global, access, now_ms)?;
+    if access == Access::Read {
+        store.hold_snapshot()?;
+    }
     let name = store.name().to_owned();
-    let history = store.history()?;
-    let request = Request::Open {
-        history: Some(history),
-        now_ms,
+    let request = Request::OpenStored {
+        versions: store.listing()?,
+        checkpoint: store.checkpoint_version()?,
     };
-    let data = serde_json::to_vec(&request)?.len() as u64;
-    let cap =
-        (LUAU_MEMORY_FACTOR * luau_memory + output_bytes + MODULE_HEADROOM + HISTORY_FACTOR * data)
-            .min(MAX_MODULE_MEMORY);
-    guest.attach(store, cap);
+    // The user's limits bound the script; the store's size bounds the module's own work.
+    let data = STORE_FACTOR * store.size()?;
+    let cap = (LUAU_MEMORY_FACTOR * luau_memory + output_bytes + MODULE_HEADROOM + data)
+        .min(MAX_MODULE_MEMORY);
+    guest.attach(store, cap)?;
     // A store the module refuses is a store problem (exit 2), not a refused request.
     guest
         .request::<()>(&request)
@@ -170,6 +180,24 @@ fn open(
             Err(other) => other,
         })?;
     Ok(guest)
+}
+
+/// A request that reads the store through the module: a history the module cannot load (its
+/// stored operations do not apply) is a store problem (exit 2), named with the store.
+fn read<T: serde::de::DeserializeOwned>(guest: &mut Guest, request: &Request) -> Result<T> {
+    guest
+        .request(request)
+        .map_err(|error| match error.downcast::<ServiceError>() {
+            Ok(refused) if refused.kind == FailureKind::Registry(ErrorKind::InvalidHistory) => {
+                let name = guest.store().map(|store| store.borrow().name().to_owned());
+                anyhow!(
+                    "cannot load the history in {}: {refused}",
+                    name.unwrap_or_default()
+                )
+            }
+            Ok(refused) => refused.into(),
+            Err(other) => other,
+        })
 }
 
 fn open_store(global: &GlobalArgs, access: Access, now_ms: i64) -> Result<Box<dyn RegistryStore>> {
@@ -208,17 +236,21 @@ fn watch(global: &GlobalArgs, from: Option<u64>, now_ms: i64, out: &mut impl Wri
     let mut lost = false;
     loop {
         let read = store.change_marker().and_then(|marker| {
-            let history = store.history()?;
-            Ok((marker, history))
+            let listing = store.listing()?;
+            let first = *next.get_or_insert(listing.versions.len() as u64);
+            let new = listing.versions.iter().skip_while(|v| v.id < first);
+            let versions = new
+                .map(|summary| stored_version(store.as_ref(), summary))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((marker, versions))
         });
         let marker = match read {
-            Ok((marker, history)) => {
+            Ok((marker, versions)) => {
                 if lost {
                     eprintln!("watch: reached {} again", store.name());
                     lost = false;
                 }
-                let first = *next.get_or_insert(history.versions.len() as u64);
-                for version in history.versions.iter().skip_while(|v| v.id < first) {
+                for version in &versions {
                     writeln!(out, "{}", terminal::json(&WatchedVersion::new(version)))?;
                     next = Some(version.id + 1);
                 }
@@ -294,13 +326,27 @@ fn run(global: &GlobalArgs, args: &RunArgs, now_ms: i64, out: &mut impl Write) -
     let grace = GRACE + args.timeout / 10;
     // The printed output is the script's own standard output, passed through as a program's
     // would be, as it is printed; values and messages are data, escaped for the terminal.
-    let result: RunResult = guest.run(&request, args.timeout, grace, Box::new(io::stdout()))?;
+    let growth = GrowthLimits {
+        versions: args.max_versions,
+        bytes: args.max_commit_bytes,
+    };
+    let result = guest.run::<RunResult>(
+        &request,
+        args.timeout,
+        grace,
+        Box::new(io::stdout()),
+        growth,
+    );
+    // What the run committed is kept whatever stopped it; the next command opens faster.
+    let refreshed = guest.refresh_checkpoint();
+    let result = result?;
+    refreshed?;
     let output = result.output;
     for value in &output.returned {
         writeln!(out, "{}", terminal::json(value))?;
     }
     out.flush()?;
-    let stored = guest.store_mut()?.head()?;
+    let stored = guest.store()?.borrow().head()?;
     ensure!(
         stored == result.head,
         "the store's head v{stored} differs from the module's v{}: an event was lost",
@@ -337,7 +383,7 @@ fn read_input(path: &Path) -> Result<String> {
 
 /// `* v2  2026-01-01T00:00:00Z  1 op   parent v1`: newest first, head marked.
 fn log(guest: &mut Guest, out: &mut impl Write) -> Result<()> {
-    let list: VersionList = guest.request(&Request::Versions)?;
+    let list: VersionList = read(guest, &Request::Versions)?;
     let rows: Vec<_> = list
         .versions
         .iter()
@@ -394,6 +440,71 @@ fn real_time_ms() -> Result<i64> {
         .duration_since(UNIX_EPOCH)
         .context("the system clock is before 1970: pass --now")?;
     Ok(i64::try_from(since_epoch.as_millis())?)
+}
+
+/// The stored version that `summary` lists, with its operations.
+fn stored_version(store: &dyn RegistryStore, summary: &VersionSummary) -> Result<VersionRecord> {
+    let ops: Vec<Vec<Op>> = serde_json::from_str(&store.ops_json(&[summary.id])?)
+        .with_context(|| format!("{}: v{}'s operations", store.name(), summary.id))?;
+    Ok(VersionRecord {
+        id: summary.id,
+        parent: summary.parent,
+        time_ms: summary.time_ms,
+        ops: ops.into_iter().next().unwrap_or_default(),
+    })
+}
+
+/// Writes the store's history in the core's export format, as [`terminal::json_pretty`] prints a
+/// [`HistoryExport`], one version at a time; returns what it wrote, for the summary line.
+fn export(store: &dyn RegistryStore, out: &mut impl Write) -> Result<String> {
+    let listing = store.listing()?;
+    write!(
+        out,
+        "{{\n  \"format\": {},\n  \"format_version\": {},\n  \"head\": {},\n  \"versions\": [",
+        terminal::json(&registry_core::FORMAT_NAME),
+        registry_core::FORMAT_VERSION,
+        listing.head
+    )?;
+    for (n, summary) in listing.versions.iter().enumerate() {
+        let record = stored_version(store, summary)?;
+        out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
+        // Line breaks in the pretty text are its indentation's: nest it one level deeper.
+        let nested = terminal::json_pretty(&record).replace('\n', "\n    ");
+        write!(out, "    {nested}")?;
+    }
+    writeln!(out, "\n  ]\n}}")?;
+    out.flush()?;
+    Ok(format!(
+        "{} versions (head v{})",
+        listing.versions.len(),
+        listing.head
+    ))
+}
+
+/// Writes the export to a new file beside `file`, renamed into place once complete: a failed
+/// export leaves no half-written file.
+fn export_to_file(store: &dyn RegistryStore, file: &Path) -> Result<String> {
+    let mut temporary = file.as_os_str().to_owned();
+    temporary.push(format!(".{}.tmp", std::process::id()));
+    let temporary = std::path::PathBuf::from(temporary);
+    let written = (|| {
+        let created = std::fs::File::create(&temporary)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        let mut writer = io::BufWriter::new(created);
+        let exported = export(store, &mut writer)?;
+        writer
+            .into_inner()
+            .map_err(io::IntoInnerError::into_error)
+            .and_then(|file| file.sync_all())
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        std::fs::rename(&temporary, file)
+            .with_context(|| format!("cannot write {}", file.display()))?;
+        Ok(exported)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 fn summary(history: &HistoryExport) -> String {

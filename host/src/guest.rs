@@ -9,15 +9,22 @@
 //! written to the [`RegistryStore`]; a head move must name a version; printed text is written to the
 //! run's output as it comes; outside a `run` request no event is accepted at all.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
+use std::rc::Rc;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
-use registry_core::Registry;
-use registry_core::protocol::{Event, PROTOCOL_VERSION, Request, Response, ServiceError};
+use registry_core::protocol::{
+    Event, LoadRequest, PROTOCOL_VERSION, Request, Response, ServiceError,
+};
+use registry_core::{
+    Error as CoreError, ErrorKind, HistorySource, Op, Registry, State, VersionId,
+    decode_checkpoint, encode_checkpoint,
+};
 use serde::de::DeserializeOwned;
 use wasmtime::{
     Caller, Engine, Extern, ExternType, Func, Instance, Memory, ResourceLimiter, StoreLimits,
@@ -28,10 +35,25 @@ use crate::engine::Runtime;
 use crate::store::RegistryStore;
 
 /// Requests other than `run` must be answered within this long, plus [`DEADLINE_PER_MIB`] for
-/// each MiB of the request (an `open` carries the whole history): far more than the module
-/// needs, and a module that loops cannot hang a command.
+/// each MiB of the request and of the store (which the module may load): far more than the
+/// module needs, and a module that loops cannot hang a command. A run's deadline gets the
+/// store's share too, since a script's first read loads what it reads.
 const REQUEST_DEADLINE: Duration = Duration::from_secs(3);
 const DEADLINE_PER_MIB: Duration = Duration::from_secs(1);
+
+/// The host writes a new checkpoint at the end of a command that moved head this many
+/// operations past the last one (on head's path from v0): opening then replays at most that
+/// many, and a checkpoint's cost is spread over as many operations.
+const CHECKPOINT_AFTER_OPS: usize = 10_000;
+
+/// What one run may commit before the host stops it, unless the command line raises it.
+#[derive(Debug, Clone, Copy)]
+pub struct GrowthLimits {
+    /// Versions.
+    pub versions: u64,
+    /// Bytes of the versions' reports (their operations as JSON).
+    pub bytes: u64,
+}
 
 /// The export that names a module's protocol.
 const PROTOCOL_EXPORT: &str = "registry_protocol_version";
@@ -45,6 +67,8 @@ pub enum Stopped {
     Unanswered { op: &'static str, after: Duration },
     /// The module needed more memory than the host's cap.
     Memory { cap: u64 },
+    /// The run committed as much as one run may; `option` raises the bound.
+    Growth { what: String, option: &'static str },
     /// The module trapped.
     Trap(String),
 }
@@ -68,6 +92,11 @@ impl fmt::Display for Stopped {
                 "the module exceeded the host's memory cap of {} MiB",
                 cap >> 20
             ),
+            Stopped::Growth { what, option } => write!(
+                f,
+                "the run stopped: it committed {what}, the most one run may (raise it with \
+                 {option}); the versions committed before are kept"
+            ),
             Stopped::Trap(detail) => write!(f, "the module trapped: {detail}"),
         }
     }
@@ -85,12 +114,11 @@ enum Deadline {
 }
 
 impl Deadline {
-    /// The fence of a request other than `run` that is `bytes` long.
-    fn request(op: &'static str, bytes: usize) -> Self {
-        let mib = u32::try_from(bytes >> 20).unwrap_or(u32::MAX);
+    /// The fence of a request other than `run` that is `bytes` long (with what it may load).
+    fn request(op: &'static str, bytes: u64) -> Self {
         Deadline::Request {
             op,
-            after: REQUEST_DEADLINE.saturating_add(DEADLINE_PER_MIB.saturating_mul(mib)),
+            after: REQUEST_DEADLINE.saturating_add(per_mib(bytes)),
         }
     }
 
@@ -101,23 +129,39 @@ impl Deadline {
     }
 }
 
+/// The open store, shared by the import functions and the host's copy of the history.
+type SharedStore = Rc<RefCell<Box<dyn RegistryStore>>>;
+
+/// [`DEADLINE_PER_MIB`] for each MiB of `bytes`.
+fn per_mib(bytes: u64) -> Duration {
+    DEADLINE_PER_MIB.saturating_mul(u32::try_from(bytes >> 20).unwrap_or(u32::MAX))
+}
+
 /// What the host functions reach: the store and the host's copy of the history for events,
 /// the memory cap, the clock's origin.
 struct HostState {
-    store: Option<Box<dyn RegistryStore>>,
-    /// The history as the host knows it, built from the store at the first change of a run.
+    store: Option<SharedStore>,
+    /// The store's size when attached, for deadlines.
+    store_bytes: u64,
+    /// The history as the host knows it, opened on the store at the first change of a run (its
+    /// versions loaded as they are needed, as the module's are).
     history: Option<Registry>,
+    /// The answer of the module's last `registryLoad`, until `registryTake` copies it.
+    loaded: Option<Vec<u8>>,
     /// The `run` in progress; `None` outside a run, when no event is accepted.
     run: Option<RunInProgress>,
     limits: MemoryCap,
     started: Instant,
 }
 
-/// What events of a run need: its time (of the versions it commits) and where its printed text
-/// goes.
+/// What events of a run need: its time (of the versions it commits), where its printed text
+/// goes, and what it has committed against its bounds.
 struct RunInProgress {
     time_ms: i64,
     printed: Box<dyn Write>,
+    growth: GrowthLimits,
+    committed_versions: u64,
+    committed_bytes: u64,
 }
 
 /// [`StoreLimits`] that remember whether they refused memory, to name the cause of a trap.
@@ -178,7 +222,9 @@ impl Guest {
         check_protocol_export(&runtime.module)?;
         let state = HostState {
             store: None,
+            store_bytes: 0,
             history: None,
+            loaded: None,
             run: None,
             limits: MemoryCap::new(memory_cap),
             started: Instant::now(),
@@ -225,19 +271,25 @@ impl Guest {
         Ok(guest)
     }
 
-    /// Gives the module's events a store (none is accepted before), and caps the module's memory
-    /// at `memory_cap` bytes from now on.
-    pub fn attach(&mut self, store: Box<dyn RegistryStore>, memory_cap: u64) {
+    /// Gives the module's events and loads a store (none is accepted before), and caps the
+    /// module's memory at `memory_cap` bytes from now on.
+    pub fn attach(&mut self, store: Box<dyn RegistryStore>, memory_cap: u64) -> Result<()> {
         let state = self.store.data_mut();
-        state.store = Some(store);
+        state.store_bytes = store.size()?;
+        state.store = Some(Rc::new(RefCell::new(store)));
         state.history = None;
         state.limits = MemoryCap::new(memory_cap);
+        Ok(())
     }
 
     /// Sends one request; returns the module's answer, or its [`ServiceError`].
     pub fn request<T: DeserializeOwned>(&mut self, request: &Request) -> Result<T> {
         let bytes = serde_json::to_vec(request)?;
-        let deadline = Deadline::request(request.op(), bytes.len());
+        let store_bytes = self.store.data().store_bytes;
+        let deadline = Deadline::request(
+            request.op(),
+            (bytes.len() as u64).saturating_add(store_bytes),
+        );
         self.exchange(&bytes, deadline)
     }
 
@@ -250,6 +302,7 @@ impl Guest {
         limit: Duration,
         grace: Duration,
         printed: Box<dyn Write>,
+        growth: GrowthLimits,
     ) -> Result<T> {
         let Request::Run(run) = request else {
             bail!("not a run request: {}", request.op());
@@ -257,11 +310,16 @@ impl Guest {
         let bytes = serde_json::to_vec(request)?;
         let deadline = Deadline::Run {
             limit,
-            after: limit.saturating_add(grace),
+            after: limit
+                .saturating_add(grace)
+                .saturating_add(per_mib(self.store.data().store_bytes)),
         };
         self.store.data_mut().run = Some(RunInProgress {
             time_ms: run.now_ms,
             printed,
+            growth,
+            committed_versions: 0,
+            committed_bytes: 0,
         });
         let answer = self.exchange(&bytes, deadline);
         self.store.data_mut().run = None;
@@ -269,12 +327,55 @@ impl Guest {
     }
 
     /// The store the module's events are written to.
-    pub fn store_mut(&mut self) -> Result<&mut (dyn RegistryStore + 'static)> {
-        self.store
-            .data_mut()
-            .store
-            .as_deref_mut()
-            .context("no store is open")
+    pub fn store(&self) -> Result<SharedStore> {
+        self.store.data().store.clone().context("no store is open")
+    }
+
+    /// Moves the stored head to `head` once the host's copy of the history knows it as a
+    /// version (a command's own head move, after the module's).
+    pub fn set_head(&mut self, head: VersionId) -> Result<()> {
+        let HostState { store, history, .. } = self.store.data_mut();
+        let (store, history) = stored_history(store, history)?;
+        history
+            .apply_version(head)
+            .map_err(|error| anyhow!("cannot move head: {error}"))?;
+        store.borrow_mut().set_head(head)
+    }
+
+    /// At the end of a command that wrote: a new checkpoint of head when head is
+    /// [`CHECKPOINT_AFTER_OPS`] operations or more past the stored one, so that the next command
+    /// replays less (built by the host's own copy of the history, not the module).
+    pub fn refresh_checkpoint(&mut self) -> Result<()> {
+        let HostState { store, history, .. } = self.store.data_mut();
+        if history.is_none() {
+            // Nothing moved head: the host never needed its copy.
+            return Ok(());
+        }
+        let (store, history) = stored_history(store, history)?;
+        let checkpoint = store.borrow().checkpoint_version()?;
+        let head = history.head();
+        if checkpoint == Some(head.id()) {
+            return Ok(());
+        }
+        // The operations a registry opened on the store replays to reach head.
+        let mut replay = 0;
+        let mut at = Some(Rc::clone(head));
+        while let Some(version) = at.filter(|v| Some(v.id()) != checkpoint) {
+            replay += version.op_count();
+            at = version
+                .parent()
+                .and_then(|parent| history.version(parent).ok())
+                .cloned();
+        }
+        if replay < CHECKPOINT_AFTER_OPS {
+            return Ok(());
+        }
+        let bytes = encode_checkpoint(
+            head.id(),
+            head.state()
+                .map_err(|error| anyhow!("cannot build the checkpoint: {error}"))?,
+        );
+        store.borrow_mut().save_checkpoint(head.id(), &bytes)
     }
 
     fn exchange<T: DeserializeOwned>(&mut self, request: &[u8], deadline: Deadline) -> Result<T> {
@@ -356,10 +457,10 @@ fn stopped(
         // A refused memory.grow ends in a trap when Rust code in the module cannot allocate.
         (Some(_), _) if limits.refused => Stopped::Memory { cap: limits.cap },
         (Some(trap), _) => Stopped::Trap(trap.to_string()),
-        (None, _) => match error.downcast::<NotStored>() {
-            // The host refused or could not store an event: its own message, without wasm's
-            // backtrace.
-            Ok(NotStored(error)) => return error,
+        (None, _) => match error.downcast::<HostFailed>() {
+            // The host refused or could not do what the module asked: its own message, without
+            // wasm's backtrace.
+            Ok(HostFailed(error)) => return error,
             Err(error) => match error.downcast_ref::<GlueCalled>() {
                 Some(glue) => Stopped::Trap(glue.to_string()),
                 None => return error.into(),
@@ -432,6 +533,12 @@ fn imports(
                 ExternType::Func(_) if is_import(name, "registryEvent") => {
                     Func::wrap(&mut *store, on_event).into()
                 }
+                ExternType::Func(_) if is_import(name, "registryLoad") => {
+                    Func::wrap(&mut *store, on_load).into()
+                }
+                ExternType::Func(_) if is_import(name, "registryTake") => {
+                    Func::wrap(&mut *store, on_take).into()
+                }
                 ExternType::Func(_) if name == "__wbindgen_init_externref_table" => {
                     Func::wrap(&mut *store, || {}).into()
                 }
@@ -480,26 +587,82 @@ fn is_import(name: &str, wanted: &str) -> bool {
 /// goes on. A failure traps the module, so a script never runs on past an unsaved version.
 fn on_event(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<()> {
     record_event(&mut caller, ptr as usize, len as usize)
-        .map_err(|error| wasmtime::Error::new(NotStored(error)))
+        .map_err(|error| wasmtime::Error::new(HostFailed(error)))
 }
 
-/// A version or head the module reported could not be stored; the run stops there.
-#[derive(Debug)]
-struct NotStored(anyhow::Error);
+/// `registryLoad(ptr, len) -> len`: reads what the module asks for ([`LoadRequest`]) from the
+/// store, checked, and keeps it for `registryTake`. A damaged store traps the module with the
+/// store's problem.
+fn on_load(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<u32> {
+    load(&mut caller, ptr as usize, len as usize)
+        .map_err(|error| wasmtime::Error::new(HostFailed(error)))
+}
 
-impl fmt::Display for NotStored {
+/// `registryTake(ptr, len)`: copies the last load's answer to the module's memory.
+fn on_take(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<()> {
+    take(&mut caller, ptr as usize, len as usize)
+        .map_err(|error| wasmtime::Error::new(HostFailed(error)))
+}
+
+fn load(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> Result<u32> {
+    let memory = module_memory(caller)?;
+    let request = memory
+        .data(&*caller)
+        .get(ptr..ptr.saturating_add(len))
+        .context("a load request lies outside the module's memory")?;
+    let request: LoadRequest = serde_json::from_slice(request)
+        .context("the module sent a load request the host cannot read")?;
+    let state = caller.data_mut();
+    let store = state.store.as_ref().context("no store is open")?.borrow();
+    let answer = match request {
+        LoadRequest::Checkpoint => store.checkpoint()?.1,
+        LoadRequest::Ops { versions } => store.ops_json(&versions)?.into_bytes(),
+    };
+    drop(store);
+    let len = u32::try_from(answer.len()).context("the answer is larger than 4 GiB")?;
+    state.loaded = Some(answer);
+    Ok(len)
+}
+
+fn take(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> Result<()> {
+    let memory = module_memory(caller)?;
+    let answer = caller
+        .data_mut()
+        .loaded
+        .take()
+        .context("the module took an answer it had not asked for")?;
+    ensure!(
+        answer.len() == len,
+        "the module took {len} bytes of an answer of {}",
+        answer.len()
+    );
+    memory
+        .write(&mut *caller, ptr, &answer)
+        .context("the module's buffer lies outside its memory")
+}
+
+fn module_memory(caller: &mut Caller<'_, HostState>) -> Result<Memory> {
+    caller
+        .get_export("memory")
+        .and_then(Extern::into_memory)
+        .context("the registry module exports no memory")
+}
+
+/// The host refused what the module reported or asked, or could not do it (store it, read it);
+/// the module stops there.
+#[derive(Debug)]
+struct HostFailed(anyhow::Error);
+
+impl fmt::Display for HostFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:#}", self.0)
     }
 }
 
-impl std::error::Error for NotStored {}
+impl std::error::Error for HostFailed {}
 
 fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> Result<()> {
-    let memory = caller
-        .get_export("memory")
-        .and_then(Extern::into_memory)
-        .context("the registry module exports no memory")?;
+    let memory = module_memory(caller)?;
     let event = memory
         .data(&*caller)
         .get(ptr..ptr.saturating_add(len))
@@ -530,6 +693,23 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
             .and_then(|()| run.printed.flush())
             .context("cannot write the script's printed output"),
         Event::Committed { version } => {
+            let growth = run.growth;
+            if run.committed_versions >= growth.versions {
+                bail!(Stopped::Growth {
+                    what: format!("{} versions", growth.versions),
+                    option: "--max-versions",
+                });
+            }
+            let bytes = run.committed_bytes.saturating_add(len as u64);
+            if bytes > growth.bytes {
+                bail!(Stopped::Growth {
+                    what: format!(
+                        "{} bytes of versions (the next would make {bytes})",
+                        run.committed_bytes
+                    ),
+                    option: "--max-commit-bytes",
+                });
+            }
             let (store, history) = stored_history(store, history)?;
             let head = history.head().id();
             ensure!(
@@ -549,32 +729,82 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
             let record = history
                 .append(&version)
                 .map_err(|error| refused(format!("a version that does not apply: {error}")))?
-                .record();
-            store.commit(&record)
+                .record()?;
+            store.borrow_mut().commit(&record)?;
+            run.committed_versions += 1;
+            run.committed_bytes = bytes;
+            Ok(())
         }
         Event::HeadMoved { head } => {
             let (store, history) = stored_history(store, history)?;
             history.apply_version(head).map_err(|_| {
                 refused(format!("a move of head to v{head}, which is not a version"))
             })?;
-            store.set_head(head)
+            store.borrow_mut().set_head(head)
         }
     }
 }
 
-/// The open store, and the host's copy of its history, built at the first change of a run.
+/// The open store, and the host's copy of its history, opened on the store's listing at the
+/// first change of a command.
 fn stored_history<'a>(
-    store: &'a mut Option<Box<dyn RegistryStore>>,
+    store: &'a Option<SharedStore>,
     history: &'a mut Option<Registry>,
-) -> Result<(&'a mut dyn RegistryStore, &'a mut Registry)> {
-    let store = store.as_deref_mut().context("no store is open")?;
+) -> Result<(&'a SharedStore, &'a mut Registry)> {
+    let store = store.as_ref().context("no store is open")?;
     let history = match history {
         Some(history) => history,
-        empty => empty.insert(
-            Registry::import(store.history()?).context("the stored history cannot be loaded")?,
-        ),
+        empty => empty.insert(open_history(store)?),
     };
     Ok((store, history))
+}
+
+/// A registry over the store's history, read as it is needed: the host's copy.
+fn open_history(store: &SharedStore) -> Result<Registry> {
+    let (listing, checkpoint) = {
+        let store = store.borrow();
+        (store.listing()?, store.checkpoint_version()?)
+    };
+    let source = StoreHistory {
+        store: Rc::clone(store),
+        checkpoint,
+    };
+    Registry::open(
+        &listing.versions,
+        listing.head,
+        checkpoint,
+        Box::new(source),
+    )
+    .context("the stored history cannot be loaded")
+}
+
+/// The store as the host's copy of the history reads it.
+struct StoreHistory {
+    store: SharedStore,
+    checkpoint: Option<VersionId>,
+}
+
+impl HistorySource for StoreHistory {
+    fn ops(&self, versions: &[VersionId]) -> registry_core::Result<Vec<Vec<Op>>> {
+        let json = self.store.borrow().ops_json(versions).map_err(unreadable)?;
+        serde_json::from_str(&json).map_err(|error| unreadable(anyhow!(error)))
+    }
+
+    fn checkpoint(&self) -> registry_core::Result<State> {
+        let (version, bytes) = self.store.borrow().checkpoint().map_err(unreadable)?;
+        let (held, state) = decode_checkpoint(&bytes)?;
+        if Some(held) != self.checkpoint || held != version {
+            return Err(unreadable(anyhow!(
+                "the checkpoint holds v{held}, not the v{version} its row names"
+            )));
+        }
+        Ok(state)
+    }
+}
+
+/// A store problem, as the core's error for a history it cannot load.
+fn unreadable(error: anyhow::Error) -> CoreError {
+    CoreError::new(ErrorKind::InvalidHistory, format!("{error:#}"))
 }
 
 /// `the commit of v3`, `a move of head to v2` or `printed text`.

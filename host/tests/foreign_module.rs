@@ -306,7 +306,7 @@ fn a_module_that_loops_in_open_is_stopped() {
         assert_refused(
             &outcome,
             3,
-            "error: the module did not answer its open request within 3000 ms: stopped by the host",
+            "error: the module did not answer its open_stored request within 3000 ms: stopped by the host",
         );
         assert!(started.elapsed() < Duration::from_secs(30), "{args:?}");
     }

@@ -42,12 +42,21 @@ fn snapshot(c: &mut Criterion, big: &Registry) {
             small = common::registry_with(n);
             &small
         };
-        assert_eq!(registry.head().state().len(), n);
+        assert_eq!(
+            registry.head().state().expect("the state is loaded").len(),
+            n
+        );
         group.bench_with_input(BenchmarkId::new("head_rc", n), registry, |b, r| {
             b.iter(|| Rc::clone(black_box(r).head()))
         });
         group.bench_with_input(BenchmarkId::new("state_clone", n), registry, |b, r| {
-            b.iter(|| black_box(r).head().state().clone())
+            b.iter(|| {
+                black_box(r)
+                    .head()
+                    .state()
+                    .expect("the state is loaded")
+                    .clone()
+            })
         });
     }
     group.finish();
@@ -117,7 +126,7 @@ fn version(c: &mut Criterion, history: &Registry) {
 /// including parsing the criteria; and, for comparison, a metadata equality that scans everything.
 fn find(c: &mut Criterion, history: &Registry) {
     let mut group = c.benchmark_group("core/find");
-    let state = history.head().state();
+    let state = history.head().state().expect("the state is loaded");
     let kind = |k: usize| Value::from(format!("kind-{}", k % KINDS));
     let criteria = Criteria::parse([(".kind", kind(42))]).expect("valid");
     assert_eq!(state.find(&criteria).len(), ENTRIES / KINDS);
@@ -158,7 +167,7 @@ fn find(c: &mut Criterion, history: &Registry) {
 /// `State::get` at head (100,000 entries), cycling through 1,024 ids spread over the id space.
 fn get(c: &mut Criterion, history: &Registry) {
     let mut group = c.benchmark_group("core/get");
-    let state = history.head().state();
+    let state = history.head().state().expect("the state is loaded");
     let ids: Vec<EntryId> = (0..1024)
         .map(|k| EntryId::parse(&common::id_text(common::updated_index(k, ENTRIES))).expect("id"))
         .collect();

@@ -44,7 +44,15 @@ fn snapshot(c: &mut Criterion, big: &mut Runner) {
             small = Runner::new(common::registry_with(n)).expect("runner");
             &mut small
         };
-        assert_eq!(runner.registry().head().state().len(), n);
+        assert_eq!(
+            runner
+                .registry()
+                .head()
+                .state()
+                .expect("the state is loaded")
+                .len(),
+            n
+        );
         group.bench_function(BenchmarkId::from_parameter(n), |b| {
             b.iter_custom(|iters| lua_loop(runner, "", "local s = registry.snapshot()", iters))
         });

@@ -187,7 +187,7 @@ fn updated(state: &registry_core::State, k: usize) -> Rc<Entry> {
 /// operations as `State::insert` / `State::unindex`) and timing nothing: live bytes only.
 fn breakdown(registry: &Registry) {
     const STEPS: usize = 1_000;
-    let state = registry.head().state();
+    let state = registry.head().state().expect("the state is loaded");
     println!(
         "\n  breakdown of one version (averaged over {STEPS} simulated updates of distinct ids):"
     );

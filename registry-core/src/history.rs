@@ -4,6 +4,7 @@
 //! current head; `apply_version` moves head anywhere, so applying after a rollback starts a branch.
 //! Every version keeps its persistent [`State`], so reading any version never replays history.
 
+use std::cell::OnceCell;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::rc::Rc;
@@ -13,19 +14,65 @@ use serde::{Deserialize, Serialize};
 use crate::entry::Op;
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::EntryId;
+use crate::protocol::VersionSummary;
 use crate::state::State;
 
 /// A version number. Version 0 is the empty root.
 pub type VersionId = u64;
 
-/// One version: where it came from, when, what it changed, and the state it produced.
-#[derive(Debug)]
+/// Where a registry opened on stored history ([`Registry::open`]) reads what it has not loaded:
+/// versions' operations and the checkpoint's state. A front end implements it over its store;
+/// whatever it hands back is checked as an import is.
+pub trait HistorySource {
+    /// The operations of each of `versions`, in the order asked.
+    fn ops(&self, versions: &[VersionId]) -> Result<Vec<Vec<Op>>>;
+    /// The state of the checkpoint's version (see [`Registry::open`]).
+    fn checkpoint(&self) -> Result<State>;
+}
+
+/// A stored history's source, and the version whose state its checkpoint holds.
+struct Loader {
+    source: Box<dyn HistorySource>,
+    checkpoint: Option<VersionId>,
+}
+
+/// One version: where it came from, when, what it changed, and the state it produced. A version
+/// of a registry opened on stored history loads its operations and state when first asked, then
+/// keeps them.
 pub struct Version {
     id: VersionId,
-    parent: Option<VersionId>,
+    parent: Option<Rc<Version>>,
     time_ms: i64,
-    ops: Rc<[Op]>,
-    state: State,
+    op_count: usize,
+    ops: OnceCell<Rc<[Op]>>,
+    state: OnceCell<State>,
+    loader: Option<Rc<Loader>>,
+}
+
+impl fmt::Debug for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Version")
+            .field("id", &self.id)
+            .field("parent", &self.parent())
+            .field("time_ms", &self.time_ms)
+            .field("ops", &self.ops.get())
+            .field("state", &self.state.get())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Version {
+    // Unlinks the chain of parents one by one: dropping a long chain recursively would overflow
+    // the stack.
+    fn drop(&mut self) {
+        let mut parent = self.parent.take();
+        while let Some(version) = parent {
+            parent = match Rc::try_unwrap(version) {
+                Ok(mut version) => version.parent.take(),
+                Err(_) => None,
+            };
+        }
+    }
 }
 
 impl Version {
@@ -36,7 +83,7 @@ impl Version {
 
     /// The version this one was applied on; `None` only for version 0.
     pub fn parent(&self) -> Option<VersionId> {
-        self.parent
+        self.parent.as_ref().map(|parent| parent.id)
     }
 
     /// When it was created, in milliseconds since the Unix epoch (from the caller's clock).
@@ -44,25 +91,125 @@ impl Version {
         self.time_ms
     }
 
-    /// The operations that produced it from its parent.
-    pub fn ops(&self) -> &Rc<[Op]> {
-        &self.ops
+    /// How many operations produced it (known without loading them).
+    pub fn op_count(&self) -> usize {
+        self.op_count
     }
 
-    /// The registry's contents at this version.
-    pub fn state(&self) -> &State {
-        &self.state
+    /// The operations that produced it from its parent; loaded from the history's source when
+    /// first asked.
+    pub fn ops(&self) -> Result<&Rc<[Op]>> {
+        if self.ops.get().is_none() {
+            self.load_ops(&[self])?;
+        }
+        self.ops.get().ok_or_else(|| unloaded(self.id))
+    }
+
+    /// The registry's contents at this version. A version of stored history builds its state
+    /// when first asked, from the nearest ancestor whose state is known (or the checkpoint) and
+    /// the operations since, and keeps it: later calls are O(1).
+    pub fn state(&self) -> Result<&State> {
+        if self.state.get().is_none() {
+            self.materialize()?;
+        }
+        self.state.get().ok_or_else(|| unloaded(self.id))
     }
 
     /// The version as recorded in an export: id, parent, time and operations.
-    pub fn record(&self) -> VersionRecord {
-        VersionRecord {
+    pub fn record(&self) -> Result<VersionRecord> {
+        Ok(VersionRecord {
             id: self.id,
-            parent: self.parent,
+            parent: self.parent(),
             time_ms: self.time_ms,
-            ops: self.ops.to_vec(),
-        }
+            ops: self.ops()?.to_vec(),
+        })
     }
+
+    fn materialize(&self) -> Result<()> {
+        // The versions to build, from this one up to (not including) a known state.
+        let mut chain = Vec::new();
+        let mut at = self;
+        let base = loop {
+            if let Some(state) = at.state.get() {
+                break state.clone();
+            }
+            if let Some(loader) = at.loader.as_ref().filter(|l| l.checkpoint == Some(at.id)) {
+                let state = loader.source.checkpoint()?;
+                let _ = at.state.set(state.clone());
+                break state;
+            }
+            chain.push(at);
+            at = at.parent.as_deref().ok_or_else(|| unloaded(at.id))?;
+        };
+        let missing: Vec<&Version> = chain
+            .iter()
+            .rev()
+            .copied()
+            .filter(|v| v.ops.get().is_none())
+            .collect();
+        if !missing.is_empty() {
+            self.load_ops(&missing)?;
+        }
+        let mut state = base;
+        for version in chain.iter().rev() {
+            for op in version
+                .ops
+                .get()
+                .ok_or_else(|| unloaded(version.id))?
+                .iter()
+            {
+                state.apply(op).map_err(|error| {
+                    Error::new(
+                        ErrorKind::InvalidHistory,
+                        format!("the stored v{} does not apply: {error}", version.id),
+                    )
+                })?;
+            }
+        }
+        let _ = self.state.set(state);
+        Ok(())
+    }
+
+    /// Loads the operations of `versions` (all of this history) in one request to the source.
+    fn load_ops(&self, versions: &[&Version]) -> Result<()> {
+        let loader = self.loader.as_ref().ok_or_else(|| unloaded(self.id))?;
+        let ids: Vec<VersionId> = versions.iter().map(|v| v.id).collect();
+        let lists = loader.source.ops(&ids)?;
+        if lists.len() != versions.len() {
+            return Err(Error::new(
+                ErrorKind::InvalidHistory,
+                format!(
+                    "the history's source gave {} operation lists for {} versions",
+                    lists.len(),
+                    versions.len()
+                ),
+            ));
+        }
+        for (version, ops) in versions.iter().zip(lists) {
+            if ops.len() != version.op_count {
+                return Err(Error::new(
+                    ErrorKind::InvalidHistory,
+                    format!(
+                        "the stored v{} has {} operations, its listing says {}",
+                        version.id,
+                        ops.len(),
+                        version.op_count
+                    ),
+                ));
+            }
+            let _ = version.ops.set(Rc::from(ops));
+        }
+        Ok(())
+    }
+}
+
+/// A version whose data neither is loaded nor can be (no source): a bug, named rather than a
+/// panic.
+fn unloaded(id: VersionId) -> Error {
+    Error::new(
+        ErrorKind::InvalidHistory,
+        format!("v{id} is not loaded and its history has no source"),
+    )
 }
 
 impl fmt::Display for Version {
@@ -78,6 +225,13 @@ pub struct Registry {
     head: VersionId,
 }
 
+impl Drop for Registry {
+    // Versions drop newest first, so that each one's parent is still held by the list.
+    fn drop(&mut self) {
+        while self.versions.pop().is_some() {}
+    }
+}
+
 impl Registry {
     /// A registry holding only the empty root version, created at `time_ms`.
     pub fn new(time_ms: i64) -> Self {
@@ -85,13 +239,76 @@ impl Registry {
             id: 0,
             parent: None,
             time_ms,
-            ops: Rc::from(Vec::new()),
-            state: State::default(),
+            op_count: 0,
+            ops: OnceCell::from(Rc::from(Vec::new())),
+            state: OnceCell::from(State::default()),
+            loader: None,
         };
         Self {
             versions: vec![Rc::new(root)],
             head: 0,
         }
+    }
+
+    /// A registry over stored history: the versions as listed (ascending from v0, with parents,
+    /// times and op counts) and the head. Nothing else is read until it is needed: operations
+    /// and states are loaded from `source` when first asked, a state from the nearest known
+    /// ancestor's, or from the checkpoint's when `checkpoint` (the version whose state the source's
+    /// checkpoint holds) is on the way. The listing is checked as an import checks it.
+    pub fn open(
+        listing: &[VersionSummary],
+        head: VersionId,
+        checkpoint: Option<VersionId>,
+        source: Box<dyn HistorySource>,
+    ) -> Result<Self> {
+        let invalid = |message: String| Error::new(ErrorKind::InvalidHistory, message);
+        let mut summaries = listing.iter();
+        let root = summaries
+            .next()
+            .ok_or_else(|| invalid("history has no versions".into()))?;
+        if root.id != 0 || root.parent.is_some() || root.ops != 0 {
+            return Err(invalid(
+                "the first version must be v0, the empty root, with no parent and no ops".into(),
+            ));
+        }
+        let mut registry = Self::new(root.time_ms);
+        let loader = Rc::new(Loader { source, checkpoint });
+        for summary in summaries {
+            let id = registry.next_id();
+            if summary.id != id {
+                return Err(invalid(format!(
+                    "version ids must be consecutive from 0: expected v{id}, found v{}",
+                    summary.id
+                )));
+            }
+            let parent = summary
+                .parent
+                .filter(|&p| p < id)
+                .ok_or_else(|| invalid(format!("v{id}: parent must be an earlier version")))?;
+            if summary.ops == 0 {
+                return Err(invalid(format!("v{id}: a version has operations")));
+            }
+            registry.versions.push(Rc::new(Version {
+                id,
+                parent: Some(Rc::clone(&registry.versions[index(parent)])),
+                time_ms: summary.time_ms,
+                op_count: summary.ops,
+                ops: OnceCell::new(),
+                state: OnceCell::new(),
+                loader: Some(Rc::clone(&loader)),
+            }));
+        }
+        if let Some(checkpoint) = checkpoint {
+            registry.version(checkpoint).map_err(|_| {
+                invalid(format!(
+                    "the checkpoint's v{checkpoint} is not a version of this history"
+                ))
+            })?;
+        }
+        registry
+            .apply_version(head)
+            .map_err(|_| invalid(format!("head v{head} is not a version of this history")))?;
+        Ok(registry)
     }
 
     /// The current version.
@@ -120,12 +337,13 @@ impl Registry {
         if ops.is_empty() {
             return Err(Error::new(ErrorKind::NoChanges, "no changes to apply"));
         }
-        let base_state = self.version(base)?.state();
+        let base_state = self.version(base)?.state()?;
         let head = self.head();
+        let head_state = head.state()?;
         if base != head.id {
             let touched: BTreeSet<&EntryId> = ops.iter().map(Op::id).collect();
             for id in touched {
-                let unchanged = match (base_state.get(id), head.state.get(id)) {
+                let unchanged = match (base_state.get(id), head_state.get(id)) {
                     (None, None) => true,
                     (Some(a), Some(b)) => Rc::ptr_eq(a, b),
                     _ => false,
@@ -135,16 +353,18 @@ impl Registry {
                 }
             }
         }
-        let mut state = head.state.clone();
+        let mut state = head_state.clone();
         for op in ops {
             state.apply(op)?;
         }
         let version = Version {
             id: self.next_id(),
-            parent: Some(self.head),
+            parent: Some(Rc::clone(head)),
             time_ms,
-            ops: Rc::from(ops),
-            state,
+            op_count: ops.len(),
+            ops: OnceCell::from(Rc::from(ops)),
+            state: OnceCell::from(state),
+            loader: None,
         };
         self.head = version.id;
         self.versions.push(Rc::new(version));
@@ -178,7 +398,10 @@ impl Registry {
 
     /// The operations that turn version `from` into version `to` (see [`State::delta`]).
     pub fn delta(&self, from: VersionId, to: VersionId) -> Result<Vec<Op>> {
-        Ok(self.version(from)?.state().delta(self.version(to)?.state()))
+        Ok(self
+            .version(from)?
+            .state()?
+            .delta(self.version(to)?.state()?))
     }
 
     /// Moves head to an existing version (rollback or forward). Creates no version.
@@ -207,7 +430,7 @@ impl Registry {
         self.versions
             .iter()
             .rev()
-            .find(|version| version.parent == Some(id))
+            .find(|version| version.parent() == Some(id))
             .map(|version| version.id)
     }
 
@@ -216,7 +439,7 @@ impl Registry {
     }
 
     fn parent_of(&self, id: VersionId) -> Option<VersionId> {
-        self.versions[index(id)].parent
+        self.versions[index(id)].parent()
     }
 
     /// Names the version that made a changeset on `base` stale for `id`: the latest version on
@@ -230,7 +453,11 @@ impl Registry {
                 break;
             }
             if a > b {
-                if self.versions[index(a)].ops.iter().any(|op| op.id() == id) {
+                let ops = match self.versions[index(a)].ops() {
+                    Ok(ops) => ops,
+                    Err(error) => return error,
+                };
+                if ops.iter().any(|op| op.id() == id) {
                     return Error::new(
                         ErrorKind::Conflict,
                         format!("conflict: {id} was changed in v{a} after snapshot v{base}"),
@@ -257,11 +484,24 @@ impl Registry {
     }
 
     /// The whole history in the stable export format.
-    pub fn export(&self) -> HistoryExport {
-        HistoryExport::new(
+    pub fn export(&self) -> Result<HistoryExport> {
+        // Every operation not loaded yet, in one request to the source.
+        let missing: Vec<&Version> = self
+            .versions
+            .iter()
+            .map(|version| &**version)
+            .filter(|version| version.ops.get().is_none())
+            .collect();
+        if let Some(first) = missing.first() {
+            first.load_ops(&missing)?;
+        }
+        Ok(HistoryExport::new(
             self.head,
-            self.versions.iter().map(|v| v.record()).collect(),
-        )
+            self.versions
+                .iter()
+                .map(|v| v.record())
+                .collect::<Result<_>>()?,
+        ))
     }
 
     /// Rebuilds a registry from an export, checking everything; nothing is loaded half-way.
@@ -291,9 +531,9 @@ impl Registry {
     }
 
     /// [`Registry::export`] as JSON text.
-    pub fn to_json(&self) -> String {
+    pub fn to_json(&self) -> Result<String> {
         // Every map key in the export is a string, so serializing cannot fail.
-        serde_json::to_string(&self.export()).expect("a history always serializes")
+        Ok(serde_json::to_string(&self.export()?).expect("a history always serializes"))
     }
 
     /// [`Registry::import`] from JSON text.

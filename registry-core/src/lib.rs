@@ -27,6 +27,7 @@ macro_rules! value {
     };
 }
 
+mod checkpoint;
 mod criteria;
 mod delta;
 mod entry;
@@ -39,13 +40,14 @@ pub mod protocol;
 mod state;
 mod value;
 
+pub use checkpoint::{CHECKPOINT_FORMAT, CHECKPOINT_MAGIC, decode_checkpoint, encode_checkpoint};
 pub use criteria::Criteria;
 pub use delta::build_delta;
 pub use entry::{Entry, Op};
 pub use error::{Error, ErrorKind, Result, SCRIPT_ERROR_KINDS};
 pub use history::{
-    FORMAT_NAME, FORMAT_VERSION, HistoryExport, Registry, Version, VersionId, VersionRecord,
-    version_id_from_number,
+    FORMAT_NAME, FORMAT_VERSION, HistoryExport, HistorySource, Registry, Version, VersionId,
+    VersionRecord, version_id_from_number,
 };
 pub use id::EntryId;
 #[cfg(feature = "lua")]

@@ -16,7 +16,7 @@ use crate::value::Value;
 
 /// The version of this protocol. A module exports it (`registry_protocol_version`), and a
 /// front end refuses a module that speaks another one before sending it anything.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Luau's memory limit for a run that names none.
 pub const DEFAULT_MEMORY_LIMIT: usize = 256 << 20;
@@ -36,6 +36,16 @@ pub enum Request {
         #[cfg_attr(test, ts(optional = nullable))]
         history: Option<HistoryExport>,
         now_ms: i64,
+    },
+    /// Opens the registry on stored history without reading it: the versions as listed, and the
+    /// version whose state the store's checkpoint holds. The module asks its host for operations
+    /// and the checkpoint ([`LoadRequest`]) when a request or a script first needs them.
+    /// Answers `null`.
+    OpenStored {
+        versions: VersionList,
+        #[serde(default)]
+        #[cfg_attr(test, ts(optional = nullable))]
+        checkpoint: Option<VersionId>,
     },
     /// Runs a script. Answers a [`RunResult`].
     Run(RunRequest),
@@ -69,6 +79,7 @@ impl Request {
     pub fn op(&self) -> &'static str {
         match self {
             Request::Open { .. } => "open",
+            Request::OpenStored { .. } => "open_stored",
             Request::Run(_) => "run",
             Request::Versions => "versions",
             Request::Entries { .. } => "entries",
@@ -330,11 +341,22 @@ impl VersionList {
                     id: v.id(),
                     parent: v.parent(),
                     time_ms: v.time_ms(),
-                    ops: v.ops().len(),
+                    ops: v.op_count(),
                 })
                 .collect(),
         }
     }
+}
+
+/// What a module opened on stored history ([`Request::OpenStored`]) asks its host for, as JSON
+/// through the `registryLoad` import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "load", rename_all = "snake_case", deny_unknown_fields)]
+pub enum LoadRequest {
+    /// The checkpoint's bytes ([`crate::encode_checkpoint`]'s format).
+    Checkpoint,
+    /// The operations of these versions: a JSON array of their operation arrays, in this order.
+    Ops { versions: Vec<VersionId> },
 }
 
 /// A change a script made, or text it printed, reported while it runs (before the script goes
@@ -352,18 +374,22 @@ pub enum Event {
     Printed { text: String },
 }
 
+/// A committed version's record needs its operations, which a version made by a script always
+/// holds (only stored versions load theirs).
 #[cfg(feature = "lua")]
-impl From<&crate::RegistryEvent<'_>> for Event {
-    fn from(event: &crate::RegistryEvent<'_>) -> Self {
-        match event {
+impl TryFrom<&crate::RegistryEvent<'_>> for Event {
+    type Error = Error;
+
+    fn try_from(event: &crate::RegistryEvent<'_>) -> Result<Self, Error> {
+        Ok(match event {
             crate::RegistryEvent::Committed(version) => Event::Committed {
-                version: version.record(),
+                version: version.record()?,
             },
             crate::RegistryEvent::HeadMoved(head) => Event::HeadMoved { head: *head },
             crate::RegistryEvent::Printed(text) => Event::Printed {
                 text: (*text).to_owned(),
             },
-        }
+        })
     }
 }
 

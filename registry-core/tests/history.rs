@@ -35,7 +35,11 @@ fn delete(text: &str) -> Op {
 }
 
 fn ids_at(registry: &Registry, version: u64) -> Vec<String> {
-    let state = registry.version(version).expect("version exists").state();
+    let state = registry
+        .version(version)
+        .expect("version exists")
+        .state()
+        .expect("the state is loaded");
     state.entries().map(|e| e.id.to_string()).collect()
 }
 
@@ -50,7 +54,7 @@ fn a_new_registry_is_the_empty_root() {
     assert_eq!(registry.versions().len(), 1);
     let root = registry.head();
     assert_eq!((root.id(), root.parent(), root.time_ms()), (0, None, 42));
-    assert!(root.state().is_empty());
+    assert!(root.state().expect("the state is loaded").is_empty());
 }
 
 #[test]
@@ -127,7 +131,7 @@ fn ops_see_the_earlier_ops_of_their_changeset() -> Result<()> {
         ],
         0,
     )?;
-    let state = registry.head().state();
+    let state = registry.head().state().expect("the state is loaded");
     assert_eq!(&*state.require(&id("a:x"))?.kind, "k2");
     Ok(())
 }
@@ -141,7 +145,12 @@ fn update_replaces_meta_and_data() -> Result<()> {
     let first = Entry::new(id("a:x"), "k", meta, value(json!({"keep": true})))?;
     registry.apply(0, &[Op::Create(Rc::new(first))], 0)?;
     registry.apply(1, &[update("a:x", "k", value(json!({"new": 1})))], 0)?;
-    let now = registry.head().state().require(&id("a:x"))?.clone();
+    let now = registry
+        .head()
+        .state()
+        .expect("the state is loaded")
+        .require(&id("a:x"))?
+        .clone();
     assert!(now.meta.is_empty());
     assert_eq!(now.data, value(json!({"new": 1})));
     Ok(())
@@ -244,7 +253,7 @@ fn find_by_index_agrees_with_a_scan() -> Result<()> {
         })
         .collect();
     registry.apply(0, &ops, 0)?;
-    let state = registry.head().state();
+    let state = registry.head().state().expect("the state is loaded");
     for (key, value) in [(".kind", "service"), (".ns", "ns3"), (".id", "ns3:e3")] {
         let criteria = registry_core::Criteria::parse([(key, Value::from(value))])?;
         let indexed: Vec<_> = state
@@ -280,9 +289,12 @@ fn export_import_round_trips_branches_and_head() -> Result<()> {
     registry.apply_version(1)?;
     registry.apply(1, &[delete("a:x")], 30)?;
     registry.apply_version(2)?;
-    let text = registry.to_json();
+    let text = registry.to_json().expect("the history exports");
     let restored = Registry::from_json(&text)?;
-    assert_eq!(restored.export(), registry.export());
+    assert_eq!(
+        restored.export().expect("the history exports"),
+        registry.export().expect("the history exports")
+    );
     assert_eq!(restored.head().id(), 2);
     assert_eq!(restored.version(3)?.parent(), Some(1));
     assert_eq!(ids_at(&restored, 3), Vec::<String>::new());
@@ -294,7 +306,8 @@ fn imports_refuse_broken_histories() -> Result<()> {
     let mut registry = Registry::new(0);
     registry.apply(0, &[create("a:x", "k")], 0)?;
     let good: serde_json::Value =
-        serde_json::from_str(&registry.to_json()).expect("export is JSON");
+        serde_json::from_str(&registry.to_json().expect("the history exports"))
+            .expect("export is JSON");
     let broken = |edit: &dyn Fn(&mut serde_json::Value)| {
         let mut doc = good.clone();
         edit(&mut doc);
@@ -342,7 +355,7 @@ fn imports_refuse_broken_histories() -> Result<()> {
         "history format version 2 is not supported (this build reads version 1)",
         "a newer format is reported before its contents are read"
     );
-    let truncated = &registry.to_json()[..40];
+    let truncated = &registry.to_json().expect("the history exports")[..40];
     assert!(
         error_of(Registry::from_json(truncated))
             .1
@@ -361,19 +374,28 @@ fn entries_built_in_rust_keep_numbers_canonical() -> Result<()> {
     registry.apply(0, &[Op::Create(Rc::new(entry))], 0)?;
     let port = |n: Value| registry_core::Criteria::parse([("port", n)]);
     assert_eq!(
-        registry.head().state().find(&port(value(json!(3)))?).len(),
+        registry
+            .head()
+            .state()
+            .expect("the state is loaded")
+            .find(&port(value(json!(3)))?)
+            .len(),
         1
     );
     assert_eq!(
         registry
             .head()
             .state()
+            .expect("the state is loaded")
             .find(&port(value(json!(3.0)))?)
             .len(),
         1
     );
-    let restored = Registry::from_json(&registry.to_json())?;
-    assert_eq!(restored.export(), registry.export());
+    let restored = Registry::from_json(&registry.to_json().expect("the history exports"))?;
+    assert_eq!(
+        restored.export().expect("the history exports"),
+        registry.export().expect("the history exports")
+    );
     Ok(())
 }
 
@@ -414,6 +436,153 @@ fn errors_carry_their_details() -> Result<()> {
     assert_eq!(
         (empty.details(), empty.kind().script_kind()),
         (None, "INVALID")
+    );
+    Ok(())
+}
+
+/// A history source over an export, recording what it is asked.
+struct Recorded {
+    history: registry_core::HistoryExport,
+    checkpoint: Vec<u8>,
+    asked: Rc<std::cell::RefCell<Vec<String>>>,
+}
+
+impl registry_core::HistorySource for Recorded {
+    fn ops(&self, versions: &[u64]) -> Result<Vec<Vec<Op>>> {
+        self.asked.borrow_mut().push(format!("ops {versions:?}"));
+        Ok(versions
+            .iter()
+            .map(|&v| self.history.versions[v as usize].ops.clone())
+            .collect())
+    }
+
+    fn checkpoint(&self) -> Result<registry_core::State> {
+        self.asked.borrow_mut().push("checkpoint".into());
+        Ok(registry_core::decode_checkpoint(&self.checkpoint)?.1)
+    }
+}
+
+/// A branching history: v1, v2 on it, v3 on v1 (head).
+fn branched() -> Result<Registry> {
+    let mut registry = Registry::new(5);
+    registry.apply(0, &[create("a:x", "k"), create("a:y", "k")], 10)?;
+    registry.apply(1, &[update("a:x", "k", value(json!(2)))], 20)?;
+    registry.apply_version(1)?;
+    registry.apply(1, &[delete("a:y")], 30)?;
+    Ok(registry)
+}
+
+fn opened(
+    registry: &Registry,
+    checkpoint: Option<u64>,
+) -> Result<(Registry, Rc<std::cell::RefCell<Vec<String>>>)> {
+    let asked = Rc::default();
+    let listing = registry_core::protocol::VersionList::of(registry);
+    let at = checkpoint.unwrap_or(0);
+    let source = Recorded {
+        history: registry.export()?,
+        checkpoint: registry_core::encode_checkpoint(at, registry.version(at)?.state()?),
+        asked: Rc::clone(&asked),
+    };
+    let opened = Registry::open(
+        &listing.versions,
+        listing.head,
+        checkpoint,
+        Box::new(source),
+    )?;
+    Ok((opened, asked))
+}
+
+#[test]
+fn an_opened_history_loads_only_what_is_read() -> Result<()> {
+    let registry = branched()?;
+    let (opened, asked) = opened(&registry, Some(3))?;
+    assert_eq!(opened.versions().len(), 4);
+    assert_eq!(opened.head().op_count(), 1);
+    assert!(asked.borrow().is_empty(), "opening reads nothing");
+    assert_eq!(ids_at(&opened, 3), ["a:x"]);
+    assert_eq!(*asked.borrow(), ["checkpoint"]);
+    assert_eq!(ids_at(&opened, 2), ["a:x", "a:y"]);
+    assert_eq!(*asked.borrow(), ["checkpoint", "ops [1, 2]"]);
+    assert_eq!(opened.delta(2, 3)?, registry.delta(2, 3)?);
+    assert_eq!(opened.export()?, registry.export()?);
+    assert_eq!(
+        *asked.borrow(),
+        ["checkpoint", "ops [1, 2]", "ops [3]"],
+        "then v3's ops, the only ones left"
+    );
+    Ok(())
+}
+
+#[test]
+fn an_opened_history_commits_and_checks_conflicts_like_the_original() -> Result<()> {
+    let mut original = branched()?;
+    let (mut opened, _) = opened(&original, None)?;
+    for registry in [&mut original, &mut opened] {
+        assert_eq!(
+            error_of(registry.apply(2, &[update("a:x", "k", value(json!(3)))], 40)),
+            (
+                ErrorKind::Conflict,
+                "conflict: a:x at head v3 differs from snapshot v2 (head was moved with \
+                 apply_version)"
+                    .into()
+            )
+        );
+        assert_eq!(
+            error_of(registry.apply(1, &[update("a:y", "k", value(json!(3)))], 40)).1,
+            "conflict: a:y was changed in v3 after snapshot v1"
+        );
+        registry.apply(3, &[create("a:z", "k")], 50)?;
+    }
+    assert_eq!(opened.export()?, original.export()?);
+    Ok(())
+}
+
+#[test]
+fn an_opened_history_refuses_a_bad_listing_or_source() -> Result<()> {
+    let registry = branched()?;
+    let mut listing = registry_core::protocol::VersionList::of(&registry);
+    let open = |listing: &registry_core::protocol::VersionList, checkpoint| {
+        let source = Recorded {
+            history: registry.export().expect("exports"),
+            checkpoint: Vec::new(),
+            asked: Rc::default(),
+        };
+        Registry::open(
+            &listing.versions,
+            listing.head,
+            checkpoint,
+            Box::new(source),
+        )
+        .map(|_| ())
+    };
+    assert_eq!(
+        error_of(open(&listing, Some(9))),
+        (
+            ErrorKind::InvalidHistory,
+            "the checkpoint's v9 is not a version of this history".into()
+        )
+    );
+    listing.versions[2].parent = Some(2);
+    assert_eq!(
+        error_of(open(&listing, None)).1,
+        "v2: parent must be an earlier version"
+    );
+    let mut history = registry.export()?;
+    history.versions[2].ops = vec![delete("a:zz")];
+    let listing = registry_core::protocol::VersionList::of(&registry);
+    let source = Recorded {
+        history,
+        checkpoint: Vec::new(),
+        asked: Rc::default(),
+    };
+    let opened = Registry::open(&listing.versions, listing.head, None, Box::new(source))?;
+    assert_eq!(
+        error_of(opened.version(2)?.state().map(|_| ())),
+        (
+            ErrorKind::InvalidHistory,
+            "the stored v2 does not apply: entry not found: a:zz".into()
+        )
     );
     Ok(())
 }

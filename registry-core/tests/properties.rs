@@ -61,7 +61,11 @@ fn creates(entries: &[Entry]) -> Vec<Op> {
 }
 
 fn contents(registry: &Registry, version: u64) -> Vec<Entry> {
-    let state = registry.version(version).expect("version exists").state();
+    let state = registry
+        .version(version)
+        .expect("version exists")
+        .state()
+        .expect("the state is loaded");
     state.entries().map(|e| (**e).clone()).collect()
 }
 
@@ -97,7 +101,7 @@ proptest! {
             current = target;
         }
         for (version, expected) in snapshots {
-            let seen: Vec<Entry> = version.state().entries().map(|e| (**e).clone()).collect();
+            let seen: Vec<Entry> = version.state().expect("the state is loaded").entries().map(|e| (**e).clone()).collect();
             prop_assert_eq!(seen, expected);
         }
     }
@@ -133,8 +137,8 @@ proptest! {
             }
             current = target;
         }
-        let restored = Registry::from_json(&registry.to_json()).expect("imports");
-        prop_assert_eq!(restored.export(), registry.export());
+        let restored = Registry::from_json(&registry.to_json().expect("the history exports")).expect("imports");
+        prop_assert_eq!(restored.export().expect("the history exports"), registry.export().expect("the history exports"));
         for version in registry.versions() {
             prop_assert_eq!(contents(&restored, version.id()), contents(&registry, version.id()));
         }

@@ -443,6 +443,7 @@ fn whatever_a_script_stores_imports_back() {
     let stored: Vec<String> = registry
         .head()
         .state()
+        .expect("the state is loaded")
         .entries()
         .map(|e| e.id.to_string())
         .collect();
@@ -451,8 +452,12 @@ fn whatever_a_script_stores_imports_back() {
         ["d:100", "d:99"],
         "100 levels (data itself included) are the most"
     );
-    let restored = Registry::from_json(&registry.to_json()).expect("the export imports back");
-    assert_eq!(restored.export(), registry.export());
+    let restored = Registry::from_json(&registry.to_json().expect("the history exports"))
+        .expect("the export imports back");
+    assert_eq!(
+        restored.export().expect("the history exports"),
+        registry.export().expect("the history exports")
+    );
 }
 
 #[test]

@@ -44,10 +44,20 @@ fn dispatch(request: Request) -> ServiceResult<serde_json::Value> {
     if let Request::Open { history, now_ms } = request {
         let mut service = Service::open(history, now_ms, Box::new(host::clock_ms))?;
         service.set_event_listener(Some(Box::new(|event| {
-            if let Ok(json) = serde_json::to_vec(&Event::from(event)) {
-                host::send_event(&json);
-            }
+            send(event);
         })));
+        SERVICE.with(|slot| *slot.borrow_mut() = Some(service));
+        return answer(());
+    }
+    if let Request::OpenStored {
+        versions,
+        checkpoint,
+    } = request
+    {
+        let source = Box::new(host::StoredHistory { checkpoint });
+        let mut service =
+            Service::open_stored(&versions, checkpoint, source, Box::new(host::clock_ms))?;
+        service.set_event_listener(Some(Box::new(send)));
         SERVICE.with(|slot| *slot.borrow_mut() = Some(service));
         return answer(());
     }
@@ -58,7 +68,7 @@ fn dispatch(request: Request) -> ServiceResult<serde_json::Value> {
             message: "no registry is open: send an open request first".into(),
         })?;
         match request {
-            Request::Open { .. } => answer(()),
+            Request::Open { .. } | Request::OpenStored { .. } => answer(()),
             Request::Run(run) => answer(service.run(&run)?),
             Request::Versions => answer(service.versions()),
             Request::Entries { version, filter } => {
@@ -66,11 +76,21 @@ fn dispatch(request: Request) -> ServiceResult<serde_json::Value> {
             }
             Request::Delta { from, to } => answer(service.delta(from, to)?),
             Request::ApplyVersion { version } => answer(service.apply_version(version)?),
-            Request::Export => answer(service.export()),
+            Request::Export => answer(service.export()?),
             Request::Import { history } => answer(service.import(history)?),
             Request::Check { source } => answer(service.check(&source)),
         }
     })
+}
+
+/// Hands one event to the host as JSON. A committed version always holds its operations, so the
+/// conversion cannot fail; the host would notice a lost event (its head would differ).
+fn send(event: &registry_core::RegistryEvent<'_>) {
+    if let Ok(json) = Event::try_from(event).map(|event| serde_json::to_vec(&event))
+        && let Ok(json) = json
+    {
+        host::send_event(&json);
+    }
 }
 
 /// The protocol this module speaks (`registry_core::protocol::PROTOCOL_VERSION`).

@@ -1,11 +1,18 @@
 //! What the module asks of its host: a monotonic clock (time limits and `os.clock`), the wall
-//! clock (only to seed `math.random`, as native Luau does), and a sink for the versions scripts
-//! commit (so a host can persist each one before anything else can go wrong).
+//! clock (only to seed `math.random`, as native Luau does), a sink for the versions scripts
+//! commit (so a host can persist each one before anything else can go wrong), and, for a
+//! registry opened on stored history, the operations and checkpoint it has not loaded yet.
 //!
 //! All are imports of the snippet `host.js`. Their signatures carry only numbers, so wasm-bindgen
-//! imports them directly by name (`registryClockMs`, `registryWallClockMs`, `registryEvent`):
+//! imports them directly by name (`registryClockMs`, `registryWallClockMs`, `registryEvent`,
+//! `registryLoad`, `registryTake`):
 //! JavaScript gets them from the snippet, and wasmtime provides functions of the same names.
 //! Luau's C++ reads the clocks through libc, which `wasm/ehrt/shim.c` sends to the host's clocks.
+
+use registry_core::protocol::LoadRequest;
+use registry_core::{
+    Error, ErrorKind, HistorySource, Op, Result, State, VersionId, decode_checkpoint,
+};
 
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code)] // declaring the linker-provided constructor entry point needs an unsafe extern block
@@ -20,6 +27,10 @@ mod imports {
         pub fn wall_clock_ms() -> f64;
         #[wasm_bindgen(js_name = registryEvent)]
         pub fn event(ptr: *const u8, len: usize);
+        #[wasm_bindgen(js_name = registryLoad)]
+        pub fn load(ptr: *const u8, len: usize) -> u32;
+        #[wasm_bindgen(js_name = registryTake)]
+        pub fn take(ptr: *mut u8, len: usize);
     }
 
     unsafe extern "C" {
@@ -68,6 +79,60 @@ pub fn send_event(json: &[u8]) {
     imports::event(json.as_ptr(), json.len());
     #[cfg(not(target_arch = "wasm32"))]
     let _ = json;
+}
+
+/// Stored history from the host: the operations and the checkpoint a registry opened with
+/// [`registry_core::protocol::Request::OpenStored`] reads when it first needs them. A host that
+/// cannot answer (a damaged store) stops the module with its own error instead.
+#[derive(Debug)]
+pub struct StoredHistory {
+    /// The version whose state the checkpoint holds.
+    pub checkpoint: Option<VersionId>,
+}
+
+impl HistorySource for StoredHistory {
+    fn ops(&self, versions: &[VersionId]) -> Result<Vec<Vec<Op>>> {
+        let answer = load(&LoadRequest::Ops {
+            versions: versions.to_vec(),
+        })?;
+        serde_json::from_slice(&answer)
+            .map_err(|error| invalid(format!("the host's operations cannot be read: {error}")))
+    }
+
+    fn checkpoint(&self) -> Result<State> {
+        let (version, state) = decode_checkpoint(&load(&LoadRequest::Checkpoint)?)?;
+        if Some(version) != self.checkpoint {
+            return Err(invalid(format!(
+                "the host's checkpoint holds v{version}, not the v{} it listed",
+                self.checkpoint.unwrap_or_default()
+            )));
+        }
+        Ok(state)
+    }
+}
+
+fn invalid(message: String) -> Error {
+    Error::new(ErrorKind::InvalidHistory, message)
+}
+
+/// Asks the host for stored history: the answer's length first, then its bytes.
+fn load(request: &LoadRequest) -> Result<Vec<u8>> {
+    let request = serde_json::to_vec(request)
+        .map_err(|error| invalid(format!("cannot ask for stored history: {error}")))?;
+    #[cfg(target_arch = "wasm32")]
+    {
+        let len = imports::load(request.as_ptr(), request.len()) as usize;
+        let mut answer = vec![0_u8; len];
+        imports::take(answer.as_mut_ptr(), len);
+        Ok(answer)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = request;
+        Err(invalid(
+            "no host holds stored history outside WebAssembly".into(),
+        ))
+    }
 }
 
 /// Prepares the module once, before the first registry is created (idempotent).

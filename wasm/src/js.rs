@@ -104,7 +104,7 @@ impl JsRegistry {
     /// The whole history in the core's export format.
     #[wasm_bindgen(js_name = "export", unchecked_return_type = "HistoryExport")]
     pub fn export_history(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.service.export())
+        to_js(&self.service.export().map_err(to_error)?)
     }
 
     /// Replaces the registry with an exported history; on any error nothing changes.
@@ -128,7 +128,10 @@ impl JsRegistry {
     ) {
         self.service.set_event_listener(listener.map(|listener| {
             Box::new(move |event: &registry_core::RegistryEvent<'_>| {
-                if let Ok(message) = to_js(&Event::from(event)) {
+                // A committed version always holds its operations: the conversion cannot fail.
+                if let Ok(event) = Event::try_from(event)
+                    && let Ok(message) = to_js(&event)
+                {
                     // A throwing listener must not abort the script's run.
                     let _ = listener.call1(&JsValue::NULL, &message);
                 }

@@ -6,7 +6,8 @@ use registry_core::protocol::{
     VersionList,
 };
 use registry_core::{
-    Clock, Criteria, Entry, EventListener, HistoryExport, Op, Registry, Runner, VersionId,
+    Clock, Criteria, Entry, EventListener, HistoryExport, HistorySource, Op, Registry, Runner,
+    VersionId,
 };
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
@@ -32,6 +33,21 @@ impl Service {
             Some(history) => Registry::import(history)?,
             None => Registry::new(now_ms),
         };
+        let mut runner = Runner::new(registry)?;
+        runner.set_clock(clock);
+        Ok(Self { runner })
+    }
+
+    /// A service over stored history, read from `source` as it is needed (see
+    /// [`Registry::open`]).
+    pub fn open_stored(
+        versions: &VersionList,
+        checkpoint: Option<VersionId>,
+        source: Box<dyn HistorySource>,
+        clock: Clock,
+    ) -> ServiceResult<Self> {
+        crate::host::init();
+        let registry = Registry::open(&versions.versions, versions.head, checkpoint, source)?;
         let mut runner = Runner::new(registry)?;
         runner.set_clock(clock);
         Ok(Self { runner })
@@ -82,7 +98,7 @@ impl Service {
         };
         let criteria = Criteria::parse_query(filter.unwrap_or(""))?;
         Ok(version
-            .state()
+            .state()?
             .find(&criteria)
             .iter()
             .map(|e| (**e).clone())
@@ -100,8 +116,8 @@ impl Service {
     }
 
     /// The whole history in the core's export format.
-    pub fn export(&self) -> HistoryExport {
-        self.runner.registry().export()
+    pub fn export(&self) -> ServiceResult<HistoryExport> {
+        Ok(self.runner.registry().export()?)
     }
 
     /// Replaces the registry with an exported history; on any error nothing changes.
@@ -198,10 +214,10 @@ mod tests {
         );
         service.apply_version(1)?;
         assert_eq!(service.versions().head, 1);
-        let exported = service.export();
+        let exported = service.export()?;
         let mut other = self::service();
         other.import(exported.clone())?;
-        assert_eq!(other.export(), exported);
+        assert_eq!(other.export()?, exported);
         let mut broken = exported;
         broken.format_version = FORMAT_VERSION + 1;
         assert_eq!(
@@ -218,7 +234,8 @@ mod tests {
         let heard = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
         let log = std::rc::Rc::clone(&heard);
         service.set_event_listener(Some(Box::new(move |event| {
-            let message = serde_json::to_value(Event::from(event)).expect("events serialize");
+            let event = Event::try_from(event).expect("a committed version holds its ops");
+            let message = serde_json::to_value(event).expect("events serialize");
             log.borrow_mut().push(message);
         })));
         run(

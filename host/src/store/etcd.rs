@@ -29,6 +29,7 @@
 //! version are written first, each under the same conditions, where nothing refers to them until
 //! that transaction. Readers read at one etcd revision and take no lock.
 
+use std::cell::{Ref, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -38,7 +39,8 @@ use etcd_client::{
     Client, Compare, CompareOp, ConnectOptions, GetOptions, KvClient, LockOptions, Txn, TxnOp,
     WatchOptions,
 };
-use registry_core::{HistoryExport, VersionRecord};
+use registry_core::protocol::{VersionList, VersionSummary};
+use registry_core::{HistoryExport, VersionId, VersionRecord};
 use serde::{Deserialize, Serialize};
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
@@ -202,6 +204,9 @@ pub struct EtcdStore {
     /// For an empty prefix, read before any writer: v0's time.
     now_ms: i64,
     writer: Option<Writer>,
+    /// The history as last read whole, at one revision. etcd holds no listing apart from the
+    /// operations and no checkpoint yet, so a registry opened on etcd reads its history once.
+    loaded: RefCell<Option<HistoryExport>>,
 }
 
 impl fmt::Debug for EtcdStore {
@@ -260,6 +265,7 @@ impl EtcdStore {
             lease_ttl: options.lease_ttl,
             now_ms,
             writer: None,
+            loaded: RefCell::new(None),
         };
         // Reachable, and a registry (or empty), before any lock or write.
         store.read_layout()?;
@@ -889,12 +895,20 @@ impl Drop for EtcdStore {
     }
 }
 
-impl RegistryStore for EtcdStore {
-    fn name(&self) -> &str {
-        &self.name
+impl EtcdStore {
+    /// The history, read whole at one revision on first use and kept until this store writes.
+    fn loaded(&self) -> Result<Ref<'_, HistoryExport>> {
+        if self.loaded.borrow().is_none() {
+            let history = self.read_history()?;
+            *self.loaded.borrow_mut() = Some(history);
+        }
+        Ok(Ref::map(self.loaded.borrow(), |history| {
+            history.as_ref().expect("loaded above")
+        }))
     }
 
-    fn history(&self) -> Result<HistoryExport> {
+    /// Every version and the head, read at one revision and checked.
+    fn read_history(&self) -> Result<HistoryExport> {
         let layout = self.read_layout()?;
         let Some((head, _)) = layout.head else {
             return Ok(HistoryExport::new(
@@ -918,6 +932,69 @@ impl RegistryStore for EtcdStore {
         );
         Ok(HistoryExport::new(head.head, versions))
     }
+}
+
+impl RegistryStore for EtcdStore {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn listing(&self) -> Result<VersionList> {
+        let history = self.loaded()?;
+        Ok(VersionList {
+            head: history.head,
+            versions: history
+                .versions
+                .iter()
+                .map(|version| VersionSummary {
+                    id: version.id,
+                    parent: version.parent,
+                    time_ms: version.time_ms,
+                    ops: version.ops.len(),
+                })
+                .collect(),
+        })
+    }
+
+    fn ops_json(&self, versions: &[VersionId]) -> Result<String> {
+        let history = self.loaded()?;
+        let lists = versions
+            .iter()
+            .map(|&id| {
+                usize::try_from(id)
+                    .ok()
+                    .and_then(|i| history.versions.get(i))
+                    .map(|version| &version.ops)
+                    .ok_or_else(|| anyhow!("{}: v{id} is not stored", self.name))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(serde_json::to_string(&lists)?)
+    }
+
+    fn checkpoint_version(&self) -> Result<Option<VersionId>> {
+        Ok(None)
+    }
+
+    fn checkpoint(&self) -> Result<(VersionId, Vec<u8>)> {
+        bail!("{}: an etcd store holds no checkpoint", self.name)
+    }
+
+    /// etcd keeps no checkpoint yet: a registry opened on it is built from v0 as it is read.
+    fn save_checkpoint(&mut self, _version: VersionId, _bytes: &[u8]) -> Result<()> {
+        Ok(())
+    }
+
+    fn verify(&self) -> Result<()> {
+        self.loaded().map(drop)
+    }
+
+    fn hold_snapshot(&self) -> Result<()> {
+        self.loaded().map(drop)
+    }
+
+    fn size(&self) -> Result<u64> {
+        Ok(serde_json::to_vec(&*self.loaded()?)?.len() as u64)
+    }
 
     fn head(&self) -> Result<u64> {
         if let Some(writer) = &self.writer {
@@ -930,6 +1007,7 @@ impl RegistryStore for EtcdStore {
     }
 
     fn commit(&mut self, version: &VersionRecord) -> Result<()> {
+        self.loaded.get_mut().take();
         let head = self.writer_head()?;
         ensure!(
             version.id == head.latest + 1,
@@ -948,6 +1026,7 @@ impl RegistryStore for EtcdStore {
     }
 
     fn set_head(&mut self, head: u64) -> Result<()> {
+        self.loaded.get_mut().take();
         let current = self.writer_head()?;
         ensure!(
             head <= current.latest,
@@ -961,7 +1040,9 @@ impl RegistryStore for EtcdStore {
         )
     }
 
-    fn replace(&mut self, history: &HistoryExport) -> Result<()> {
+    /// Writes no checkpoint (see [`RegistryStore::save_checkpoint`] above).
+    fn replace(&mut self, history: &HistoryExport, _checkpoint: &[u8]) -> Result<()> {
+        self.loaded.get_mut().take();
         let old = self.writer_head()?;
         let generation = old.generation + 1;
         let mut batch = Vec::new();

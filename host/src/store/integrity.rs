@@ -9,6 +9,7 @@ use rusqlite::types::Value as SqlValue;
 use sha2::{Digest, Sha256};
 
 use registry_core::VersionRecord;
+use registry_core::protocol::VersionSummary;
 
 /// Every row of `sql`, each column as SQLite holds it, so that a value of the wrong type can be
 /// named rather than failing a conversion.
@@ -92,15 +93,15 @@ pub(super) fn head_of(conn: &Connection, schema: i64) -> Result<u64> {
 
 /// What the module would also refuse, named here with the file: ids dense from v0, every parent
 /// an earlier version, the head a version.
-pub(super) fn check_structure(versions: &[VersionRecord], head: u64) -> Result<()> {
+pub(super) fn check_structure<V: Listed>(versions: &[V], head: u64) -> Result<()> {
     for (expected, version) in (0_u64..).zip(versions) {
-        let id = version.id;
+        let (id, parent) = version.id_and_parent();
         ensure!(id >= expected, "v{id} appears twice");
         ensure!(
             id == expected,
             "v{expected} is missing (the next version is v{id})"
         );
-        match version.parent {
+        match parent {
             None => ensure!(id == 0, "v{id} has no parent"),
             Some(parent) => ensure!(
                 parent < id,
@@ -114,6 +115,23 @@ pub(super) fn check_structure(versions: &[VersionRecord], head: u64) -> Result<(
         "the head v{head} is not a version"
     );
     Ok(())
+}
+
+/// A version as a whole record or as listed: its id and parent.
+pub(super) trait Listed {
+    fn id_and_parent(&self) -> (u64, Option<u64>);
+}
+
+impl Listed for VersionRecord {
+    fn id_and_parent(&self) -> (u64, Option<u64>) {
+        (self.id, self.parent)
+    }
+}
+
+impl Listed for VersionSummary {
+    fn id_and_parent(&self) -> (u64, Option<u64>) {
+        (self.id, self.parent)
+    }
 }
 
 /// A version number: an integer of at least 0.
@@ -155,4 +173,92 @@ pub(super) fn head_checksum(head: u64) -> String {
 /// The first 16 bytes of the SHA-256 of `text`, in hex.
 pub(super) fn checksum(text: fmt::Arguments<'_>) -> String {
     hex::encode(&Sha256::digest(text.to_string().as_bytes())[..16])
+}
+
+/// A schema-3 `versions` row without its operations (id, parent, time, op count, operations'
+/// checksum, checksum), checked: what a listing reads.
+pub(super) fn summary_from_row(row: Vec<SqlValue>) -> Result<(VersionSummary, String)> {
+    let [id, parent, time_ms, op_count, ops_checksum, checksum]: [SqlValue; 6] = row
+        .try_into()
+        .map_err(|_| anyhow!("the versions table has unexpected columns"))?;
+    let id = number(&id).context("a version's id")?;
+    let at = |what: &str| format!("v{id}: {what}");
+    let parent = match parent {
+        SqlValue::Null => None,
+        parent => Some(number(&parent).with_context(|| at("its parent"))?),
+    };
+    let SqlValue::Integer(time_ms) = time_ms else {
+        bail!(
+            "{}: {} is not a time in milliseconds",
+            at("its time"),
+            describe(&time_ms)
+        );
+    };
+    let ops = match op_count {
+        SqlValue::Integer(n) if n >= 0 => usize::try_from(n)?,
+        other => bail!(
+            "{}: {} is not a count",
+            at("its operations"),
+            describe(&other)
+        ),
+    };
+    let SqlValue::Text(ops_checksum) = ops_checksum else {
+        bail!(
+            "{}: {} is not a checksum",
+            at("its operations' checksum"),
+            describe(&ops_checksum)
+        );
+    };
+    let summary = VersionSummary {
+        id,
+        parent,
+        time_ms,
+        ops,
+    };
+    ensure!(
+        checksum == SqlValue::Text(summary_checksum(&summary, &ops_checksum)),
+        "v{id} does not match its checksum: the file is damaged or was changed outside \
+         registry-host"
+    );
+    Ok((summary, ops_checksum))
+}
+
+/// A schema-3 version's operations (JSON text), checked against the operations' checksum of its
+/// checked listing row.
+pub(super) fn ops_from_row(id: u64, ops: SqlValue, ops_checksum: &str) -> Result<String> {
+    let SqlValue::Text(ops) = ops else {
+        bail!("v{id}: its operations: {} is not JSON text", describe(&ops));
+    };
+    ensure!(
+        ops_checksum_of(&ops) == ops_checksum,
+        "v{id}'s operations do not match their checksum: the file is damaged or was changed \
+         outside registry-host"
+    );
+    Ok(ops)
+}
+
+/// The checksum of a schema-3 version's fields, its operations by their own checksum: a listing
+/// is checked without reading any operation.
+pub(crate) fn summary_checksum(summary: &VersionSummary, ops_checksum: &str) -> String {
+    let parent = summary
+        .parent
+        .map_or_else(|| "root".to_owned(), |parent| parent.to_string());
+    checksum(format_args!(
+        "v{} {parent} {} {} {ops_checksum}",
+        summary.id, summary.time_ms, summary.ops
+    ))
+}
+
+/// The checksum of a version's operations as stored (JSON text).
+pub(crate) fn ops_checksum_of(ops: &str) -> String {
+    hex::encode(&Sha256::digest(ops.as_bytes())[..16])
+}
+
+/// The checksum of a checkpoint of `version` (registry-core's format), guarding its bytes and
+/// which version they hold. Any store can keep a checkpoint as an opaque blob beside it.
+pub(crate) fn checkpoint_checksum(version: u64, bytes: &[u8]) -> String {
+    let mut digest = Sha256::new();
+    digest.update(format!("checkpoint v{version}\0").as_bytes());
+    digest.update(bytes);
+    hex::encode(&digest.finalize()[..16])
 }

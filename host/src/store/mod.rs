@@ -53,11 +53,14 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, params};
 
 pub use etcd::Unreachable;
 use integrity::{
-    check_structure, head_checksum, head_of, read_rows, version_checksum, version_from_row,
+    check_structure, checkpoint_checksum, head_checksum, head_of, ops_checksum_of, ops_from_row,
+    read_rows, summary_checksum, summary_from_row, version_from_row,
 };
 pub use location::{StoreLocation, StoreOptions, open};
 use locking::lock_writers;
-use registry_core::{HistoryExport, VersionRecord};
+use registry_core::protocol::VersionList;
+use registry_core::{HistoryExport, VersionId, VersionRecord};
+use schema::summary_of;
 
 /// What a command does with the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,34 +72,91 @@ pub enum Access {
     Write,
 }
 
-/// What the host needs of a store backend: the history to load, and each change a run makes,
-/// written as it happens. A backend is opened for [`Access::Read`] (a consistent view, no lock)
-/// or [`Access::Write`] (the writers' lock held until it is dropped).
+/// What the host needs of a store backend: the version list and what a registry opened on it
+/// loads (operations, the checkpoint), each change a run makes, written as it happens, and the
+/// checkpoint it keeps. A backend is opened for [`Access::Read`] (a consistent view, no lock) or
+/// [`Access::Write`] (the writers' lock held until it is dropped). Every read is checked; the
+/// checkpoint's encoding is registry-core's and its checksum `integrity::checkpoint_checksum`.
 pub trait RegistryStore {
     /// The store's location, for messages.
     fn name(&self) -> &str;
-
-    /// Every stored version and the head, read at one point in time, and checked.
-    fn history(&self) -> Result<HistoryExport>;
-
+    /// Every version's id, parent, time and operation count, and the head, checked.
+    fn listing(&self) -> Result<VersionList>;
+    /// The operations of `versions` as one JSON array of their arrays, in that order, checked.
+    fn ops_json(&self, versions: &[VersionId]) -> Result<String>;
+    /// The version whose state the checkpoint holds, if there is one.
+    fn checkpoint_version(&self) -> Result<Option<VersionId>>;
+    /// The checkpoint's version and bytes, checked.
+    fn checkpoint(&self) -> Result<(VersionId, Vec<u8>)>;
+    /// Replaces the checkpoint.
+    fn save_checkpoint(&mut self, version: VersionId, bytes: &[u8]) -> Result<()>;
+    /// Checks every stored byte a listing does not read.
+    fn verify(&self) -> Result<()>;
+    /// Makes every later read of a reader see one snapshot.
+    fn hold_snapshot(&self) -> Result<()>;
+    /// The store's size in bytes.
+    fn size(&self) -> Result<u64>;
     /// The stored head.
     fn head(&self) -> Result<u64>;
-
     /// Saves a version a script committed; it becomes head.
     fn commit(&mut self, version: &VersionRecord) -> Result<()>;
-
     /// Saves a move of head to an existing version.
     fn set_head(&mut self, head: u64) -> Result<()>;
-
-    /// Replaces everything with `history`, at once.
-    fn replace(&mut self, history: &HistoryExport) -> Result<()>;
-
+    /// Replaces everything with `history` and the checkpoint of its head, at once.
+    fn replace(&mut self, history: &HistoryExport, checkpoint: &[u8]) -> Result<()>;
     /// A mark of the store's state now, for [`wait_for_change`](Self::wait_for_change): taken
     /// before a read of the history, no change after that read is missed.
     fn change_marker(&self) -> Result<i64>;
-
     /// Blocks until the store changed after `marker` (or a little later, for no change).
     fn wait_for_change(&mut self, marker: i64) -> Result<()>;
+}
+
+impl RegistryStore for SqliteStore {
+    fn name(&self) -> &str {
+        SqliteStore::name(self)
+    }
+    fn listing(&self) -> Result<VersionList> {
+        SqliteStore::listing(self)
+    }
+    fn ops_json(&self, versions: &[VersionId]) -> Result<String> {
+        SqliteStore::ops_json(self, versions)
+    }
+    fn checkpoint_version(&self) -> Result<Option<VersionId>> {
+        SqliteStore::checkpoint_version(self)
+    }
+    fn checkpoint(&self) -> Result<(VersionId, Vec<u8>)> {
+        SqliteStore::checkpoint(self)
+    }
+    fn save_checkpoint(&mut self, version: VersionId, bytes: &[u8]) -> Result<()> {
+        SqliteStore::save_checkpoint(self, version, bytes)
+    }
+    fn verify(&self) -> Result<()> {
+        SqliteStore::verify(self)
+    }
+    fn hold_snapshot(&self) -> Result<()> {
+        SqliteStore::hold_snapshot(self)
+    }
+    fn size(&self) -> Result<u64> {
+        SqliteStore::size(self)
+    }
+    fn head(&self) -> Result<u64> {
+        SqliteStore::head(self)
+    }
+    fn commit(&mut self, version: &VersionRecord) -> Result<()> {
+        SqliteStore::commit(self, version)
+    }
+    fn set_head(&mut self, head: u64) -> Result<()> {
+        SqliteStore::set_head(self, head)
+    }
+    fn replace(&mut self, history: &HistoryExport, checkpoint: &[u8]) -> Result<()> {
+        SqliteStore::replace(self, history, checkpoint)
+    }
+    fn change_marker(&self) -> Result<i64> {
+        SqliteStore::change_marker(self)
+    }
+    fn wait_for_change(&mut self, marker: i64) -> Result<()> {
+        SqliteStore::wait_for_change(self, marker)
+    }
 }
 
 /// One open SQLite store.
@@ -188,6 +248,11 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// The file's path (or `memory`), for messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Names what went wrong with the file, once.
     fn problem(&self, error: rusqlite::Error, doing: &str) -> anyhow::Error {
         let name = &self.name;
@@ -211,73 +276,303 @@ impl SqliteStore {
         }
     }
 
-    fn head_in(&self, conn: &Connection) -> Result<u64> {
-        head_of(conn, self.schema).map_err(|e| match e.downcast::<rusqlite::Error>() {
-            Ok(error) => self.problem(error, "read the head in"),
-            Err(other) => other.context(self.name.clone()),
-        })
-    }
-}
-
-impl RegistryStore for SqliteStore {
-    /// The file's path (or `memory`), for messages.
-    fn name(&self) -> &str {
-        &self.name
-    }
-
     /// Every stored version and the head, read in one transaction (a run committing meanwhile
     /// cannot make them disagree), and checked.
-    fn history(&self) -> Result<HistoryExport> {
-        let name = &self.name;
-        let checksums = self.schema >= 2;
+    #[cfg(test)]
+    pub fn history(&self) -> Result<HistoryExport> {
+        if self.schema < 3 {
+            return self.history_before_3();
+        }
+        self.reading(|| {
+            let listing = self.listing()?;
+            let ids: Vec<VersionId> = listing.versions.iter().map(|v| v.id).collect();
+            let lists: Vec<Vec<registry_core::Op>> = serde_json::from_str(&self.ops_json(&ids)?)
+                .with_context(|| format!("{}: operations that are not JSON", self.name))?;
+            let versions = listing
+                .versions
+                .iter()
+                .zip(lists)
+                .map(|(summary, ops)| VersionRecord {
+                    id: summary.id,
+                    parent: summary.parent,
+                    time_ms: summary.time_ms,
+                    ops,
+                })
+                .collect();
+            Ok(HistoryExport::new(listing.head, versions))
+        })
+    }
+
+    /// Runs `read` in one read transaction, unless one is open already (a reader's, held for
+    /// its whole command so that everything it reads is one snapshot).
+    fn reading<T>(&self, read: impl FnOnce() -> Result<T>) -> Result<T> {
+        if !self.conn.is_autocommit() {
+            return read();
+        }
         let tx = self
             .conn
             .unchecked_transaction()
             .map_err(|e| self.problem(e, "read"))?;
+        let value = read()?;
+        tx.commit().map_err(|e| self.problem(e, "read"))?;
+        Ok(value)
+    }
+
+    /// Holds one read transaction until the store is dropped: a reader's later reads (the
+    /// operations and checkpoint its module asks for) see the same snapshot as its listing, even
+    /// while a writer commits or imports.
+    pub fn hold_snapshot(&self) -> Result<()> {
+        self.conn
+            .execute_batch("BEGIN")
+            .map_err(|e| self.problem(e, "read"))?;
+        // A deferred transaction takes its snapshot at its first read.
+        self.head_in(&self.conn)?;
+        Ok(())
+    }
+
+    /// Every version's id, parent, time and operation count, and the head, checked (rows against
+    /// their checksums, the structure), without reading any operation (schema 3; older schemas
+    /// are read whole).
+    pub fn listing(&self) -> Result<VersionList> {
+        if self.schema < 3 {
+            let history = self.history_before_3()?;
+            return Ok(VersionList {
+                head: history.head,
+                versions: history.versions.iter().map(summary_of).collect(),
+            });
+        }
+        let name = &self.name;
+        self.reading(|| {
+            let rows = read_rows(
+                &self.conn,
+                "SELECT id, parent, time_ms, op_count, ops_checksum, checksum FROM versions \
+                 ORDER BY id",
+            )
+            .map_err(|e| self.problem(e, "read the versions in"))?;
+            let versions = rows
+                .into_iter()
+                .map(|row| Ok(summary_from_row(row)?.0))
+                .collect::<Result<Vec<_>>>()
+                .with_context(|| name.clone())?;
+            let head = self.head_in(&self.conn)?;
+            check_structure(&versions, head).with_context(|| name.clone())?;
+            Ok(VersionList { head, versions })
+        })
+    }
+
+    /// The operations of `versions` as one JSON array of their stored arrays, in that order,
+    /// each row checked against its checksums.
+    pub fn ops_json(&self, versions: &[VersionId]) -> Result<String> {
+        let name = &self.name;
+        if self.schema < 3 {
+            let history = self.history_before_3()?;
+            let lists = versions
+                .iter()
+                .map(|&id| {
+                    let record = usize::try_from(id)
+                        .ok()
+                        .and_then(|i| history.versions.get(i));
+                    Ok(&record
+                        .ok_or_else(|| anyhow!("{name}: v{id} is not stored"))?
+                        .ops)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            return Ok(serde_json::to_string(&lists)?);
+        }
+        let mut json = String::from("[");
+        for (n, id) in versions.iter().enumerate() {
+            if n > 0 {
+                json.push(',');
+            }
+            json.push_str(&self.ops_of(*id)?);
+        }
+        json.push(']');
+        Ok(json)
+    }
+
+    fn ops_of(&self, id: VersionId) -> Result<String> {
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT id, parent, time_ms, op_count, ops_checksum, checksum, ops \
+                 FROM versions WHERE id = ?1",
+            )
+            .map_err(|e| self.problem(e, "read the versions in"))?;
+        let mut row: Vec<rusqlite::types::Value> = statement
+            .query_row([id], |row| (0..7).map(|i| row.get(i)).collect())
+            .map_err(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => anyhow!("v{id} is not stored"),
+                other => self.problem(other, "read the versions in"),
+            })?;
+        let ops = row.pop().unwrap_or(rusqlite::types::Value::Null);
+        let name = &self.name;
+        let (_, ops_checksum) = summary_from_row(row).with_context(|| name.clone())?;
+        ops_from_row(id, ops, &ops_checksum).with_context(|| name.clone())
+    }
+
+    /// Checks every stored byte a listing does not: each version's operations against its
+    /// checksum, and the checkpoint. A writer does it before its first write, so that nothing is
+    /// written to a damaged store; readers check what they read, when they read it.
+    pub fn verify(&self) -> Result<()> {
+        if self.schema < 3 {
+            return self.history_before_3().map(drop);
+        }
+        let name = &self.name;
+        self.reading(|| {
+            self.listing()?;
+            let mut statement = self
+                .conn
+                .prepare("SELECT id, parent, time_ms, op_count, ops_checksum, checksum, ops FROM versions")
+                .map_err(|e| self.problem(e, "read the versions in"))?;
+            let mut rows = statement.query([]).map_err(|e| self.problem(e, "read the versions in"))?;
+            while let Some(row) = rows.next().map_err(|e| self.problem(e, "read the versions in"))? {
+                let mut values = (0..7)
+                    .map(|i| row.get::<_, rusqlite::types::Value>(i))
+                    .collect::<rusqlite::Result<Vec<_>>>()
+                    .map_err(|e| self.problem(e, "read the versions in"))?;
+                let ops = values.pop().unwrap_or(rusqlite::types::Value::Null);
+                let (summary, ops_checksum) =
+                    summary_from_row(values).with_context(|| name.clone())?;
+                ops_from_row(summary.id, ops, &ops_checksum).with_context(|| name.clone())?;
+            }
+            if self.checkpoint_version()?.is_some() {
+                self.checkpoint()?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The version whose state the checkpoint holds, if there is one (its bytes are checked
+    /// when read, by [`Store::checkpoint`]).
+    pub fn checkpoint_version(&self) -> Result<Option<VersionId>> {
+        if self.schema < 3 {
+            return Ok(None);
+        }
+        let rows = read_rows(&self.conn, "SELECT version FROM checkpoint")
+            .map_err(|e| self.problem(e, "read the checkpoint in"))?;
+        match rows.as_slice() {
+            [] => Ok(None),
+            [row] => match row[0] {
+                rusqlite::types::Value::Integer(v) if v >= 0 => Ok(Some(v.unsigned_abs())),
+                _ => Err(anyhow!(
+                    "{}: the checkpoint's version is not a version number",
+                    self.name
+                )),
+            },
+            _ => Err(anyhow!("{}: there are several checkpoints", self.name)),
+        }
+    }
+
+    /// The checkpoint's version and bytes, checked against its checksum.
+    pub fn checkpoint(&self) -> Result<(VersionId, Vec<u8>)> {
+        let name = &self.name;
+        let row = self
+            .conn
+            .query_row(
+                "SELECT version, bytes, checksum FROM checkpoint",
+                [],
+                |row| {
+                    Ok((
+                        row.get::<_, rusqlite::types::Value>(0)?,
+                        row.get::<_, rusqlite::types::Value>(1)?,
+                        row.get::<_, rusqlite::types::Value>(2)?,
+                    ))
+                },
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => anyhow!("{name} holds no checkpoint"),
+                other => self.problem(other, "read the checkpoint in"),
+            })?;
+        use rusqlite::types::Value as V;
+        let (V::Integer(version), V::Blob(bytes), V::Text(checksum)) = row else {
+            anyhow::bail!("{name}: the checkpoint's row holds values of the wrong types");
+        };
+        let version = u64::try_from(version)
+            .map_err(|_| anyhow!("{name}: the checkpoint's version is negative"))?;
+        ensure!(
+            checkpoint_checksum(version, &bytes) == checksum,
+            "{name}: the checkpoint does not match its checksum: the file is damaged or was \
+             changed outside registry-host"
+        );
+        Ok((version, bytes))
+    }
+
+    /// Replaces the checkpoint with `bytes`, the state of `version`.
+    pub fn save_checkpoint(&mut self, version: VersionId, bytes: &[u8]) -> Result<()> {
+        self.prepare_writes()?;
+        save_checkpoint(&self.conn, version, bytes)
+            .map_err(|e| self.problem(e, "save the checkpoint in"))
+    }
+
+    /// The store's size in bytes (SQLite's pages), to size what the module may hold.
+    pub fn size(&self) -> Result<u64> {
+        let pages = |pragma: &str| {
+            self.conn
+                .pragma_query_value(None, pragma, |row| row.get::<_, i64>(0))
+                .map_err(|e| self.problem(e, "read"))
+        };
+        Ok(u64::try_from(pages("page_count")? * pages("page_size")?)?)
+    }
+
+    /// Schemas 1 and 2: every row read whole (their checksums cover the operations).
+    fn history_before_3(&self) -> Result<HistoryExport> {
+        let name = &self.name;
+        let checksums = self.schema >= 2;
         let sql = if checksums {
             "SELECT id, parent, time_ms, ops, checksum FROM versions ORDER BY id"
         } else {
             "SELECT id, parent, time_ms, ops FROM versions ORDER BY id"
         };
-        let rows = read_rows(&tx, sql).map_err(|e| self.problem(e, "read the versions in"))?;
+        let (rows, head) = self.reading(|| {
+            let rows =
+                read_rows(&self.conn, sql).map_err(|e| self.problem(e, "read the versions in"))?;
+            Ok((rows, self.head_in(&self.conn)?))
+        })?;
         let mut versions = Vec::with_capacity(rows.len());
         for mut row in rows {
             let checksum = checksums.then(|| row.pop()).flatten();
             let record = version_from_row(row, checksum.as_ref()).with_context(|| name.clone())?;
             versions.push(record);
         }
-        let head = self.head_in(&tx)?;
-        tx.commit().map_err(|e| self.problem(e, "read"))?;
         check_structure(&versions, head).with_context(|| name.clone())?;
         Ok(HistoryExport::new(head, versions))
     }
 
     /// The stored head.
-    fn head(&self) -> Result<u64> {
+    pub fn head(&self) -> Result<u64> {
         self.head_in(&self.conn)
     }
 
+    fn head_in(&self, conn: &Connection) -> Result<u64> {
+        head_of(conn, self.schema).map_err(|e| match e.downcast::<rusqlite::Error>() {
+            Ok(error) => self.problem(error, "read the head in"),
+            Err(other) => other.context(self.name.clone()),
+        })
+    }
+
     /// Saves a version a script committed; it becomes head.
-    fn commit(&mut self, version: &VersionRecord) -> Result<()> {
+    pub fn commit(&mut self, version: &VersionRecord) -> Result<()> {
         self.prepare_writes()?;
         commit(&mut self.conn, version)
             .map_err(|e| self.problem(e, &format!("save v{} in", version.id)))
     }
 
     /// Saves a move of head to an existing version.
-    fn set_head(&mut self, head: u64) -> Result<()> {
+    pub fn set_head(&mut self, head: u64) -> Result<()> {
         self.prepare_writes()?;
         set_head(&self.conn, head).map_err(|e| self.problem(e, "save the head in"))
     }
 
-    /// Replaces everything with `history`, in one transaction.
-    fn replace(&mut self, history: &HistoryExport) -> Result<()> {
+    /// Replaces everything with `history` and the checkpoint of its head (`checkpoint`), in one
+    /// transaction.
+    pub fn replace(&mut self, history: &HistoryExport, checkpoint: &[u8]) -> Result<()> {
         self.prepare_writes()?;
-        replace(&mut self.conn, history).map_err(|e| self.problem(e, "replace the history in"))
+        replace(&mut self.conn, history, checkpoint)
+            .map_err(|e| self.problem(e, "replace the history in"))
     }
 
     /// SQLite's `data_version`, which changes when another connection commits.
-    fn change_marker(&self) -> Result<i64> {
+    pub fn change_marker(&self) -> Result<i64> {
         ensure!(
             self.name != "memory",
             "there is nothing to watch in a registry kept in memory"
@@ -288,7 +583,7 @@ impl RegistryStore for SqliteStore {
     }
 
     /// Polls `data_version` (SQLite has no notification across processes).
-    fn wait_for_change(&mut self, marker: i64) -> Result<()> {
+    pub fn wait_for_change(&mut self, marker: i64) -> Result<()> {
         while self.change_marker()? == marker {
             std::thread::sleep(DATA_VERSION_POLL);
         }
@@ -306,28 +601,46 @@ fn commit(conn: &mut Connection, version: &VersionRecord) -> rusqlite::Result<()
     tx.commit()
 }
 
-fn replace(conn: &mut Connection, history: &HistoryExport) -> rusqlite::Result<()> {
+fn replace(
+    conn: &mut Connection,
+    history: &HistoryExport,
+    checkpoint: &[u8],
+) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     tx.execute("DELETE FROM versions", [])?;
     for version in &history.versions {
         insert(&tx, version)?;
     }
     set_head(&tx, history.head)?;
+    save_checkpoint(&tx, history.head, checkpoint)?;
     tx.commit()
 }
 
 fn insert(conn: &Connection, version: &VersionRecord) -> rusqlite::Result<()> {
     // Operations are JSON values, whose map keys are strings: serializing cannot fail.
     let ops = serde_json::to_string(&version.ops).unwrap_or_default();
+    let ops_checksum = ops_checksum_of(&ops);
     conn.execute(
-        "INSERT INTO versions (id, parent, time_ms, ops, checksum) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO versions (id, parent, time_ms, ops, op_count, ops_checksum, checksum) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
             version.id,
             version.parent,
             version.time_ms,
             ops,
-            version_checksum(version, &ops)
+            version.ops.len(),
+            ops_checksum,
+            summary_checksum(&summary_of(version), &ops_checksum)
         ],
+    )?;
+    Ok(())
+}
+
+fn save_checkpoint(conn: &Connection, version: VersionId, bytes: &[u8]) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO checkpoint (singleton, version, bytes, checksum) \
+         VALUES (1, ?1, ?2, ?3)",
+        params![version, bytes, checkpoint_checksum(version, bytes)],
     )?;
     Ok(())
 }

@@ -4,13 +4,17 @@
 use anyhow::{Result, anyhow, bail, ensure};
 use rusqlite::params;
 
-use super::integrity::{head_checksum, head_of, read_rows, version_checksum, version_from_row};
+use super::integrity::{
+    head_checksum, head_of, ops_checksum_of, read_rows, summary_checksum, version_checksum,
+    version_from_row,
+};
 use super::{SqliteStore, insert};
 use registry_core::VersionRecord;
+use registry_core::protocol::VersionSummary;
 
 /// The schema this build writes, SQLite's `user_version`. It reads this one and older ones, and
 /// upgrades an older one at its first write ([`SqliteStore::prepare_writes`]).
-pub(super) const SCHEMA_VERSION: i64 = 2;
+pub(super) const SCHEMA_VERSION: i64 = 3;
 
 /// Schema 1: the versions and the head.
 pub(super) const SCHEMA_1: &str = "
@@ -31,6 +35,30 @@ pub(super) const SCHEMA_2_FROM_1: &str = "
     ALTER TABLE versions ADD COLUMN checksum TEXT;
     ALTER TABLE head ADD COLUMN checksum TEXT;
 ";
+
+/// Schema 3 lists versions without reading their operations: each row keeps its operation count
+/// and its operations' checksum, and its checksum covers those instead of the operations. The
+/// checkpoint holds the state of one version in registry-core's binary form, so that opening
+/// replays only the versions since (see the README's "SqliteStore layout").
+pub(super) const SCHEMA_3_FROM_2: &str = "
+    ALTER TABLE versions ADD COLUMN op_count INTEGER;
+    ALTER TABLE versions ADD COLUMN ops_checksum TEXT;
+    CREATE TABLE checkpoint (
+        singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+        version   INTEGER NOT NULL,
+        bytes     BLOB NOT NULL,
+        checksum  TEXT NOT NULL
+    );
+";
+
+/// The tables of a store of `schema`.
+fn tables_of(schema: i64) -> &'static [&'static str] {
+    if schema >= 3 {
+        &["checkpoint", "head", "versions"]
+    } else {
+        &["head", "versions"]
+    }
+}
 
 /// How many problems `quick_check` lists before it stops.
 const QUICK_CHECK_PROBLEMS: u32 = 3;
@@ -71,15 +99,21 @@ impl SqliteStore {
                 problems.join("; ")
             );
         }
-        // Everything but the two tables (and SQLite's own, such as statistics), a trigger say,
-        // was added by hand.
-        let others = self
+        // Everything but the store's tables (and SQLite's own, such as statistics), a trigger
+        // say, was added by hand.
+        let others: Vec<String> = self
             .strings(
                 "SELECT type || ' ' || name FROM sqlite_schema \
-                 WHERE name NOT IN ('versions', 'head') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
-                 ORDER BY name",
+                 WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
             )
-            .map_err(|e| self.problem(e, "read"))?;
+            .map_err(|e| self.problem(e, "read"))?
+            .into_iter()
+            .filter(|object| {
+                !tables_of(schema)
+                    .iter()
+                    .any(|table| *object == format!("table {table}"))
+            })
+            .collect();
         match schema {
             1..=SCHEMA_VERSION => {
                 ensure!(
@@ -119,9 +153,15 @@ impl SqliteStore {
     /// upgraded to this build's. Done only then, so that a store the module refuses, or one only
     /// read, is never changed.
     pub(super) fn prepare_writes(&mut self) -> Result<()> {
-        if !std::mem::take(&mut self.unprepared) {
+        if !self.unprepared {
             return Ok(());
         }
+        // A command may write before it read much (a head move): every row and the checkpoint
+        // are checked before its first write, so that nothing is written to a damaged store.
+        if self.schema > 0 {
+            self.verify()?;
+        }
+        self.unprepared = false;
         self.conn
             .pragma_update(None, "synchronous", "FULL")
             .map_err(|e| self.problem(e, "prepare"))?;
@@ -138,6 +178,44 @@ impl SqliteStore {
             self.upgrade_from_1()
                 .map_err(|e| anyhow!("cannot upgrade {} to schema 2: {e:#}", self.name))?;
         }
+        if self.schema == 2 {
+            self.upgrade_from_2()
+                .map_err(|e| anyhow!("cannot upgrade {} to schema 3: {e:#}", self.name))?;
+        }
+        Ok(())
+    }
+
+    /// Schema 2 to 3: operation counts and checksums for listings, every row checked first. The
+    /// checkpoint stays empty until the command's end writes one.
+    pub(super) fn upgrade_from_2(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        let rows = read_rows(
+            &tx,
+            "SELECT id, parent, time_ms, ops, checksum FROM versions",
+        )?;
+        tx.execute_batch(SCHEMA_3_FROM_2)?;
+        for mut row in rows {
+            let checksum = row.pop();
+            let ops_text = match &row[3] {
+                rusqlite::types::Value::Text(text) => text.clone(),
+                _ => String::new(),
+            };
+            let record = version_from_row(row, checksum.as_ref())?;
+            let summary = summary_of(&record);
+            let ops_checksum = ops_checksum_of(&ops_text);
+            tx.execute(
+                "UPDATE versions SET op_count = ?2, ops_checksum = ?3, checksum = ?4 WHERE id = ?1",
+                params![
+                    record.id,
+                    summary.ops,
+                    ops_checksum,
+                    summary_checksum(&summary, &ops_checksum)
+                ],
+            )?;
+        }
+        tx.pragma_update(None, "user_version", 3)?;
+        tx.commit()?;
+        self.schema = 3;
         Ok(())
     }
 
@@ -169,6 +247,7 @@ impl SqliteStore {
         let tx = self.conn.transaction()?;
         tx.execute_batch(SCHEMA_1)?;
         tx.execute_batch(SCHEMA_2_FROM_1)?;
+        tx.execute_batch(SCHEMA_3_FROM_2)?;
         insert(
             &tx,
             &VersionRecord {
@@ -187,5 +266,15 @@ impl SqliteStore {
             .map_err(|e| self.problem(e, "create the store"))?;
         self.schema = SCHEMA_VERSION;
         Ok(())
+    }
+}
+
+/// A version's listing row.
+pub(super) fn summary_of(record: &VersionRecord) -> VersionSummary {
+    VersionSummary {
+        id: record.id,
+        parent: record.parent,
+        time_ms: record.time_ms,
+        ops: record.ops.len(),
     }
 }

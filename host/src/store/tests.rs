@@ -73,7 +73,7 @@ fn replace_is_all_or_nothing() -> Result<()> {
     let mut broken = before.clone();
     broken.versions.push(version(2, 1));
     broken.versions.push(version(2, 1));
-    assert!(store.replace(&broken).is_err(), "duplicate ids");
+    assert!(store.replace(&broken, b"").is_err(), "duplicate ids");
     assert_eq!(store.history()?, before);
     Ok(())
 }
@@ -82,7 +82,7 @@ fn replace_is_all_or_nothing() -> Result<()> {
 fn newer_and_foreign_databases_are_refused() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let newer = dir.path().join("newer.db");
-    Connection::open(&newer)?.pragma_update(None, "user_version", 3)?;
+    Connection::open(&newer)?.pragma_update(None, "user_version", 4)?;
     let error = SqliteStore::open(&newer, Access::Read, 0, WAIT)
         .err()
         .map(|e| e.to_string());
@@ -187,10 +187,16 @@ fn rows_of_the_wrong_type_are_named() -> Result<()> {
         edit("UPDATE versions SET ops = x'00' WHERE id = 1")?,
         format!("{name}: v1: its operations: a blob of 1 bytes is not JSON text")
     );
-    assert!(
-        edit("UPDATE versions SET ops = '{' WHERE id = 1")?.starts_with(&format!(
-            "{name}: v1: its operations are not a JSON array: "
-        )),
+    assert_eq!(
+        edit("UPDATE versions SET ops = '{' WHERE id = 1")?,
+        format!(
+            "{name}: v1's operations do not match their checksum: the file is damaged or was \
+             changed outside registry-host"
+        )
+    );
+    assert_eq!(
+        edit("UPDATE versions SET op_count = 'x' WHERE id = 1")?,
+        format!("{name}: v1: its operations: \"x\" is not a count")
     );
     assert_eq!(
         edit("UPDATE versions SET parent = 0.5 WHERE id = 1")?,
@@ -234,9 +240,13 @@ fn edited_rows_fail_their_checksums() -> Result<()> {
     assert_eq!(
         edit("UPDATE versions SET ops = '[]' WHERE id = 1")?,
         format!(
-            "{name}: v1 does not match its checksum: the file is damaged or was changed \
-             outside registry-host"
+            "{name}: v1's operations do not match their checksum: the file is damaged or was \
+             changed outside registry-host"
         )
+    );
+    assert!(edit("UPDATE versions SET op_count = 2 WHERE id = 1")?.contains("v1 does not match"));
+    assert!(
+        edit("UPDATE versions SET ops_checksum = 'x' WHERE id = 1")?.contains("v1 does not match")
     );
     assert!(edit("UPDATE versions SET time_ms = 6 WHERE id = 1")?.contains("v1 does not match"));
     assert!(
@@ -307,7 +317,7 @@ fn a_schema_1_store_is_read_as_is_and_upgraded_at_the_first_write() -> Result<()
     store.commit(&version(2, 1))?;
     drop(store);
     let store = SqliteStore::open(&path, Access::Read, 0, WAIT)?;
-    assert_eq!(store.schema, 2);
+    assert_eq!(store.schema, 3);
     let history = store.history()?;
     assert_eq!((history.head, history.versions.len()), (2, 3));
     let conn = Connection::open(&path)?;
@@ -348,5 +358,85 @@ fn readers_racing_the_creator_see_no_store_or_the_whole_store() -> Result<()> {
             .map_err(|_| anyhow!("the creator panicked"))??;
         assert!(heads.iter().all(|head| *head <= 1), "{heads:?}");
     }
+    Ok(())
+}
+
+#[test]
+fn a_schema_2_store_is_listed_whole_and_upgraded_at_the_first_write() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("old.db");
+    {
+        let mut store = SqliteStore::open(&path, Access::Write, 0, WAIT)?;
+        store.commit(&version(1, 0))?;
+    }
+    // Back to schema 2: no counts, no checkpoint, checksums over the operations.
+    let conn = Connection::open(&path)?;
+    let ops = serde_json::to_string(&version(1, 0).ops)?;
+    conn.execute_batch(
+        "DROP TABLE checkpoint; ALTER TABLE versions DROP COLUMN op_count; \
+         ALTER TABLE versions DROP COLUMN ops_checksum; PRAGMA user_version = 2;",
+    )?;
+    for record in [
+        VersionRecord {
+            id: 0,
+            parent: None,
+            time_ms: 0,
+            ops: Vec::new(),
+        },
+        version(1, 0),
+    ] {
+        let text = if record.id == 0 {
+            "[]".to_owned()
+        } else {
+            ops.clone()
+        };
+        conn.execute(
+            "UPDATE versions SET checksum = ?2 WHERE id = ?1",
+            params![record.id, integrity::version_checksum(&record, &text)],
+        )?;
+    }
+    drop(conn);
+    let store = SqliteStore::open(&path, Access::Read, 0, WAIT)?;
+    assert_eq!((store.schema, store.checkpoint_version()?), (2, None));
+    let listing = store.listing()?;
+    assert_eq!(listing.versions[1].ops, 1);
+    assert_eq!(store.ops_json(&[1, 0])?, format!("[{ops},[]]"));
+    drop(store);
+    let mut store = SqliteStore::open(&path, Access::Write, 0, WAIT)?;
+    store.commit(&version(2, 1))?;
+    assert_eq!(store.schema, 3);
+    assert_eq!(store.listing()?.versions.len(), 3);
+    assert_eq!(store.ops_json(&[1])?, format!("[{ops}]"));
+    Ok(())
+}
+
+#[test]
+fn the_checkpoint_is_checked_when_read_and_before_the_first_write() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("r.db");
+    let name = path.display().to_string();
+    {
+        let mut store = SqliteStore::open(&path, Access::Write, 0, WAIT)?;
+        store.commit(&version(1, 0))?;
+        store.save_checkpoint(1, b"LRCP state")?;
+        assert_eq!(store.checkpoint()?, (1, b"LRCP state".to_vec()));
+    }
+    Connection::open(&path)?.execute_batch("UPDATE checkpoint SET version = 0")?;
+    let damaged = format!(
+        "{name}: the checkpoint does not match its checksum: the file is damaged or was \
+         changed outside registry-host"
+    );
+    let store = SqliteStore::open(&path, Access::Read, 0, WAIT)?;
+    assert_eq!(store.checkpoint_version()?, Some(0));
+    assert_eq!(
+        store.checkpoint().map_err(|e| e.to_string()),
+        Err(damaged.clone())
+    );
+    drop(store);
+    let before = std::fs::read(&path)?;
+    let mut store = SqliteStore::open(&path, Access::Write, 0, WAIT)?;
+    assert_eq!(store.set_head(0).map_err(|e| e.to_string()), Err(damaged));
+    drop(store);
+    assert!(std::fs::read(&path)? == before, "nothing was written");
     Ok(())
 }

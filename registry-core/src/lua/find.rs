@@ -11,7 +11,8 @@ use crate::history::Version;
 /// `entries, nil` for the criteria in argument 1, or `nil, message` for unusable criteria.
 pub(crate) fn find_in(lua: &Lua, args: &Args, version: &Version) -> Call {
     let criteria = parse_criteria(args.table(1)?);
-    let found = criteria.map(|criteria| version.state().find(&criteria));
+    let state = version.state().map_err(|e| args.invalid(e))?;
+    let found = criteria.map(|criteria| state.find(&criteria));
     convert_or_error(lua, found, |entries| entries_table(lua, entries.iter()))
 }
 

@@ -51,28 +51,28 @@ const SNAPSHOT: &str = "snapshot";
 
 fn snapshot_entries(lua: &Lua, args: Args) -> Call {
     let this = args.this::<SnapshotObject>(SNAPSHOT)?;
-    returns(lua, entries_table(lua, this.version.state().entries())?)
+    let state = this.version.state().map_err(|e| args.invalid(e))?;
+    returns(lua, entries_table(lua, state.entries())?)
 }
 
 fn snapshot_get(lua: &Lua, args: Args) -> Call {
     let this = args.this::<SnapshotObject>(SNAPSHOT)?;
     let id = args.id(1)?;
-    get_in(lua, &this.version, id)
+    get_in(lua, &args, &this.version, id)
 }
 
 /// `entry, nil` or `nil, "entry not found: ns:name"` (or the id's parse error).
-pub(crate) fn get_in(lua: &Lua, version: &Version, id: &LuaValue) -> Call {
-    let found = to_id(id).and_then(|id| version.state().require(&id).map(Rc::clone));
+pub(crate) fn get_in(lua: &Lua, args: &Args, version: &Version, id: &LuaValue) -> Call {
+    let state = version.state().map_err(|e| args.invalid(e))?;
+    let found = to_id(id).and_then(|id| state.require(&id).map(Rc::clone));
     convert_or_error(lua, found, |entry| entry_table(lua, &entry))
 }
 
 fn snapshot_namespace(lua: &Lua, args: Args) -> Call {
     let this = args.this::<SnapshotObject>(SNAPSHOT)?;
     let ns = args.string(1)?;
-    returns(
-        lua,
-        entries_table(lua, this.version.state().namespace(&ns))?,
-    )
+    let state = this.version.state().map_err(|e| args.invalid(e))?;
+    returns(lua, entries_table(lua, state.namespace(&ns))?)
 }
 
 fn snapshot_find(lua: &Lua, args: Args) -> Call {
@@ -136,7 +136,8 @@ const CHANGES: &str = "changes";
 fn changes_ops(lua: &Lua, args: Args) -> Call {
     let this = args.this::<ChangesObject>(CHANGES)?;
     let ops = this.ops.borrow();
-    returns(lua, ops_table(lua, &ops, this.base.state())?)
+    let base = this.base.state().map_err(|e| args.invalid(e))?;
+    returns(lua, ops_table(lua, &ops, base)?)
 }
 
 /// Adds an op and returns the changeset itself, for chaining.
@@ -349,11 +350,12 @@ fn version_time(lua: &Lua, args: Args) -> Call {
 /// The version's ops; deletes carry the entry they deleted, from the parent.
 fn version_ops(lua: &Lua, args: Args) -> Call {
     let this = args.this::<VersionObject>(VERSION)?;
-    let ops = this.version.ops();
+    let ops = this.version.ops().map_err(|e| args.invalid(e))?;
     match this.version.parent() {
         Some(parent) => {
             let parent = this.ctx.version(parent).map_err(|e| args.invalid(e))?;
-            returns(lua, ops_table(lua, ops, parent.state())?)
+            let before = parent.state().map_err(|e| args.invalid(e))?;
+            returns(lua, ops_table(lua, ops, before)?)
         }
         None => returns(lua, ops_table(lua, ops, &State::default())?),
     }

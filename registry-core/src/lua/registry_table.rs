@@ -58,7 +58,7 @@ pub(crate) fn create(lua: &Lua, ctx: &Rc<Context>) -> mlua::Result<Table> {
 /// Reads head directly: no snapshot object is created.
 fn get(lua: &Lua, ctx: &Rc<Context>, args: Args) -> Call {
     let id = args.id(1)?;
-    get_in(lua, &ctx.head(), id)
+    get_in(lua, &args, &ctx.head(), id)
 }
 
 fn find(lua: &Lua, ctx: &Rc<Context>, args: Args) -> Call {
