@@ -8,7 +8,8 @@
 //   startup  module size, ready time in Chromium and in registry-host (cold and warm)
 // Usage: node bench.mjs [--parts drivers,vm,growth,startup] [--write ../BENCHMARKS.md] [--json FILE]
 //        node bench.mjs --report-only FILE [--write ...]   (the tables again, from a saved results file)
-// Prints the tables; --write replaces the part of BENCHMARKS.md between the suite markers.
+// Prints the tables; --write replaces the part of BENCHMARKS.md between the suite markers. It
+// writes figures only (machine, command, tables): analysis is hand-written prose in BENCHMARKS.md.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -379,40 +380,15 @@ function report(meta) {
   md.push(`| code | \`main\` at ${meta.commit}; module \`dist/registry.wasm\` SHA-256 ${meta.module}… (the one registry-host embeds) |`);
   md.push(`| load average (1, 5, 15 min) | ${results.loads.map((l) => `${l.when}: ${l.load}`).join('; ')} (2 cores: above 2 means other work was competing) |`);
   md.push(`| suite time | ${(meta.seconds / 60).toFixed(1)} min |`);
+  if (meta.repetitions) md.push(`| repetitions | ${meta.repetitions} |`);
   md.push('');
-  md.push('**Clocks.** The machine is shared, so every figure is **CPU time** of the thread that runs the');
-  md.push('work, as in the criterion benches above; wall-clock figures are given beside them for');
-  md.push('part 1 and are inflated by the load. Natively, a preloaded shim (`bench/native/cputime.c`)');
-  md.push('turns the `CLOCK_MONOTONIC` reads behind Luau\'s `os.clock()` into thread CPU time; Node 24:');
-  md.push('`process.threadCpuUsage()`; Chromium: the DevTools protocol\'s `ThreadTime` of the page\'s main');
-  md.push('thread; wasmtime: user + system time of the `registry-host` process (GNU time).');
+  md.push('Figures only: what they measure and what limits them is the hand-written part above.');
   md.push('Each figure is the median of the repetitions; ± is half the range (max − min) over the median.');
   md.push('');
 
   if (p.drivers) {
     const d = p.drivers;
     md.push('### 1. Drivers: the same Lua workloads natively, under wasmtime, in Node 24 and in Chromium', '');
-    md.push('State: 100,000 entries (`bench/lua/prelude.lua`: the spec\'s example service plus a `description`),');
-    md.push('created in 100 changesets of 1,000, then one-op updates up to **10,000 versions**; then each');
-    md.push('workload (`bench/lua/registry/*.lua`) once as a warm-up and 5 times measured. One repetition:');
-    md.push('`get` 50,000 `registry.get` of random ids; `find_kind` 20 `find({[".kind"]=...})` of 1,000');
-    md.push('results each; `find_scan` 2 `find({["~meta.description"]="team-4N$"})` (regex over all');
-    md.push('100,000, 1,000 results); `snapshot_at` 100,000 `registry.snapshot_at` of random versions among');
-    md.push('the 10,000; `build_delta` one `registry.build_delta` of two 100,000-entry lists differing in');
-    md.push('1,000 entries; `apply` 1,000 changesets of 10 updates, each built in Lua and applied.');
-    md.push('');
-    md.push('**How each driver is timed.** Inside the module `os.clock()` is a fake counter');
-    md.push('(`wasm/ehrt/shim.c`: +1 µs per call), so only the native driver times inside the script');
-    md.push('(`os.clock()` around each repetition, printed as `name<TAB>ops<TAB>seconds`). Node 24 and');
-    md.push('Chromium: one `Registry` runs the setup script once; then, per workload, 3 baseline scripts');
-    md.push('that only prepare (build the id or version lists) and 5 scripts that prepare and run one');
-    md.push('repetition, interleaved; a repetition costs its run minus the median baseline, measured');
-    md.push('around `registry.run(...)`. wasmtime: one `registry-host --ephemeral run` process per');
-    md.push(`script, ${HOST_PAIRS} of each: a baseline (setup + prepares) and, per workload, the same plus N`);
-    md.push('repetitions; a repetition costs (process − median baseline) / N, N = ' + Object.entries(HOST_REPS).map(([k, v]) => `${v} (${k})`).join(', ') + '.');
-    md.push('Under wasmtime every committed version also goes through the host\'s event import into its');
-    md.push('(in-memory) SQLite store, so `apply` there includes the host\'s persistence.');
-    md.push('');
     for (const clock of ['cpu', 'wall']) {
       const t = driversTable(d, clock);
       md.push(clock === 'cpu'
@@ -444,34 +420,11 @@ function report(meta) {
     }
     if (d.node) md.push(`| (no target) Node 24 | worst ${ratioText(worst('node'))} | |`);
     md.push('');
-    if (worst('wasmtime') > 1.5 || worst('chromium') > 1.5) {
-      md.push('**What limits it** (profiled with `perf` on 2026-11-26: `registry-host --module` on the same');
-      md.push('module rebuilt with its name section, against `run_script`; not part of the suite): no single');
-      md.push('hotspot. A `get` spends its time in the same functions natively and in wasm (Lua string');
-      md.push('interning `luaS_newlstr`, `memcmp` of ids and keys, `EntryId::cmp`, mlua\'s stack shuffling');
-      md.push('`lua_xpush`/`lua_replace`/`lua_xmove`, the entry conversion), each about 1.5–2.5× slower as');
-      md.push('32-bit wasm (wasi-libc\'s `memcmp` is a byte loop where glibc\'s is vectorised). wasmtime is');
-      md.push('slower than V8 on top of that: in a patched copy of registry-host, turning off its epoch');
-      md.push('interruption (the outer time fence) saved 10–15% on `get`/`parse_id` loops and enabling');
-      md.push('Cranelift inlining (`Config::compiler_inlining`, off by default) 5–10%. What would move it:');
-      md.push('fewer C-API calls and fresh strings per converted entry (that helps natively too), a');
-      md.push('word-wise `memcmp` in the module, and Cranelift inlining in registry-host; the epoch check');
-      md.push('is the price of registry-host\'s outer time fence.');
-      md.push('');
-    }
   }
 
   if (p.vm) {
     const v = p.vm;
     md.push('### 2. VM: Luau in our module against wasmoon and fengari', '');
-    md.push('The same plain-Lua programs (`bench/lua/vm/*.lua`) in the same JavaScript engine, timed');
-    md.push('from JavaScript around each eval call (ours: `registry.run({source})` on one `Registry`;');
-    md.push('wasmoon 1.16.0 (Lua 5.4, emscripten): `engine.doString`; fengari 0.1.5 in Node, fengari-web');
-    md.push('0.1.4 in Chromium (Lua 5.3 in JavaScript): `luaL_loadstring` + `lua_pcall`), one untimed');
-    md.push('warm-up, then 5 runs; ms of CPU time, median ± half the range. Every VM returned the same');
-    md.push('checksum for every program. Native Luau (`run_script`, `os.clock()` on the CPU clock) is a');
-    md.push('reference, not a contender.');
-    md.push('');
     const engines = ['node', 'chromium'].filter((e) => v[e]);
     const rows = [];
     md.push(`| program | ${engines.map((e) => `${e === 'node' ? 'Node 24' : 'Chromium'}: Luau (ours) | wasmoon | fengari`).join(' | ')} | native Luau |`);
@@ -496,33 +449,14 @@ function report(meta) {
     md.push('| target | measured (CPU) | met? |', '|---|---|---|');
     for (const e of engines) {
       const lost = rows.filter((r) => r.e === e && r.them <= r.ours);
-      md.push(`| faster than wasmoon and fengari on every program, ${e === 'node' ? 'Node 24' : 'Chromium'} | ${lost.length === 0 ? 'faster on all 8 pairs' : `slower on ${lost.map((r) => `\`${r.prog}\` vs ${r.vm} (${(r.ours / r.them).toFixed(2)}× their time)`).join(', ')}`} | ${verdict(lost.length === 0)} |`);
+      md.push(`| faster than wasmoon and fengari on every program, ${e === 'node' ? 'Node 24' : 'Chromium'} | ${lost.length === 0 ? `faster on all ${rows.filter((r) => r.e === e).length} pairs` : `slower on ${lost.map((r) => `\`${r.prog}\` vs ${r.vm} (${(r.ours / r.them).toFixed(2)}× their time)`).join(', ')}`} | ${verdict(lost.length === 0)} |`);
     }
     md.push('');
-    if (rows.some((r) => r.them <= r.ours)) {
-      md.push('**What limits it**: the function-call path of Luau compiled to wasm. An earlier profile under');
-      md.push("registry-host (fib(30)) found the runner's Luau interrupt taking about half the time");
-      md.push('(`interrupt_proc` 26%, the watchdog closure 15%, `lua_gettop` + `lua_callbacks` 7%); the runner');
-      md.push('now installs the interrupt only for runs with a time limit, and these runs have none. Native');
-      md.push("`fib` halved with it (18.7 → 8.9 ms) but the module's did not move, so what remains is the call");
-      md.push('path itself in wasm (the wasm spike also measured calls at 3–4× native while table and string');
-      md.push('work is at par). Table- and string-heavy programs are at par with wasmoon or faster; a loss');
-      md.push('there within the ± spread is noise.');
-      md.push('');
-    }
   }
 
   if (p.growth) {
     const g = p.growth;
     md.push('### 3. Registry against the naive design', '');
-    md.push('Natively in one Luau VM each (`run_script`, CPU clock), the same three operations on our');
-    md.push('registry (`bench/lua/growth/ours.lua`) and on the obvious plain-Lua registry');
-    md.push('(`bench/lua/growth/naive.lua`: head is a table changed in place, a snapshot copies that table,');
-    md.push('an old version is rebuilt by replaying the changesets from v0, apply checks and stores deep');
-    md.push('copies). History at N entries: N/100 changesets of 100 creates, then N/10 one-op updates;');
-    md.push('"old" is the version halfway through the creates. Each figure: time per call, median of 5');
-    md.push('batches (batch size doubled until one takes 20 ms).');
-    md.push('');
     md.push(`| operation | ${GROWTH_SIZES.map((n) => `ours, ${n.toLocaleString('en-US')}`).join(' | ')} | ${GROWTH_SIZES.map((n) => `naive, ${n.toLocaleString('en-US')}`).join(' | ')} | ours 100k ÷ 1k | naive 100k ÷ 1k |`);
     md.push(`|---|${GROWTH_SIZES.map(() => '---').join('|')}|${GROWTH_SIZES.map(() => '---').join('|')}|---|---|`);
     const growthRatio = {};
@@ -562,17 +496,6 @@ function report(meta) {
       md.push(`| registry-host warm: the same with the compiled module cached (${s.host.tool}, ${s.host.warm.wallMs.length} runs) | **${fmtMs(w.median)} ms** wall (${fmtMs(w.min)}–${fmtMs(w.max)}${cpu(s.host.warm)}) | < 30 ms | ${verdict(w.median < 30, w.median, 30)} |`);
     }
     md.push('');
-    if (s.chromium && median(s.chromium.readyMs) >= 50) {
-      const newReg = s.chromium.readyMs.map((r, k) => r - s.chromium.initMs[k]);
-      md.push(`**What limits it**: compiling ${sz(s.sizes['registry.wasm'].raw)} of wasm. \`init()\` took ${fmtMs(Math.min(...s.chromium.initMs))}–${fmtMs(Math.max(...s.chromium.initMs))} ms and`);
-      md.push(`the first \`new Registry\` ${fmtMs(Math.min(...newReg))}–${fmtMs(Math.max(...newReg))} ms, most of it V8 compiling the functions it calls for the`);
-      md.push('first time (in Node 24 the first `new Registry` takes about 16 ms, the third 0.4 ms). The');
-      md.push('fastest runs are near the target; the median is pushed up by the other jobs on this');
-      md.push('2-core machine, since V8 compiles on background threads. Each run is a first visit (fresh');
-      md.push('context, `no-store`); a returning visitor would get V8\'s cached code. A smaller module,');
-      md.push('or creating the registry lazily after first paint, would help.');
-      md.push('');
-    }
   }
   return md.join('\n');
 }
@@ -624,6 +547,8 @@ if (REPORT_ONLY) {
     seconds: (performance.now() - started) / 1000,
     module: moduleAtStart.slice(0, 12),
     command: `node ${path.relative(repoDir, process.argv[1])} ${args.join(' ')}`.trim(),
+    repetitions: `${REPS} measured after one warm-up; wasmtime: ${HOST_PAIRS} processes per variant, ` +
+      `each repetition N times in one process, N = ${Object.entries(HOST_REPS).map(([k, v]) => `${v} (${k})`).join(', ')}`,
   };
   let moduleAtEnd = moduleAtStart;
   try { moduleAtEnd = moduleHash(); } catch { moduleAtEnd = 'changed'; }
