@@ -1,8 +1,9 @@
 //! The conformance suite every driver runs: each `*.lua` under `tests/conformance/` (and under the
-//! folders listed, colon-separated, in `REGISTRY_CONFORMANCE_DIRS`) runs on a fresh, empty
-//! registry with the clock at [`NOW_MS`] and the assertion helpers of [`PRELUDE`] in scope, or
-//! after its seed where its first line names one. A script passes if it finishes without error
-//! and, where a sibling `.out` file exists, prints exactly its contents.
+//! folders listed, colon-separated, in `REGISTRY_CONFORMANCE_DIRS`) runs on a fresh registry with
+//! the clock at [`NOW_MS`] and the assertion helpers of [`PRELUDE`] in scope: on an empty
+//! registry, or once per seed that its first line names (see [`SEEDS_PREFIX`]). A run passes if
+//! the script finishes without error and, where its `.out` file exists, prints exactly its
+//! contents.
 //!
 //! Drivers run each [`Case`]: natively (registry-core), under wasmtime (registry-host) and in
 //! headless Chromium (registry-wasm, which embeds the cases at build time).
@@ -75,9 +76,14 @@ pub fn with_prelude(script: &str) -> String {
     source
 }
 
-/// A first line `-- seed: PATH` makes a script run after the seed script at PATH (relative to
-/// the script's folder), on the same registry; the seed's output is not compared.
-const SEED_PREFIX: &str = "-- seed: ";
+/// A first line `-- seeds: empty, sample=PATH` runs the script once per seed, each on a fresh
+/// registry: `empty` as it is, `NAME=PATH` after the seed script at PATH (relative to the
+/// script's folder), whose output is not compared. Each run is the case `SCRIPT.NAME`, which
+/// prints `SCRIPT.NAME.out` (SCRIPT: the file name without `.lua`).
+pub const SEEDS_PREFIX: &str = "-- seeds: ";
+
+/// The seed that leaves the registry empty.
+const NO_SEED: &str = "empty";
 
 /// A Lua chunk to run: its chunk name (for error messages) and its source.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +95,7 @@ pub struct Chunk {
 /// One run of a script: on a fresh registry, after its seed if it has one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Case {
-    /// The trial's name: the script's file stem.
+    /// The trial's name: the script's file stem, then `.SEED` for a script run under seeds.
     pub name: String,
     /// The seed script, as a path for messages and its chunk, run as it is.
     pub seed: Option<(String, Chunk)>,
@@ -124,41 +130,95 @@ fn file_name(path: &Path) -> String {
         .map_or_else(String::new, |s| s.to_string_lossy().into_owned())
 }
 
-/// The case of the script at `path`.
-pub fn case(path: &Path) -> Result<Case, String> {
-    let source = read(path)?;
-    let seed = match source
-        .lines()
-        .next()
-        .and_then(|l| l.strip_prefix(SEED_PREFIX))
-    {
-        Some(seed) => {
-            let seed = path.parent().unwrap_or(Path::new(".")).join(seed.trim());
-            let chunk = Chunk {
-                name: file_name(&seed),
-                source: read(&seed)?,
-            };
-            Some((seed.display().to_string(), chunk))
-        }
-        None => None,
+/// Seeds by name: the seed script, or none for an empty registry.
+type Seeds = Vec<(String, Option<PathBuf>)>;
+
+/// The seeds a first line names; None without a `-- seeds:` line.
+fn seeds(script: &Path, first_line: &str) -> Result<Option<Seeds>, String> {
+    let Some(list) = first_line.strip_prefix(SEEDS_PREFIX) else {
+        return Ok(None);
     };
-    Ok(Case {
-        name: path
-            .file_stem()
-            .map_or_else(String::new, |s| s.to_string_lossy().into_owned()),
-        seed,
-        script: Chunk {
-            name: file_name(path),
-            source: with_prelude(&source),
-        },
-        expected: std::fs::read_to_string(path.with_extension("out")).ok(),
-    })
+    let folder = script.parent().unwrap_or(Path::new("."));
+    let mut seeds = Seeds::new();
+    for item in list.split(',').map(str::trim) {
+        let is_name = |name: &str| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        let seed = match item.split_once('=').map(|(n, p)| (n.trim(), p.trim())) {
+            None if item == NO_SEED => (item.to_owned(), None),
+            Some((name, path)) if is_name(name) && name != NO_SEED && !path.is_empty() => {
+                (name.to_owned(), Some(folder.join(path)))
+            }
+            _ => {
+                return Err(format!(
+                    "{}: a seed is `{NO_SEED}` or NAME=PATH, not {item:?}",
+                    script.display()
+                ));
+            }
+        };
+        if seeds.iter().any(|(name, _)| *name == seed.0) {
+            return Err(format!("{}: seed {} named twice", script.display(), seed.0));
+        }
+        seeds.push(seed);
+    }
+    Ok(Some(seeds))
 }
 
-/// The cases of one folder, sorted by script; a folder or seed that cannot be read is an error,
-/// not a smaller suite.
+/// The cases of the script at `path`: one, or one per seed its first line names.
+pub fn script_cases(path: &Path) -> Result<Vec<Case>, String> {
+    let source = read(path)?;
+    let stem = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let script = Chunk {
+        name: file_name(path),
+        source: with_prelude(&source),
+    };
+    let expected =
+        |name: &str| std::fs::read_to_string(path.with_file_name(format!("{name}.out"))).ok();
+    let Some(seeds) = seeds(path, source.lines().next().unwrap_or_default())? else {
+        return Ok(vec![Case {
+            expected: expected(&stem),
+            name: stem,
+            seed: None,
+            script,
+        }]);
+    };
+    seeds
+        .into_iter()
+        .map(|(seed_name, seed)| {
+            let name = format!("{stem}.{seed_name}");
+            let seed = match seed {
+                Some(seed) => {
+                    let chunk = Chunk {
+                        name: file_name(&seed),
+                        source: read(&seed)?,
+                    };
+                    Some((seed.display().to_string(), chunk))
+                }
+                None => None,
+            };
+            Ok(Case {
+                expected: expected(&name),
+                name,
+                seed,
+                script: script.clone(),
+            })
+        })
+        .collect()
+}
+
+/// The cases of one folder, sorted by script; a folder, seed or seeds line that cannot be read
+/// is an error, not a smaller suite.
 pub fn cases(folder: &Path) -> Result<Vec<Case>, String> {
-    scripts(folder)?.iter().map(|path| case(path)).collect()
+    let mut cases = Vec::new();
+    for script in scripts(folder)? {
+        cases.extend(script_cases(&script)?);
+    }
+    Ok(cases)
 }
 
 /// Runs the whole suite as a test binary (`harness = false`), each case through `run`.
@@ -245,24 +305,36 @@ mod tests {
     }
 
     #[test]
-    fn a_first_line_names_the_seed_relative_to_the_script() -> Result<(), String> {
+    fn a_first_line_names_seeds_relative_to_the_script() -> Result<(), String> {
         let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
         let folder = temp.path();
         std::fs::create_dir_all(folder.join("data")).map_err(|e| e.to_string())?;
-        let write = |path: &str, text: &str| std::fs::write(folder.join(path), text);
-        write("data/seed.lua", "print('seeded')\n").map_err(|e| e.to_string())?;
-        write("x.lua", "-- seed: data/seed.lua\nprint(1)\n").map_err(|e| e.to_string())?;
-        write("x.out", "1\n").map_err(|e| e.to_string())?;
-        let case = case(&folder.join("x.lua"))?;
-        assert_eq!(case.name, "x");
-        assert_eq!(case.script.name, "x.lua");
-        assert!(
-            case.script
-                .source
-                .ends_with(" -- seed: data/seed.lua\nprint(1)\n")
+        let write = |path: &str, text: &str| {
+            std::fs::write(folder.join(path), text).map_err(|e| e.to_string())
+        };
+        write("data/seed.lua", "print('seeded')\n")?;
+        let header = "-- seeds: empty, sample = data/seed.lua";
+        write("x.lua", &format!("{header}\nprint(1)\n"))?;
+        write("x.empty.out", "1\n")?;
+        write("x.sample.out", "seeded then 1\n")?;
+        let cases = script_cases(&folder.join("x.lua"))?;
+        let names: Vec<&str> = cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["x.empty", "x.sample"]);
+        let (empty, sample) = (&cases[0], &cases[1]);
+        assert_eq!(
+            (empty.seed.clone(), empty.expected.as_deref()),
+            (None, Some("1\n"))
         );
-        assert_eq!(case.expected.as_deref(), Some("1\n"));
-        let (path, seed) = case.seed.clone().expect("a seed");
+        assert_eq!(sample.expected.as_deref(), Some("seeded then 1\n"));
+        for case in &cases {
+            assert_eq!(case.script.name, "x.lua");
+            assert!(
+                case.script
+                    .source
+                    .ends_with(&format!(" {header}\nprint(1)\n"))
+            );
+        }
+        let (path, seed) = sample.seed.clone().expect("a seed");
         assert_eq!(path, folder.join("data/seed.lua").display().to_string());
         assert_eq!(
             seed,
@@ -272,22 +344,57 @@ mod tests {
             }
         );
         let mut ran = Vec::new();
-        let printed = case.run(|chunk| {
+        let printed = sample.run(|chunk| {
             ran.push(chunk.name.clone());
             Ok(outcome(&chunk.name, None))
         })?;
-        assert_eq!(
-            (ran, printed),
-            (
-                vec!["seed.lua".into(), "x.lua".into()],
-                outcome("x.lua", None)
-            )
-        );
-        let failed = case.run(|chunk| Ok(outcome("", Some(&format!("{}:3: boom", chunk.name)))));
+        assert_eq!(ran, ["seed.lua", "x.lua"]);
+        assert_eq!(printed, outcome("x.lua", None));
+        let failed = sample.run(|chunk| Ok(outcome("", Some(&format!("{}:3: boom", chunk.name)))));
         assert_eq!(failed, Err(format!("seed {path} failed: seed.lua:3: boom")));
-        write("y.lua", "-- seed: missing.lua\n").map_err(|e| e.to_string())?;
-        let missing = self::case(&folder.join("y.lua")).expect_err("no seed");
+        Ok(())
+    }
+
+    #[test]
+    fn a_bad_seeds_line_is_an_error_naming_the_script() -> Result<(), String> {
+        let temp = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let script = temp.path().join("y.lua");
+        for (header, problem) in [
+            (
+                "-- seeds: sample",
+                "a seed is `empty` or NAME=PATH, not \"sample\"",
+            ),
+            ("-- seeds: empty=a.lua", "not \"empty=a.lua\""),
+            ("-- seeds: a b=x.lua", "not \"a b=x.lua\""),
+            ("-- seeds: s=", "not \"s=\""),
+            ("-- seeds: empty, empty", "seed empty named twice"),
+        ] {
+            std::fs::write(&script, format!("{header}\n")).map_err(|e| e.to_string())?;
+            let error = script_cases(&script).expect_err(header);
+            let named = error.starts_with(&format!("{}: ", script.display()));
+            assert!(named && error.contains(problem), "{header}: {error}");
+        }
+        std::fs::write(&script, "-- seeds: s=missing.lua\n").map_err(|e| e.to_string())?;
+        let missing = script_cases(&script).expect_err("no seed");
         assert!(missing.contains("missing.lua"), "{missing}");
+        Ok(())
+    }
+
+    #[test]
+    fn every_out_file_belongs_to_a_case() -> Result<(), String> {
+        let folder = &folders()[0];
+        let cases: Vec<String> = cases(folder)?.into_iter().map(|c| c.name).collect();
+        let entries = std::fs::read_dir(folder).map_err(|e| e.to_string())?;
+        for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+            if path.extension().is_some_and(|ext| ext == "out") {
+                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+                assert!(
+                    stem.is_some_and(|stem| cases.contains(&stem)),
+                    "{} is no case's output",
+                    path.display()
+                );
+            }
+        }
         Ok(())
     }
 
