@@ -11,7 +11,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[allow(clippy::cast_precision_loss)] // 2026's milliseconds are exact in a double
+// 2026's milliseconds are exact in a double.
 const NOW_MS: f64 = registry_conformance::NOW_MS as f64;
 
 /// Every conformance case as `(name, seed, script, expected output)`, with the seed as

@@ -88,7 +88,6 @@ impl Context {
             return Ok(Ok(version.version));
         }
         let number = match args.get(n) {
-            #[allow(clippy::cast_precision_loss)]
             LuaValue::Integer(i) => *i as f64,
             LuaValue::Number(n) => *n,
             _ => return Err(args.bad(n, "version")),

@@ -78,7 +78,6 @@ impl Walker {
         match value {
             LuaValue::Nil => Ok(Value::Null),
             LuaValue::Boolean(b) => Ok(Value::Bool(*b)),
-            #[allow(clippy::cast_precision_loss)]
             LuaValue::Integer(i) => value::number(*i as f64).map_err(|e| invalid_value(path, e)),
             LuaValue::Number(n) => value::number(*n).map_err(|e| invalid_value(path, e)),
             LuaValue::String(s) => match s.to_str() {
@@ -198,11 +197,7 @@ impl Walker {
 fn array_index(key: &LuaValue) -> Option<usize> {
     match key {
         LuaValue::Integer(i) => usize::try_from(*i).ok(),
-        LuaValue::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n < 9.0e15 =>
-        {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            Some(*n as usize)
-        }
+        LuaValue::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n < 9.0e15 => Some(*n as usize),
         _ => None,
     }
 }

@@ -296,7 +296,6 @@ const VERSION: &str = "version";
 
 fn version_id(lua: &Lua, args: Args) -> Call {
     let this = args.this::<VersionObject>(VERSION)?;
-    #[allow(clippy::cast_precision_loss)]
     returns(lua, this.version.id() as f64)
 }
 
@@ -319,7 +318,6 @@ fn version_string(lua: &Lua, args: Args) -> Call {
 
 fn version_time(lua: &Lua, args: Args) -> Call {
     let this = args.this::<VersionObject>(VERSION)?;
-    #[allow(clippy::cast_precision_loss)]
     returns(lua, this.version.time_ms() as f64)
 }
 
