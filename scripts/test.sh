@@ -18,8 +18,9 @@ step "the module (dist/registry.wasm)"
 step "format"
 cargo fmt --all --check
 
-step "lints"
+step "lints (native, then the module's crate for wasm32)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+./scripts/clippy-wasm.sh
 
 step "native tests (unit, property, conformance; the host under wasmtime)"
 cargo test --workspace --locked
