@@ -22,7 +22,14 @@ import { runNative, scratchFile } from './lib/native.mjs';
 import { runOk } from './lib/proc.mjs';
 import { runPrograms } from './lib/vm-driver.mjs';
 import {
-  benchDir, clockScript, readLua, REGISTRY_WORKLOADS, repoDir, setupScript, vmProgram, workloadScript,
+  benchDir,
+  clockScript,
+  readLua,
+  REGISTRY_WORKLOADS,
+  repoDir,
+  setupScript,
+  vmProgram,
+  workloadScript,
 } from './lib/scripts.mjs';
 import { median, summarize } from './lib/stats.mjs';
 
@@ -34,8 +41,13 @@ const option = (name, fallback) => {
 const PARTS = option('--parts', 'drivers,vm,growth,startup').split(',');
 const WRITE = option('--write');
 // A partial run keeps the last full run's results file.
-const JSON_OUT = option('--json', path.join(repoDir,
-  PARTS.length === 4 ? 'target/bench/results.json' : 'target/bench/results-partial.json'));
+const JSON_OUT = option(
+  '--json',
+  path.join(
+    repoDir,
+    PARTS.length === 4 ? 'target/bench/results.json' : 'target/bench/results-partial.json',
+  ),
+);
 const NODE = process.execPath;
 
 const REPS = 5; // measured repetitions per workload and driver (after one warm-up)
@@ -53,11 +65,15 @@ const results = { parts: {}, loads: [] };
 
 /** The SHA-256 of dist/registry.wasm, checked against the module registry-host embeds. */
 function moduleHash() {
-  const dist = createHash('sha256').update(readFileSync(path.join(repoDir, 'dist/registry.wasm'))).digest('hex');
+  const dist = createHash('sha256')
+    .update(readFileSync(path.join(repoDir, 'dist/registry.wasm')))
+    .digest('hex');
   const host = runOk(REGISTRY_HOST, ['module-hash']).stdout.trim();
   if (host !== dist) {
-    throw new Error(`registry-host embeds module ${host.slice(0, 12)} but dist/registry.wasm is ${dist.slice(0, 12)}: ` +
-      'rebuild it (cargo build --release -p registry-host; scripts/bench.sh does)');
+    throw new Error(
+      `registry-host embeds module ${host.slice(0, 12)} but dist/registry.wasm is ${dist.slice(0, 12)}: ` +
+        'rebuild it (cargo build --release -p registry-host; scripts/bench.sh does)',
+    );
   }
   return dist;
 }
@@ -68,7 +84,10 @@ const noteLoad = (when) => results.loads.push({ when, load: loadavg() });
 
 /** Per-repetition { cpu, wall } seconds of a JavaScript driver's result (T - median(P)). */
 function jsReps(w) {
-  const base = { cpu: median(w.baseline.map((b) => b.cpuMs)), wall: median(w.baseline.map((b) => b.wallMs)) };
+  const base = {
+    cpu: median(w.baseline.map((b) => b.cpuMs)),
+    wall: median(w.baseline.map((b) => b.wallMs)),
+  };
   return {
     ops: w.ops,
     cpu: w.reps.map((r) => (r.cpuMs - base.cpu) / 1000),
@@ -84,7 +103,9 @@ function registryJobs() {
       name,
       baseline: workloadScript(name, { reps: 0 }),
       warmup: workloadScript(name, { reps: 1, firstRep: 100 }),
-      reps: Array.from({ length: REPS }, (_, k) => workloadScript(name, { reps: 1, firstRep: k + 1 })),
+      reps: Array.from({ length: REPS }, (_, k) =>
+        workloadScript(name, { reps: 1, firstRep: k + 1 }),
+      ),
     })),
   };
 }
@@ -108,10 +129,12 @@ function driversHost() {
   const shared = REGISTRY_WORKLOADS.filter((n) => n !== 'build_delta');
   const hostScript = (names, run, reps) => {
     let source = `${readLua('prelude.lua')}\nlocal SETUP = (function()\n${readLua('registry/setup.lua')}\nend)()\n`;
-    for (const n of names) source += `local W_${n} = (function()\n${readLua(`registry/${n}.lua`)}\nend)()\n`;
+    for (const n of names)
+      source += `local W_${n} = (function()\n${readLua(`registry/${n}.lua`)}\nend)()\n`;
     source += 'SETUP.run()\n';
     for (const n of names) source += `local ctx_${n} = W_${n}.prepare()\n`;
-    if (run) source += `local ops\nfor rep = 1, ${reps} do ops = W_${run}.run(ctx_${run}, rep) end\nprint(ops)\n`;
+    if (run)
+      source += `local ops\nfor rep = 1, ${reps} do ops = W_${run}.run(ctx_${run}, rep) end\nprint(ops)\n`;
     return scratchFile(source, `host-${run ?? 'baseline'}.lua`);
   };
   const variants = [
@@ -128,7 +151,13 @@ function driversHost() {
       (times[v.key] ??= []).push(r);
     }
   }
-  const out = { setup: { cpu: times.baseline.map((t) => t.cpuMs / 1000), wall: times.baseline.map((t) => t.wallMs / 1000), note: 'whole process, setup included' } };
+  const out = {
+    setup: {
+      cpu: times.baseline.map((t) => t.cpuMs / 1000),
+      wall: times.baseline.map((t) => t.wallMs / 1000),
+      note: 'whole process, setup included',
+    },
+  };
   for (const n of REGISTRY_WORKLOADS) {
     const base = times[n === 'build_delta' ? 'baseline_build_delta' : 'baseline'];
     const b = { cpu: median(base.map((t) => t.cpuMs)), wall: median(base.map((t) => t.wallMs)) };
@@ -165,7 +194,10 @@ async function driversChromium() {
     const res = await runRegistryJobs(exec, jobs);
     await close();
     if (errors.length) throw errors[0];
-    const out = { version: browser.version, setup: { cpu: [res.setup.cpuMs / 1000], wall: [res.setup.wallMs / 1000] } };
+    const out = {
+      version: browser.version,
+      setup: { cpu: [res.setup.cpuMs / 1000], wall: [res.setup.wallMs / 1000] },
+    };
     for (const [name, w] of Object.entries(res.workloads)) out[name] = jsReps(w);
     return out;
   });
@@ -175,7 +207,11 @@ async function driversChromium() {
 // Part 2: VMs.
 
 function vmJob() {
-  return { warmup: 1, reps: REPS, programs: Object.fromEntries(VM_PROGRAMS.map((p) => [p, vmProgram(p)])) };
+  return {
+    warmup: 1,
+    reps: REPS,
+    programs: Object.fromEntries(VM_PROGRAMS.map((p) => [p, vmProgram(p)])),
+  };
 }
 
 function vmNativeLuau() {
@@ -196,9 +232,17 @@ function vmNativeLuau() {
   return out;
 }
 
-const vmSummary = (res) => Object.fromEntries(Object.entries(res).map(([p, r]) => [p, {
-  result: r.result, cpu: r.runs.map((x) => x.cpuMs), wall: r.runs.map((x) => x.wallMs),
-}]));
+const vmSummary = (res) =>
+  Object.fromEntries(
+    Object.entries(res).map(([p, r]) => [
+      p,
+      {
+        result: r.result,
+        cpu: r.runs.map((x) => x.cpuMs),
+        wall: r.runs.map((x) => x.wallMs),
+      },
+    ]),
+  );
 
 function vmNode() {
   const job = scratchFile(JSON.stringify(vmJob()), 'vm-job.json');
@@ -236,8 +280,10 @@ function growth() {
   for (const size of GROWTH_SIZES) {
     for (const impl of ['ours', 'naive']) {
       log(`growth: ${impl} at ${size}`);
-      const source = readLua('growth/common.lua').replace('__SIZE__', String(size)) +
-        readLua(`growth/${impl}.lua`) + readLua('growth/trailer.lua');
+      const source =
+        readLua('growth/common.lua').replace('__SIZE__', String(size)) +
+        readLua(`growth/${impl}.lua`) +
+        readLua('growth/trailer.lua');
       const lines = runNative(source, { clock: 'cpu', name: `growth-${impl}-${size}.lua` });
       const perOp = (name) => lines[name].map((l) => l.seconds / l.ops);
       (out[impl] ??= {})[size] = {
@@ -256,7 +302,10 @@ function growth() {
 // Part 4: start-up.
 
 function moduleSizes() {
-  const files = { 'registry.wasm': path.join(repoDir, 'dist/registry.wasm'), 'registry.js': path.join(repoDir, 'dist/registry.js') };
+  const files = {
+    'registry.wasm': path.join(repoDir, 'dist/registry.wasm'),
+    'registry.js': path.join(repoDir, 'dist/registry.js'),
+  };
   const out = {};
   for (const [name, file] of Object.entries(files)) {
     const bytes = readFileSync(file);
@@ -279,7 +328,11 @@ async function startupChromium() {
       if (errors.length) throw errors[0];
       if (k > 0) cold.push(r); // the first launch also warms the browser itself
     }
-    return { readyMs: cold.map((r) => r.readyMs), initMs: cold.map((r) => r.initMs), firstRunMs: cold.map((r) => r.firstRunMs) };
+    return {
+      readyMs: cold.map((r) => r.readyMs),
+      initMs: cold.map((r) => r.initMs),
+      firstRunMs: cold.map((r) => r.firstRunMs),
+    };
   });
 }
 
@@ -294,7 +347,11 @@ function startupHost() {
     const run = (extra) => {
       runOk('hyperfine', ['--style', 'none', '-N', '--export-json', json, ...extra, cmd], { env });
       const r = JSON.parse(readFileSync(json, 'utf8')).results[0];
-      return { wallMs: r.times.map((t) => t * 1000), userMs: r.user * 1000, systemMs: r.system * 1000 };
+      return {
+        wallMs: r.times.map((t) => t * 1000),
+        userMs: r.user * 1000,
+        systemMs: r.system * 1000,
+      };
     };
     const cold = run(['--runs', '3', '--prepare', `rm -rf ${cache}`]);
     rmSync(cache, { recursive: true, force: true });
@@ -317,7 +374,14 @@ function startupHost() {
 // ---------------------------------------------------------------------------------------------
 // The report.
 
-const fmtOps = (x) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x >= 10 ? x.toFixed(0) : x.toFixed(2));
+const fmtOps = (x) =>
+  x >= 1e6
+    ? `${(x / 1e6).toFixed(2)} M`
+    : x >= 1e3
+      ? `${(x / 1e3).toFixed(1)} k`
+      : x >= 10
+        ? x.toFixed(0)
+        : x.toFixed(2);
 const fmtMs = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const fmtUs = (s) => {
   const us = s * 1e6;
@@ -329,21 +393,38 @@ const ratioText = (r) => `${r.toFixed(2)}×`;
 const sz = (b) => `${(b / 1e6).toFixed(2)} MB`;
 
 const OP_UNIT = {
-  get: 'gets/s', find_kind: 'finds/s', find_scan: 'finds/s', snapshot_at: 'snapshot_at/s',
-  build_delta: 'deltas/s', apply: 'changesets/s',
+  get: 'gets/s',
+  find_kind: 'finds/s',
+  find_scan: 'finds/s',
+  snapshot_at: 'snapshot_at/s',
+  build_delta: 'deltas/s',
+  apply: 'changesets/s',
 };
 
 function machine() {
   const lscpu = execFileSync('lscpu', { encoding: 'utf8' });
   const field = (name) => lscpu.match(new RegExp(`^${name}:\\s*(.*)$`, 'm'))?.[1]?.trim();
   const git = (a) => execFileSync('git', a, { cwd: repoDir, encoding: 'utf8' }).trim();
-  const dirty = git(['status', '--porcelain', '--untracked-files=no', '--', 'registry-core', 'wasm', 'host']) !== '';
+  const dirty =
+    git([
+      'status',
+      '--porcelain',
+      '--untracked-files=no',
+      '--',
+      'registry-core',
+      'wasm',
+      'host',
+    ]) !== '';
   return {
     cpu: field('Model name'),
     cores: `${cpus().length} cores (${field('Thread\\(s\\) per core')} thread per core)`,
     memory: `${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     node: process.version,
-    commit: git(['rev-parse', '--short', 'HEAD']) + (dirty ? ' (with uncommitted changes to tracked files under registry-core/, wasm/ or host/)' : ''),
+    commit:
+      git(['rev-parse', '--short', 'HEAD']) +
+      (dirty
+        ? ' (with uncommitted changes to tracked files under registry-core/, wasm/ or host/)'
+        : ''),
     date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
   };
 }
@@ -358,7 +439,13 @@ function driversTable(d, clock) {
     for (const k of drivers) {
       const w = d[k][name];
       const s = summarize(w[clock]);
-      row.cells[k] = { opsPerSec: w.ops / s.median, secPerOp: s.median / w.ops, spread: s.spread, n: s.n, ratio: nat ? s.median / nat : null };
+      row.cells[k] = {
+        opsPerSec: w.ops / s.median,
+        secPerOp: s.median / w.ops,
+        spread: s.spread,
+        n: s.n,
+        ratio: nat ? s.median / nat : null,
+      };
     }
     rows.push(row);
   }
@@ -369,33 +456,59 @@ function report(meta) {
   const md = [];
   const p = results.parts;
   // Within 10% of the target either way, a rerun on this shared machine can flip the verdict.
-  const verdict = (ok, value, target) => (ok ? '**met**' : '**missed**') +
-    (value !== undefined && Math.abs(value / target - 1) < 0.1 ? ' (at the edge: within 10% of the target)' : '');
+  const verdict = (ok, value, target) =>
+    (ok ? '**met**' : '**missed**') +
+    (value !== undefined && Math.abs(value / target - 1) < 0.1
+      ? ' (at the edge: within 10% of the target)'
+      : '');
   md.push('## Suite: every driver, the VMs, growth and start-up', '');
-  md.push(`Generated by \`./scripts/bench.sh\` (\`bench/\`); do not edit by hand. Rerun it to refresh.`, '');
+  md.push(
+    `Generated by \`./scripts/bench.sh\` (\`bench/\`); do not edit by hand. Rerun it to refresh.`,
+    '',
+  );
   md.push('| | |', '|---|---|');
   md.push(`| date | ${meta.date} |`);
   md.push(`| machine | \`${meta.cpu}\`, ${meta.cores}, ${meta.memory} memory |`);
   md.push(`| command | \`./scripts/bench.sh\` (\`${meta.command}\` on Node ${meta.node}) |`);
-  md.push(`| code | \`main\` at ${meta.commit}; module \`dist/registry.wasm\` SHA-256 ${meta.module}… (the one registry-host embeds) |`);
-  md.push(`| load average (1, 5, 15 min) | ${results.loads.map((l) => `${l.when}: ${l.load}`).join('; ')} (2 cores: above 2 means other work was competing) |`);
+  md.push(
+    `| code | \`main\` at ${meta.commit}; module \`dist/registry.wasm\` SHA-256 ${meta.module}… (the one registry-host embeds) |`,
+  );
+  md.push(
+    `| load average (1, 5, 15 min) | ${results.loads.map((l) => `${l.when}: ${l.load}`).join('; ')} (2 cores: above 2 means other work was competing) |`,
+  );
   md.push(`| suite time | ${(meta.seconds / 60).toFixed(1)} min |`);
   if (meta.repetitions) md.push(`| repetitions | ${meta.repetitions} |`);
   md.push('');
   md.push('Figures only: what they measure and what limits them is the hand-written part above.');
-  md.push('Each figure is the median of the repetitions; ± is half the range (max − min) over the median.');
+  md.push(
+    'Each figure is the median of the repetitions; ± is half the range (max − min) over the median.',
+  );
   md.push('');
 
   if (p.drivers) {
     const d = p.drivers;
-    md.push('### 1. Drivers: the same Lua workloads natively, under wasmtime, in Node 24 and in Chromium', '');
+    md.push(
+      '### 1. Drivers: the same Lua workloads natively, under wasmtime, in Node 24 and in Chromium',
+      '',
+    );
     for (const clock of ['cpu', 'wall']) {
       const t = driversTable(d, clock);
-      md.push(clock === 'cpu'
-        ? '**CPU time** (the figures the targets are judged on):'
-        : '**Wall-clock time** (inflated by the load; for reference; wasmtime left out: a difference of two whole-process wall times under this load is noise):', '');
+      md.push(
+        clock === 'cpu'
+          ? '**CPU time** (the figures the targets are judged on):'
+          : '**Wall-clock time** (inflated by the load; for reference; wasmtime left out: a difference of two whole-process wall times under this load is noise):',
+        '',
+      );
       if (clock === 'wall') t.drivers = t.drivers.filter((k) => k !== 'wasmtime');
-      const head = t.drivers.map((k) => ({ native: 'native', wasmtime: 'wasmtime (registry-host)', node: 'Node 24', chromium: 'Chromium' }[k]));
+      const head = t.drivers.map(
+        (k) =>
+          ({
+            native: 'native',
+            wasmtime: 'wasmtime (registry-host)',
+            node: 'Node 24',
+            chromium: 'Chromium',
+          })[k],
+      );
       md.push(`| workload | ${head.join(' | ')} |`);
       md.push(`|---|${t.drivers.map(() => '---').join('|')}|`);
       for (const row of t.rows) {
@@ -411,12 +524,18 @@ function report(meta) {
     md.push('Bold: time relative to native (1.00× = as fast; higher is slower).', '');
     const t = driversTable(d, 'cpu');
     const worst = (k) => t.rows.reduce((m, r) => Math.max(m, r.cells[k]?.ratio ?? 0), 0);
-    const list = (k) => t.rows.filter((r) => r.cells[k]?.ratio > 1.5).map((r) => `\`${r.name}\` ${ratioText(r.cells[k].ratio)}`).join(', ');
+    const list = (k) =>
+      t.rows
+        .filter((r) => r.cells[k]?.ratio > 1.5)
+        .map((r) => `\`${r.name}\` ${ratioText(r.cells[k].ratio)}`)
+        .join(', ');
     md.push('| target | measured (CPU) | met? |', '|---|---|---|');
     for (const k of ['wasmtime', 'chromium']) {
       if (!d[k]) continue;
       const w = worst(k);
-      md.push(`| wasm within 1.5× of native, ${k === 'wasmtime' ? 'under wasmtime' : 'in Chromium'} | worst ${ratioText(w)}${w > 1.5 ? `; over 1.5×: ${list(k)}` : ''} | ${verdict(w <= 1.5, w, 1.5)} |`);
+      md.push(
+        `| wasm within 1.5× of native, ${k === 'wasmtime' ? 'under wasmtime' : 'in Chromium'} | worst ${ratioText(w)}${w > 1.5 ? `; over 1.5×: ${list(k)}` : ''} | ${verdict(w <= 1.5, w, 1.5)} |`,
+      );
     }
     if (d.node) md.push(`| (no target) Node 24 | worst ${ratioText(worst('node'))} | |`);
     md.push('');
@@ -427,7 +546,9 @@ function report(meta) {
     md.push('### 2. VM: Luau in our module against wasmoon and fengari', '');
     const engines = ['node', 'chromium'].filter((e) => v[e]);
     const rows = [];
-    md.push(`| program | ${engines.map((e) => `${e === 'node' ? 'Node 24' : 'Chromium'}: Luau (ours) | wasmoon | fengari`).join(' | ')} | native Luau |`);
+    md.push(
+      `| program | ${engines.map((e) => `${e === 'node' ? 'Node 24' : 'Chromium'}: Luau (ours) | wasmoon | fengari`).join(' | ')} | native Luau |`,
+    );
     md.push(`|---|${engines.map(() => '---|---|---').join('|')}|---|`);
     for (const prog of VM_PROGRAMS) {
       const cells = [];
@@ -449,7 +570,9 @@ function report(meta) {
     md.push('| target | measured (CPU) | met? |', '|---|---|---|');
     for (const e of engines) {
       const lost = rows.filter((r) => r.e === e && r.them <= r.ours);
-      md.push(`| faster than wasmoon and fengari on every program, ${e === 'node' ? 'Node 24' : 'Chromium'} | ${lost.length === 0 ? `faster on all ${rows.filter((r) => r.e === e).length} pairs` : `slower on ${lost.map((r) => `\`${r.prog}\` vs ${r.vm} (${(r.ours / r.them).toFixed(2)}× their time)`).join(', ')}`} | ${verdict(lost.length === 0)} |`);
+      md.push(
+        `| faster than wasmoon and fengari on every program, ${e === 'node' ? 'Node 24' : 'Chromium'} | ${lost.length === 0 ? `faster on all ${rows.filter((r) => r.e === e).length} pairs` : `slower on ${lost.map((r) => `\`${r.prog}\` vs ${r.vm} (${(r.ours / r.them).toFixed(2)}× their time)`).join(', ')}`} | ${verdict(lost.length === 0)} |`,
+      );
     }
     md.push('');
   }
@@ -457,22 +580,33 @@ function report(meta) {
   if (p.growth) {
     const g = p.growth;
     md.push('### 3. Registry against the naive design', '');
-    md.push(`| operation | ${GROWTH_SIZES.map((n) => `ours, ${n.toLocaleString('en-US')}`).join(' | ')} | ${GROWTH_SIZES.map((n) => `naive, ${n.toLocaleString('en-US')}`).join(' | ')} | ours 100k ÷ 1k | naive 100k ÷ 1k |`);
-    md.push(`|---|${GROWTH_SIZES.map(() => '---').join('|')}|${GROWTH_SIZES.map(() => '---').join('|')}|---|---|`);
+    md.push(
+      `| operation | ${GROWTH_SIZES.map((n) => `ours, ${n.toLocaleString('en-US')}`).join(' | ')} | ${GROWTH_SIZES.map((n) => `naive, ${n.toLocaleString('en-US')}`).join(' | ')} | ours 100k ÷ 1k | naive 100k ÷ 1k |`,
+    );
+    md.push(
+      `|---|${GROWTH_SIZES.map(() => '---').join('|')}|${GROWTH_SIZES.map(() => '---').join('|')}|---|---|`,
+    );
     const growthRatio = {};
     for (const op of ['snapshot', 'snapshot_at_old', 'apply_one']) {
       const m = (impl, n) => median(g[impl][n][op]);
-      const cells = [...GROWTH_SIZES.map((n) => fmtUs(m('ours', n))), ...GROWTH_SIZES.map((n) => fmtUs(m('naive', n)))];
+      const cells = [
+        ...GROWTH_SIZES.map((n) => fmtUs(m('ours', n))),
+        ...GROWTH_SIZES.map((n) => fmtUs(m('naive', n))),
+      ];
       const ro = m('ours', 100000) / m('ours', 1000);
       const rn = m('naive', 100000) / m('naive', 1000);
       growthRatio[op] = ro;
       md.push(`| \`${op}\` | ${cells.join(' | ')} | ${ratioText(ro)} | ${ratioText(rn)} |`);
     }
-    md.push(`| versions in the history | ${GROWTH_SIZES.map((n) => g.ours[n].versions).join(' | ')} | ${GROWTH_SIZES.map((n) => g.naive[n].versions).join(' | ')} | | |`);
+    md.push(
+      `| versions in the history | ${GROWTH_SIZES.map((n) => g.ours[n].versions).join(' | ')} | ${GROWTH_SIZES.map((n) => g.naive[n].versions).join(' | ')} | | |`,
+    );
     md.push('');
     md.push('| target | measured (CPU) | met? |', '|---|---|---|');
     for (const op of ['snapshot', 'snapshot_at_old']) {
-      md.push(`| \`${op}\` flat as history grows (taken as: 100,000 entries within 2× of 1,000) | ${ratioText(growthRatio[op])} | ${verdict(growthRatio[op] <= 2)} |`);
+      md.push(
+        `| \`${op}\` flat as history grows (taken as: 100,000 entries within 2× of 1,000) | ${ratioText(growthRatio[op])} | ${verdict(growthRatio[op] <= 2)} |`,
+      );
     }
     md.push('');
   }
@@ -482,18 +616,29 @@ function report(meta) {
     md.push('### 4. Start-up', '');
     md.push('| what | measured | target | met? |', '|---|---|---|---|');
     for (const [name, z] of Object.entries(s.sizes)) {
-      md.push(`| download: \`dist/${name}\` | ${sz(z.raw)} raw, ${sz(z.gzip)} gzip -9, ${sz(z.brotli)} brotli -11 | — | |`);
+      md.push(
+        `| download: \`dist/${name}\` | ${sz(z.raw)} raw, ${sz(z.gzip)} gzip -9, ${sz(z.brotli)} brotli -11 | — | |`,
+      );
     }
     if (s.chromium) {
       const r = summarize(s.chromium.readyMs);
-      md.push(`| Chromium: \`await init()\` (fetch from 127.0.0.1, compile, instantiate) + \`new Registry\`, fresh context each time (${r.n} runs) | **${fmtMs(r.median)} ms** wall (${fmtMs(r.min)}–${fmtMs(r.max)}), of which \`init()\` ${fmtMs(median(s.chromium.initMs))} ms; then a first \`run\` of \`return 1\`: ${fmtMs(median(s.chromium.firstRunMs))} ms | < 50 ms | ${verdict(r.median < 50, r.median, 50)} |`);
+      md.push(
+        `| Chromium: \`await init()\` (fetch from 127.0.0.1, compile, instantiate) + \`new Registry\`, fresh context each time (${r.n} runs) | **${fmtMs(r.median)} ms** wall (${fmtMs(r.min)}–${fmtMs(r.max)}), of which \`init()\` ${fmtMs(median(s.chromium.initMs))} ms; then a first \`run\` of \`return 1\`: ${fmtMs(median(s.chromium.firstRunMs))} ms | < 50 ms | ${verdict(r.median < 50, r.median, 50)} |`,
+      );
     }
     if (s.host) {
       const c = summarize(s.host.cold.wallMs);
       const w = summarize(s.host.warm.wallMs);
-      const cpu = (x) => (x.userMs !== undefined ? `; CPU ${fmtMs(x.userMs + x.systemMs)} ms (user + system, mean)` : '');
-      md.push(`| registry-host cold: \`--ephemeral run\` of \`return 1\`, empty \`XDG_CACHE_HOME\` (compiles the module) | ${fmtMs(c.median)} ms wall (${fmtMs(c.min)}–${fmtMs(c.max)}, ${s.host.cold.wallMs.length} runs${cpu(s.host.cold)}) | — | |`);
-      md.push(`| registry-host warm: the same with the compiled module cached (${s.host.tool}, ${s.host.warm.wallMs.length} runs) | **${fmtMs(w.median)} ms** wall (${fmtMs(w.min)}–${fmtMs(w.max)}${cpu(s.host.warm)}) | < 30 ms | ${verdict(w.median < 30, w.median, 30)} |`);
+      const cpu = (x) =>
+        x.userMs !== undefined
+          ? `; CPU ${fmtMs(x.userMs + x.systemMs)} ms (user + system, mean)`
+          : '';
+      md.push(
+        `| registry-host cold: \`--ephemeral run\` of \`return 1\`, empty \`XDG_CACHE_HOME\` (compiles the module) | ${fmtMs(c.median)} ms wall (${fmtMs(c.min)}–${fmtMs(c.max)}, ${s.host.cold.wallMs.length} runs${cpu(s.host.cold)}) | — | |`,
+      );
+      md.push(
+        `| registry-host warm: the same with the compiled module cached (${s.host.tool}, ${s.host.warm.wallMs.length} runs) | **${fmtMs(w.median)} ms** wall (${fmtMs(w.min)}–${fmtMs(w.max)}${cpu(s.host.warm)}) | < 30 ms | ${verdict(w.median < 30, w.median, 30)} |`,
+      );
     }
     md.push('');
   }
@@ -527,8 +672,14 @@ if (REPORT_ONLY) {
     v.chromium = await vmChromium();
     // Same checksum everywhere, or the comparison means nothing.
     for (const prog of VM_PROGRAMS) {
-      const seen = new Set([v.native[prog].result, ...['node', 'chromium'].flatMap((e) => ['luau', 'wasmoon', 'fengari'].map((vm) => v[e][vm][prog].result))]);
-      if (seen.size !== 1) throw new Error(`vm: ${prog} returned different results: ${[...seen].join(', ')}`);
+      const seen = new Set([
+        v.native[prog].result,
+        ...['node', 'chromium'].flatMap((e) =>
+          ['luau', 'wasmoon', 'fengari'].map((vm) => v[e][vm][prog].result),
+        ),
+      ]);
+      if (seen.size !== 1)
+        throw new Error(`vm: ${prog} returned different results: ${[...seen].join(', ')}`);
     }
     results.parts.vm = v;
     noteLoad('after part 2');
@@ -539,7 +690,11 @@ if (REPORT_ONLY) {
   }
   if (PARTS.includes('startup')) {
     log('startup');
-    results.parts.startup = { sizes: moduleSizes(), chromium: await startupChromium(), host: startupHost() };
+    results.parts.startup = {
+      sizes: moduleSizes(),
+      chromium: await startupChromium(),
+      host: startupHost(),
+    };
     noteLoad('end');
   }
   meta = {
@@ -547,12 +702,21 @@ if (REPORT_ONLY) {
     seconds: (performance.now() - started) / 1000,
     module: moduleAtStart.slice(0, 12),
     command: `node ${path.relative(repoDir, process.argv[1])} ${args.join(' ')}`.trim(),
-    repetitions: `${REPS} measured after one warm-up; wasmtime: ${HOST_PAIRS} processes per variant, ` +
-      `each repetition N times in one process, N = ${Object.entries(HOST_REPS).map(([k, v]) => `${v} (${k})`).join(', ')}`,
+    repetitions:
+      `${REPS} measured after one warm-up; wasmtime: ${HOST_PAIRS} processes per variant, ` +
+      `each repetition N times in one process, N = ${Object.entries(HOST_REPS)
+        .map(([k, v]) => `${v} (${k})`)
+        .join(', ')}`,
   };
   let moduleAtEnd = moduleAtStart;
-  try { moduleAtEnd = moduleHash(); } catch { moduleAtEnd = 'changed'; }
-  if (moduleAtEnd !== moduleAtStart) meta.module += ' **(dist/registry.wasm changed during this run: figures may mix two builds; run again)**';
+  try {
+    moduleAtEnd = moduleHash();
+  } catch {
+    moduleAtEnd = 'changed';
+  }
+  if (moduleAtEnd !== moduleAtStart)
+    meta.module +=
+      ' **(dist/registry.wasm changed during this run: figures may mix two builds; run again)**';
   results.meta = meta;
   mkdirSync(path.dirname(JSON_OUT), { recursive: true });
   writeFileSync(JSON_OUT, JSON.stringify(results, null, 1));
@@ -570,7 +734,10 @@ if (WRITE && !ALL.every((part) => results.parts[part])) {
   const block = `${begin}\n${section}\n${end}`;
   const i = text.indexOf(begin);
   const j = text.indexOf(end);
-  const next = i >= 0 && j > i ? text.slice(0, i) + block + text.slice(j + end.length) : `${text.trimEnd()}\n\n${block}\n`;
+  const next =
+    i >= 0 && j > i
+      ? text.slice(0, i) + block + text.slice(j + end.length)
+      : `${text.trimEnd()}\n\n${block}\n`;
   writeFileSync(file, next);
   log(`wrote ${path.relative(process.cwd(), file)}`);
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the wasm build (scripts/build-wasm.sh), the browser/Node tests and the
-# dependency checks of scripts/test.sh (cargo-deny) need, from package registries only (apt,
-# crates.io, PyPI, npm). Idempotent: each step checks what is already there and skips, printing
-# one line. Run as root on Debian 12: `scripts/install-toolchain.sh`.
+# checks of scripts/test.sh (cargo-deny; Prettier, one of the playground's npm packages) need,
+# from package registries only (apt, crates.io, PyPI, npm). Idempotent: each step checks what is
+# already there and skips, printing one line. Run as root on Debian 12: `scripts/install-toolchain.sh`.
 # Paths and pinned versions: scripts/toolchain-env.sh. Logs of steps that did work: target/tools/logs/.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=toolchain-env.sh
@@ -140,3 +140,4 @@ install_cargo_deny
 install_node24
 build_ehrt
 "$REPO_ROOT/scripts/patch-mlua.sh"
+"$REPO_ROOT/scripts/playground-packages.sh"

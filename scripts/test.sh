@@ -15,8 +15,9 @@ rustup component list --installed | grep -q '^clippy' || rustup component add cl
 step "the module (dist/registry.wasm)"
 ./scripts/build-wasm.sh
 
-step "format"
+step "format (Rust; TypeScript and JavaScript with Prettier)"
 cargo fmt --all --check
+(cd playground && npm run --silent format:check)
 
 step "lints (native, then the module's crate for wasm32)"
 cargo clippy --workspace --all-targets --locked -- -D warnings

@@ -30,7 +30,10 @@ export function initFilesView() {
     try {
       const list = await replaceRegistry(parsed as HistoryExport);
       await mirror.flush();
-      showNotice(`Loaded ${file.name}: ${list.versions.length} versions, head v${list.head}.`, 'info');
+      showNotice(
+        `Loaded ${file.name}: ${list.versions.length} versions, head v${list.head}.`,
+        'info',
+      );
     } catch (e) {
       showNotice(`${file.name} was refused: ${errorText(e)}`);
     }

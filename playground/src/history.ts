@@ -8,7 +8,8 @@ export type RegistryChange = Exclude<RegistryEvent, { event: 'printed' }>;
 /** Applies one change the worker forwarded while a script ran (in place). */
 export function applyEvent(history: HistoryExport, event: RegistryChange): void {
   if (event.event === 'committed') {
-    if (!history.versions.some((v) => v.id === event.version.id)) history.versions.push(event.version);
+    if (!history.versions.some((v) => v.id === event.version.id))
+      history.versions.push(event.version);
     history.head = event.version.id;
   } else {
     history.head = event.head;
@@ -19,7 +20,12 @@ export function applyEvent(history: HistoryExport, event: RegistryChange): void 
 export function versionList(history: HistoryExport): VersionList {
   return {
     head: history.head,
-    versions: history.versions.map((v) => ({ id: v.id, parent: v.parent, time_ms: v.time_ms, ops: v.ops.length })),
+    versions: history.versions.map((v) => ({
+      id: v.id,
+      parent: v.parent,
+      time_ms: v.time_ms,
+      ops: v.ops.length,
+    })),
   };
 }
 

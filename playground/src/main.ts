@@ -29,7 +29,13 @@ async function checkSyntax(source: string) {
   }
 }
 
-const editor = createEditor($('editor'), initialScript(WELCOME), () => void runScript(), scriptEdited, checkSyntax);
+const editor = createEditor(
+  $('editor'),
+  initialScript(WELCOME),
+  () => void runScript(),
+  scriptEdited,
+  checkSyntax,
+);
 initScriptTabs(editor);
 // The first check waits for the module; later ones follow the typing.
 onReady((ready) => ready && forceLinting(editor.view));
@@ -53,11 +59,17 @@ declare global {
     playground: { getScript(): string; setScript(source: string): void; run(): Promise<void> };
   }
 }
-window.playground = { getScript: () => editor.getSource(), setScript: (source) => editor.setSource(source), run: runScript };
+window.playground = {
+  getScript: () => editor.getSource(),
+  setScript: (source) => editor.setSource(source),
+  run: runScript,
+};
 
 async function start() {
   const stored = await mirror.load();
-  const started = startWorker(stored && typeof stored === 'object' ? (stored as HistoryExport) : null);
+  const started = startWorker(
+    stored && typeof stored === 'object' ? (stored as HistoryExport) : null,
+  );
   // The link's script opens at once; its registry (if any) once the worker is ready.
   await openLink(location.hash);
   await started;

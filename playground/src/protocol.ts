@@ -1,7 +1,14 @@
 // Messages between the page and the registry worker. Every request carries an id; the worker
 // answers each with a reply of the same id, and forwards the module's events as they happen.
 // The module's own values are the declarations generated from registry-core's protocol types.
-import type { Entry, HistoryExport, Op, RegistryEvent, RunResult, VersionList } from '../../registry-core/typescript/protocol';
+import type {
+  Entry,
+  HistoryExport,
+  Op,
+  RegistryEvent,
+  RunResult,
+  VersionList,
+} from '../../registry-core/typescript/protocol';
 
 export type { Entry, HistoryExport, Op, RegistryEvent, RunResult, VersionList };
 
@@ -17,7 +24,10 @@ export interface Requests {
   open: { args: { history: HistoryExport | null; nowMs: number }; result: VersionList };
   /** Replaces the registry with a fresh one and runs the seed steps on it. */
   seed: { args: { steps: SeedStep[]; nowMs: number }; result: VersionList };
-  run: { args: { source: string; chunk: string; nowMs: number; timeoutMs?: number }; result: TimedRun };
+  run: {
+    args: { source: string; chunk: string; nowMs: number; timeoutMs?: number };
+    result: TimedRun;
+  };
   /** Compiles a script without running it: its syntax error, or null. */
   check: { args: { source: string; chunk: string }; result: RunResult['error'] };
   versions: { args: Record<string, never>; result: VersionList };

@@ -6,7 +6,14 @@ import { ModuleError, RegistryWorker, WorkerLost } from './client';
 import { errorText } from './dom';
 import { differs, versionList } from './history';
 import { HistoryMirror } from './persist';
-import type { HistoryExport, Op_, RegistryEvent, Requests, SeedStep, VersionList } from './protocol';
+import type {
+  HistoryExport,
+  Op_,
+  RegistryEvent,
+  Requests,
+  SeedStep,
+  VersionList,
+} from './protocol';
 import { setStatus, showNotice } from './status';
 
 export type Tab = 'entries' | 'history' | 'diff';
@@ -41,7 +48,10 @@ export const mirror = new HistoryMirror((history) => {
   root.saved = String(Number(root.saved ?? 0) + 1);
   root.savedHead = String(history.head);
   root.savedVersions = String(history.versions.length);
-  if (!state.scratch) setStatus(`History saved in this browser: ${history.versions.length} versions, head v${history.head}.`);
+  if (!state.scratch)
+    setStatus(
+      `History saved in this browser: ${history.versions.length} versions, head v${history.head}.`,
+    );
 });
 
 // ---- change notification ---------------------------------------------------------------------
@@ -106,7 +116,8 @@ export async function refresh() {
   } catch {
     return;
   }
-  const known = (id: number | null) => id !== null && state.versions.versions.some((v) => v.id === id);
+  const known = (id: number | null) =>
+    id !== null && state.versions.versions.some((v) => v.id === id);
   if (!known(state.browsing)) state.browsing = null;
   if (!known(state.selectedVersion)) state.selectedVersion = null;
   if (!known(state.undoTarget)) state.undoTarget = null;
@@ -130,13 +141,21 @@ function seedSteps(now: number): SeedStep[] {
   const parts = seedSource.split(/^-- @@ /m).slice(1);
   return parts.map((part, i) => {
     const newline = part.indexOf('\n');
-    return { title: part.slice(0, newline).trim(), source: part.slice(newline + 1), nowMs: now - (parts.length - i) * 3_600_000 };
+    return {
+      title: part.slice(0, newline).trim(),
+      source: part.slice(newline + 1),
+      nowMs: now - (parts.length - i) * 3_600_000,
+    };
   });
 }
 
 async function seedInto(target: RegistryWorker) {
   const now = Date.now();
-  state.versions = await target.call('seed', { steps: seedSteps(now), nowMs: now - 24 * 3_600_000 }, 60_000);
+  state.versions = await target.call(
+    'seed',
+    { steps: seedSteps(now), nowMs: now - 24 * 3_600_000 },
+    60_000,
+  );
   mirror.replace(await target.call('export', {}));
 }
 
@@ -154,7 +173,9 @@ export function startWorker(history: HistoryExport | null): Promise<void> {
         mirror.replace(history);
       } catch (e) {
         if (!(e instanceof ModuleError)) throw e;
-        showNotice(`The saved history was refused (${errorText(e)}); starting from the sample data.`);
+        showNotice(
+          `The saved history was refused (${errorText(e)}); starting from the sample data.`,
+        );
         history = null;
       }
     }
@@ -174,7 +195,11 @@ export function startWorker(history: HistoryExport | null): Promise<void> {
 }
 
 /** A request to the current worker, once it is ready. */
-export async function call<K extends Op_>(op: K, args: Requests[K]['args'], fenceMs?: number): Promise<Requests[K]['result']> {
+export async function call<K extends Op_>(
+  op: K,
+  args: Requests[K]['args'],
+  fenceMs?: number,
+): Promise<Requests[K]['result']> {
   await workerReady;
   if (!worker) throw new Error('no registry worker');
   return worker.call(op, args, fenceMs);
@@ -229,7 +254,10 @@ export async function moveHead(target: number) {
 
 /** From now on the page works on a copy (of `history`, else of the user's registry): the user's
  * registry is kept aside, and is what the browser saves meanwhile. */
-export async function enterScratch(reason: Scratch['reason'], history: HistoryExport | null = null) {
+export async function enterScratch(
+  reason: Scratch['reason'],
+  history: HistoryExport | null = null,
+) {
   const entering = state.scratch === null;
   const scratch = state.scratch ?? { base: await call('export', {}), reason };
   if (entering) {

@@ -33,7 +33,9 @@ function need(): Registry {
   return registry;
 }
 
-type Handlers = { [K in Op_]: (args: Requests[K]['args']) => Requests[K]['result'] | Promise<Requests[K]['result']> };
+type Handlers = {
+  [K in Op_]: (args: Requests[K]['args']) => Requests[K]['result'] | Promise<Requests[K]['result']>;
+};
 
 const handlers: Handlers = {
   async open({ history, nowMs }) {
@@ -43,10 +45,18 @@ const handlers: Handlers = {
   seed({ steps, nowMs }) {
     const fresh = new Registry(nowMs, undefined);
     for (const step of steps) {
-      const { error } = fresh.run({ source: step.source, chunk: 'seed.lua', now_ms: step.nowMs, timeout_ms: 10_000 });
+      const { error } = fresh.run({
+        source: step.source,
+        chunk: 'seed.lua',
+        now_ms: step.nowMs,
+        timeout_ms: 10_000,
+      });
       if (error) {
         fresh.free();
-        throw Object.assign(new Error(`seed step "${step.title}" failed at line ${error.line}: ${error.message}`), { name: 'seed_failed' });
+        throw Object.assign(
+          new Error(`seed step "${step.title}" failed at line ${error.line}: ${error.message}`),
+          { name: 'seed_failed' },
+        );
       }
     }
     // Adopted only once complete: the page takes the seeded history with export().
@@ -61,7 +71,12 @@ const handlers: Handlers = {
   check({ source, chunk }) {
     // Luau compiles the whole chunk, and the chunk returns before its first statement: a syntax
     // check by the module's own compiler, on the script's own lines, that runs nothing.
-    return need().run({ source: COMPILE_ONLY + source, chunk, now_ms: Date.now(), timeout_ms: 1000 }).error;
+    return need().run({
+      source: COMPILE_ONLY + source,
+      chunk,
+      now_ms: Date.now(),
+      timeout_ms: 1000,
+    }).error;
   },
   versions: () => need().versions(),
   entries: ({ version, filter }) => need().entries(version, filter),
@@ -80,8 +95,11 @@ const handlers: Handlers = {
 };
 
 function wireError(e: unknown): WireError {
-  const fatal = e instanceof WebAssembly.RuntimeError || e instanceof WebAssembly.CompileError
-    || e instanceof WebAssembly.LinkError || (e instanceof Error && e.message === 'Module terminated');
+  const fatal =
+    e instanceof WebAssembly.RuntimeError ||
+    e instanceof WebAssembly.CompileError ||
+    e instanceof WebAssembly.LinkError ||
+    (e instanceof Error && e.message === 'Module terminated');
   if (fatal) dead = true;
   if (e instanceof Error) return { name: e.name, message: e.message, fatal };
   return { name: 'Error', message: String(e), fatal };
@@ -93,7 +111,11 @@ self.onmessage = (event: MessageEvent<Request>) => {
   const request = event.data;
   queue = queue.then(async () => {
     if (dead) {
-      post({ type: 'error', id: request.id, error: { name: 'Error', message: 'Module terminated', fatal: true } });
+      post({
+        type: 'error',
+        id: request.id,
+        error: { name: 'Error', message: 'Module terminated', fatal: true },
+      });
       return;
     }
     try {

@@ -1,10 +1,21 @@
 // Unit tests of the history's pure functions (npm test: tsc, then node --test).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { applyEvent, changedIds, differs, idsLabel, newestChildOf, parentOf, versionList } from '../../src/history.js';
+import {
+  applyEvent,
+  changedIds,
+  differs,
+  idsLabel,
+  newestChildOf,
+  parentOf,
+  versionList,
+} from '../../src/history.js';
 import type { HistoryExport, Op, VersionList } from '../../src/protocol.js';
 
-const create = (id: string): Op => ({ kind: 'entry.create', entry: { id, kind: 'service', meta: {} } });
+const create = (id: string): Op => ({
+  kind: 'entry.create',
+  entry: { id, kind: 'service', meta: {} },
+});
 
 function history(): HistoryExport {
   return {
@@ -24,14 +35,23 @@ test('applyEvent adds committed versions once and moves head', () => {
   applyEvent(h, { event: 'committed', version });
   applyEvent(h, { event: 'committed', version });
   assert.equal(h.head, 2);
-  assert.deepEqual(h.versions.map((v) => v.id), [0, 1, 2]);
+  assert.deepEqual(
+    h.versions.map((v) => v.id),
+    [0, 1, 2],
+  );
   applyEvent(h, { event: 'head_moved', head: 0 });
   assert.equal(h.head, 0);
   assert.equal(h.versions.length, 3, 'moving head keeps every version');
 });
 
-test('differs compares head and version count with the worker\'s list', () => {
-  const list: VersionList = { head: 1, versions: [{ id: 0, parent: null, time_ms: 0, ops: 0 }, { id: 1, parent: 0, time_ms: 10, ops: 1 }] };
+test("differs compares head and version count with the worker's list", () => {
+  const list: VersionList = {
+    head: 1,
+    versions: [
+      { id: 0, parent: null, time_ms: 0, ops: 0 },
+      { id: 1, parent: 0, time_ms: 10, ops: 1 },
+    ],
+  };
   assert.equal(differs(history(), list), false);
   assert.equal(differs(null, list), true);
   assert.equal(differs(history(), { ...list, head: 0 }), true);
