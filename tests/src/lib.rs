@@ -64,7 +64,7 @@ pub const PRELUDE: &str = include_str!("../prelude.lua");
 
 /// The prelude as one line of locals before `script`'s first line, so that the script's lines
 /// keep their numbers in error messages: comment lines dropped, the others joined by spaces.
-pub fn with_prelude(script: &str) -> String {
+fn with_prelude(script: &str) -> String {
     let mut source = PRELUDE
         .lines()
         .map(str::trim)
@@ -168,7 +168,7 @@ fn seeds(script: &Path, first_line: &str) -> Result<Option<Seeds>, String> {
 }
 
 /// The cases of the script at `path`: one, or one per seed its first line names.
-pub fn script_cases(path: &Path) -> Result<Vec<Case>, String> {
+fn script_cases(path: &Path) -> Result<Vec<Case>, String> {
     let source = read(path)?;
     let stem = path
         .file_stem()
