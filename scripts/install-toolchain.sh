@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Installs everything the wasm build (scripts/build-wasm.sh), the browser/Node tests and the
-# checks of scripts/test.sh (cargo-deny; Prettier, one of the playground's npm packages) need,
-# from package registries only (apt, crates.io, PyPI, npm). Idempotent: each step checks what is
-# already there and skips, printing one line. Run as root on Debian 12: `scripts/install-toolchain.sh`.
+# Installs everything the wasm build (scripts/build-wasm.sh), the browser/Node tests, the etcd
+# store tests and the checks of scripts/test.sh (cargo-deny; Prettier, one of the playground's
+# npm packages) need, from package registries only (apt, crates.io, PyPI, npm). Idempotent: each
+# step checks what is already there and skips, printing one line. Run as root on Debian 12:
+# `scripts/install-toolchain.sh`.
 # Paths and pinned versions: scripts/toolchain-env.sh. Logs of steps that did work: target/tools/logs/.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=toolchain-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain-env.sh"
 
 APT_PACKAGES=(clang-19 lld-19 llvm-19 libc++-19-dev-wasm32 libc++abi-19-dev-wasm32
-  libclang-rt-19-dev-wasm32 wasi-libc chromium chromium-driver unzip patch)
+  libclang-rt-19-dev-wasm32 wasi-libc chromium chromium-driver unzip patch
+  etcd-server protobuf-compiler)
 
 LOG_DIR="$TOOLS_DIR/logs"
 mkdir -p "$LOG_DIR"

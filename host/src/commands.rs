@@ -14,7 +14,7 @@ use registry_core::{Entry, HistoryExport, Op, Registry};
 use crate::cli::{Cli, Command, GlobalArgs, RunArgs};
 use crate::engine::{ModuleSource, Runtime};
 use crate::guest::{Guest, Stopped};
-use crate::store::{Access, Store};
+use crate::store::{Access, RegistryStore, SqliteStore};
 use crate::terminal;
 
 /// A script failed, or the registry refused the request.
@@ -168,12 +168,12 @@ fn open(
     Ok(guest)
 }
 
-fn open_store(global: &GlobalArgs, access: Access, now_ms: i64) -> Result<Store> {
-    if global.ephemeral {
-        Store::in_memory(now_ms)
+fn open_store(global: &GlobalArgs, access: Access, now_ms: i64) -> Result<Box<dyn RegistryStore>> {
+    Ok(Box::new(if global.ephemeral {
+        SqliteStore::in_memory(now_ms)?
     } else {
-        Store::open(&global.state, access, now_ms, global.wait)
-    }
+        SqliteStore::open(&global.state, access, now_ms, global.wait)?
+    }))
 }
 
 fn run(global: &GlobalArgs, args: &RunArgs, now_ms: i64, out: &mut impl Write) -> Result<ExitCode> {
@@ -323,7 +323,7 @@ mod tests {
     #[test]
     fn the_history_format_round_trips_through_the_module() -> Result<()> {
         let runtime = Runtime::load(&ModuleSource::new(None)?)?;
-        let mut store = Store::in_memory(1_000)?;
+        let mut store = SqliteStore::in_memory(1_000)?;
         let ops = serde_json::from_value(serde_json::json!([{"kind": "entry.create", "entry": {
             "id": "svc:a", "kind": "service", "meta": {"env": "prod"}, "data": {"port": 8080, "ratio": 0.1}
         }}]))?;

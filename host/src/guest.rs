@@ -6,7 +6,7 @@
 //! The host trusts no answer and no event of the module. Every version a script commits reaches
 //! the host through the `registryEvent` import while the script runs, and is checked against the
 //! host's own copy of the history (the core's [`Registry`], built from the store) before it is
-//! written to the [`Store`]; a head move must name a version; printed text is written to the
+//! written to the [`RegistryStore`]; a head move must name a version; printed text is written to the
 //! run's output as it comes; outside a `run` request no event is accepted at all.
 
 use std::fmt;
@@ -25,7 +25,7 @@ use wasmtime::{
 };
 
 use crate::engine::Runtime;
-use crate::store::Store;
+use crate::store::RegistryStore;
 
 /// Requests other than `run` must be answered within this long, plus [`DEADLINE_PER_MIB`] for
 /// each MiB of the request (an `open` carries the whole history): far more than the module
@@ -104,7 +104,7 @@ impl Deadline {
 /// What the host functions reach: the store and the host's copy of the history for events,
 /// the memory cap, the clock's origin.
 struct HostState {
-    store: Option<Store>,
+    store: Option<Box<dyn RegistryStore>>,
     /// The history as the host knows it, built from the store at the first change of a run.
     history: Option<Registry>,
     /// The `run` in progress; `None` outside a run, when no event is accepted.
@@ -227,7 +227,7 @@ impl Guest {
 
     /// Gives the module's events a store (none is accepted before), and caps the module's memory
     /// at `memory_cap` bytes from now on.
-    pub fn attach(&mut self, store: Store, memory_cap: u64) {
+    pub fn attach(&mut self, store: Box<dyn RegistryStore>, memory_cap: u64) {
         let state = self.store.data_mut();
         state.store = Some(store);
         state.history = None;
@@ -269,11 +269,11 @@ impl Guest {
     }
 
     /// The store the module's events are written to.
-    pub fn store_mut(&mut self) -> Result<&mut Store> {
+    pub fn store_mut(&mut self) -> Result<&mut (dyn RegistryStore + 'static)> {
         self.store
             .data_mut()
             .store
-            .as_mut()
+            .as_deref_mut()
             .context("no store is open")
     }
 
@@ -564,10 +564,10 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
 
 /// The open store, and the host's copy of its history, built at the first change of a run.
 fn stored_history<'a>(
-    store: &'a mut Option<Store>,
+    store: &'a mut Option<Box<dyn RegistryStore>>,
     history: &'a mut Option<Registry>,
-) -> Result<(&'a mut Store, &'a mut Registry)> {
-    let store = store.as_mut().context("no store is open")?;
+) -> Result<(&'a mut dyn RegistryStore, &'a mut Registry)> {
+    let store = store.as_deref_mut().context("no store is open")?;
     let history = match history {
         Some(history) => history,
         empty => empty.insert(

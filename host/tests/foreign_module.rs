@@ -262,6 +262,33 @@ fn read_commands_accept_no_change_at_all() {
 }
 
 #[test]
+fn printed_text_outside_a_run_is_refused_and_never_shown() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let dir = dir.path();
+    let before = store_with_v1(dir);
+    let printed = r#"{"event":"printed","text":"forged output\n"}"#;
+    let list = r#"{"ok":{"head":1,"versions":[]}}"#;
+    for wasm in [
+        // During the open request, and during the log's own request.
+        module(Some(PROTOCOL_VERSION), &[event_then(printed, OK)]),
+        module(
+            Some(PROTOCOL_VERSION),
+            &[answer(OK), event_then(printed, list)],
+        ),
+    ] {
+        let outcome = with_module(dir, &wasm, &["log"]);
+        assert_refused(
+            &outcome,
+            2,
+            "error: the module reported printed text outside a script run; registry-host \
+             refused it",
+        );
+        assert!(!outcome.stdout.contains("forged output"), "{outcome:?}");
+        assert_eq!(common::export(dir, STATE), before);
+    }
+}
+
+#[test]
 fn a_module_that_loops_in_open_is_stopped() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let dir = dir.path();

@@ -1,6 +1,6 @@
 // The page's side of the registry worker: requests with replies, an outer time fence on every
 // request, and termination when the fence expires or the module dies.
-import type { Op_, RegistryEvent, Request, Requests, WireError, WorkerMessage } from './protocol';
+import type { Op_, Request, Requests, WireError, WorkerMessage, WorkerNotice } from './protocol';
 
 /** The module refused a request (Error.name is its kind, e.g. invalid_history, invalid_criteria). */
 export class ModuleError extends Error {
@@ -37,7 +37,7 @@ export class RegistryWorker {
   private lost = false;
 
   constructor(
-    private readonly onEvent: (event: RegistryEvent) => void,
+    private readonly onNotice: (notice: WorkerNotice) => void,
     private readonly onLost: (error: WorkerLost) => void,
   ) {
     this.worker = new Worker(new URL('./worker.ts', import.meta.url), {
@@ -81,8 +81,8 @@ export class RegistryWorker {
 
   private receive(message: WorkerMessage) {
     if (this.lost) return;
-    if (message.type === 'event') {
-      this.onEvent(message.event);
+    if (message.type !== 'reply' && message.type !== 'error') {
+      this.onNotice(message);
       return;
     }
     const pending = this.pending.get(message.id);

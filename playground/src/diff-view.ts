@@ -1,7 +1,7 @@
 // The Diff tab (any two versions, by default the latest change), and the rendering of a delta
 // that the History tab uses for one version against its parent.
 import { describeDelta, showValue, type DiffRow } from './diff';
-import { $, errorText, h } from './dom';
+import { $, errorText, h, nextTask } from './dom';
 import { parentOf } from './history';
 import { call, onRefresh, state } from './state';
 
@@ -9,14 +9,20 @@ const diffFrom = $<HTMLSelectElement>('diff-from');
 const diffTo = $<HTMLSelectElement>('diff-to');
 const diffEl = $('diff');
 
+/** Items built per task: a version of thousands of operations must not block the page. */
+const ITEMS_PER_TASK = 50;
+
 /** The changes from version `from` to `to`: a summary line and one item per operation. */
 export async function deltaView(from: number, to: number): Promise<HTMLElement[]> {
   let rows: DiffRow[];
   try {
-    const [ops, before] = await Promise.all([
-      call('delta', { from, to }),
-      call('entries', { version: from, filter: null }),
-    ]);
+    const ops = await call('delta', { from, to });
+    // Only the entries the delta touches, as they were before it.
+    const { entries: before } = await call('entries', {
+      version: from,
+      filter: null,
+      ids: [...new Set(ops.map((op) => op.entry.id))],
+    });
     rows = describeDelta(ops, new Map(before.map((e) => [e.id, e])));
   } catch (e) {
     return [h('p', { class: 'error-text' }, errorText(e))];
@@ -26,7 +32,8 @@ export async function deltaView(from: number, to: number): Promise<HTMLElement[]
     ? `v${from} → v${to}: ${rows.length} operation${rows.length === 1 ? '' : 's'} (${count('create')} create, ${count('update')} update, ${count('delete')} delete)`
     : `v${from} → v${to}: no differences`;
   const list = h('ul', { class: 'diff-list' });
-  for (const row of rows) {
+  for (const [i, row] of rows.entries()) {
+    if (i > 0 && i % ITEMS_PER_TASK === 0) await nextTask();
     const sign = { create: '+', update: '~', delete: '−' }[row.kind];
     const item = h(
       'li',

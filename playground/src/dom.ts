@@ -24,6 +24,12 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
+/** Lets the browser handle input and paint before going on (work done in chunks never blocks the
+ * page for long). */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 const STORE = 'luau-registry-playground.';
 
 export function storageGet(key: string): string | null {
@@ -61,9 +67,10 @@ export function errorText(e: unknown): string {
   return String(e);
 }
 
-/** Saves `text` as a file through a temporary link. */
-export function download(name: string, text: string) {
-  const blob = new Blob([text], { type: 'application/json' });
+/** Saves `content` as a file through a temporary link. */
+export function download(name: string, content: string | Blob) {
+  const blob =
+    typeof content === 'string' ? new Blob([content], { type: 'application/json' }) : content;
   const a = h('a', { href: URL.createObjectURL(blob), download: name });
   document.body.append(a);
   a.click();

@@ -27,6 +27,7 @@ import {
   StateEffect,
   StateField,
   type Extension,
+  type Text,
 } from '@codemirror/state';
 import {
   Decoration,
@@ -247,9 +248,13 @@ const errorGutter = gutter({
 
 // ---- syntax errors as you type ----------------------------------------------------------------
 
-/** A syntax error found without running: Luau names its line (not its column). */
+/** A syntax error found without running, as the module locates it: lines and columns from 1,
+ * columns counted in characters. */
 export interface SyntaxProblem {
   line: number;
+  column: number;
+  end_line: number;
+  end_column: number;
   message: string;
 }
 
@@ -258,6 +263,19 @@ export type SyntaxCheck = (source: string) => Promise<SyntaxProblem | null | und
 
 /** Pause after the last keystroke before the module compiles the script. */
 const CHECK_DELAY_MS = 400;
+
+/** The document offset of a 1-based line and character column (clamped to the document). */
+function offsetOf(doc: Text, line: number, column: number): number {
+  const text = doc.line(Math.min(Math.max(line, 1), doc.lines));
+  let offset = 0;
+  let characters = 1;
+  for (const character of text.text) {
+    if (characters >= column) break;
+    offset += character.length; // UTF-16 code units
+    characters += 1;
+  }
+  return text.from + offset;
+}
 
 function syntaxLinter(check: SyntaxCheck): Extension {
   let shown: Diagnostic[] = [];
@@ -268,16 +286,17 @@ function syntaxLinter(check: SyntaxCheck): Extension {
       shown = [];
       const doc = view.state.doc;
       if (problem && problem.line >= 1 && problem.line <= doc.lines) {
-        // the line's text, without its indentation, is what gets underlined
-        const line = doc.line(problem.line);
-        const from = line.from + (line.text.length - line.text.trimStart().length);
+        const from = offsetOf(doc, problem.line, problem.column);
+        let to = offsetOf(doc, problem.end_line, problem.end_column);
+        // An error at a point (the end of the script, say) still gets one character underlined.
+        if (to <= from) to = Math.min(from + 1, doc.line(problem.line).to);
         shown = [
           {
             from,
-            to: Math.max(from, line.to),
+            to,
             severity: 'error',
             source: 'Luau',
-            message: `Line ${problem.line}: ${problem.message}`,
+            message: `Line ${problem.line}, column ${problem.column}: ${problem.message}`,
           },
         ];
       }

@@ -1,14 +1,13 @@
 // History files and the sample data: Download, Upload and Reset sample data.
 import { $, download, errorText } from './dom';
-import type { HistoryExport } from './protocol';
-import { call, mirror, refresh, replaceRegistry, reseed } from './state';
+import { call, refresh, replaceRegistry, reseed, state } from './state';
 import { showNotice } from './status';
 
 export function initFilesView() {
   $('download').addEventListener('click', async () => {
     try {
-      const history = await call('export', {});
-      download(`registry-history-v${history.head}.json`, JSON.stringify(history, null, 2) + '\n');
+      const file = await call('exportFile', {}, 120_000);
+      download(`registry-history-v${state.versions.head}.json`, file);
     } catch (e) {
       showNotice(`Download failed: ${errorText(e)}`);
     }
@@ -20,22 +19,17 @@ export function initFilesView() {
     const file = uploadFile.files?.[0];
     uploadFile.value = '';
     if (!file) return;
-    let parsed: unknown;
     try {
-      parsed = JSON.parse(await file.text());
-    } catch (e) {
-      showNotice(`${file.name} is not JSON: ${errorText(e)}`);
-      return;
-    }
-    try {
-      const list = await replaceRegistry(parsed as HistoryExport);
-      await mirror.flush();
+      // Read, parsed and checked in the worker: a large history never blocks the page.
+      const list = await replaceRegistry(file);
       showNotice(
         `Loaded ${file.name}: ${list.versions.length} versions, head v${list.head}.`,
         'info',
       );
     } catch (e) {
-      showNotice(`${file.name} was refused: ${errorText(e)}`);
+      if (e instanceof Error && e.name === 'not_json')
+        showNotice(`${file.name} is not JSON: ${e.message}`);
+      else showNotice(`${file.name} was refused: ${errorText(e)}`);
     }
     await refresh();
   });
@@ -44,7 +38,6 @@ export function initFilesView() {
     if (!confirm('Replace the registry and its whole history with the sample data?')) return;
     try {
       await reseed();
-      await mirror.flush();
       showNotice('The sample data is back.', 'info');
     } catch (e) {
       showNotice(`Reset failed: ${errorText(e)}`);

@@ -3,9 +3,8 @@
 // version head, and go to head.
 import { deltaView } from './diff-view';
 import { $, errorText, formatTime, h } from './dom';
-import { changedIds, idsLabel, newestChildOf, parentOf } from './history';
-import type { HistoryExport } from './protocol';
-import { mirror, moveHead, onLive, onRefresh, refresh, state } from './state';
+import { idsLabel, newestChildOf, parentOf } from './history';
+import { moveHead, onLive, onRefresh, refresh, state } from './state';
 import { showNotice } from './status';
 import { selectTab } from './tabs';
 
@@ -33,13 +32,10 @@ function renderHistory() {
   applySelectedButton.textContent =
     selected === null ? 'Make selected head' : `Make v${selected} head`;
   historySummary.textContent = `${state.versions.versions.length} versions · head v${head}`;
-  const records = new Map<number, HistoryExport['versions'][number]>(
-    (mirror.value?.versions ?? []).map((v) => [v.id, v]),
-  );
   versionsList.replaceChildren();
   for (const v of [...state.versions.versions].reverse()) {
     const isHead = v.id === head;
-    const ids = changedIds(records.get(v.id)?.ops ?? []);
+    const { first: ids, total } = state.versions.ids[v.id] ?? { first: [], total: 0 };
     const button = h(
       'button',
       {
@@ -52,7 +48,14 @@ function renderHistory() {
       h('span', { class: 'dot', 'aria-hidden': 'true' }),
       h('span', { class: 'vid' }, `v${v.id}`),
       isHead ? h('span', { class: 'badge' }, 'HEAD') : null,
-      h('span', { class: 'ids', title: ids.join('\n') }, v.ops ? idsLabel(ids) : 'empty registry'),
+      h(
+        'span',
+        {
+          class: 'ids',
+          title: ids.join('\n') + (total > ids.length ? `\n+${total - ids.length} more` : ''),
+        },
+        v.ops ? idsLabel(ids, total) : 'empty registry',
+      ),
       h('span', { class: 'ops' }, `${v.ops} op${v.ops === 1 ? '' : 's'}`),
       v.parent !== null && v.parent !== v.id - 1
         ? h('span', { class: 'branch' }, `↳ from v${v.parent}`)

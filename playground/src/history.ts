@@ -1,6 +1,13 @@
-// The history as the page tells it: the core's export format kept current from the worker's
-// events, and what each version changed. Pure functions (unit tested with node --test).
-import type { HistoryExport, Op, RegistryEvent, VersionList } from './protocol';
+// The history as the page tells it: the saved history and the version list kept current from the
+// worker's events, and what each version changed. Pure functions (unit tested with node --test).
+import type {
+  ChangedIds,
+  HistoryExport,
+  Op,
+  RegistryEvent,
+  VersionList,
+  Versions,
+} from './protocol';
 
 /** An event that changes the registry (printed text goes to the output pane instead). */
 export type RegistryChange = Exclude<RegistryEvent, { event: 'printed' }>;
@@ -16,22 +23,27 @@ export function applyEvent(history: HistoryExport, event: RegistryChange): void 
   }
 }
 
-/** The version list of a history, as the worker would give it (while it is busy running). */
-export function versionList(history: HistoryExport): VersionList {
-  return {
-    head: history.head,
-    versions: history.versions.map((v) => ({
-      id: v.id,
-      parent: v.parent,
-      time_ms: v.time_ms,
-      ops: v.ops.length,
-    })),
-  };
+/** Applies one change to the page's version list while the worker is busy running the script. */
+export function applyToList(list: Versions, event: RegistryChange): void {
+  if (event.event === 'committed') {
+    const v = event.version;
+    if (!list.versions.some((known) => known.id === v.id)) {
+      list.versions.push({ id: v.id, parent: v.parent, time_ms: v.time_ms, ops: v.ops.length });
+      list.ids[v.id] = changedSummary(v.ops);
+    }
+    list.head = v.id;
+  } else {
+    list.head = event.head;
+  }
 }
 
-/** Whether the page's copy disagrees with the worker's version list (then it takes a new export). */
-export function differs(history: HistoryExport | null, list: VersionList): boolean {
-  return !history || history.head !== list.head || history.versions.length !== list.versions.length;
+/** How many of a version's changed ids the page is given: the row shows 3, its tooltip these. */
+export const IDS_KEPT = 10;
+
+/** A version's first changed ids and how many there are. */
+export function changedSummary(ops: Op[]): ChangedIds {
+  const ids = changedIds(ops);
+  return { first: ids.slice(0, IDS_KEPT), total: ids.length };
 }
 
 /** The ids a version's operations touch, each once, in operation order. */
@@ -39,10 +51,10 @@ export function changedIds(ops: Op[]): string[] {
   return [...new Set(ops.map((op) => op.entry.id))];
 }
 
-/** "a, b, c +2": the first `shown` ids, then how many more. */
-export function idsLabel(ids: string[], shown = 3): string {
-  if (!ids.length) return 'no changes';
-  const more = ids.length - shown;
+/** "a, b, c +2": the first `shown` of `total` ids, then how many more. */
+export function idsLabel(ids: string[], total = ids.length, shown = 3): string {
+  if (!total) return 'no changes';
+  const more = total - shown;
   return ids.slice(0, shown).join(', ') + (more > 0 ? ` +${more}` : '');
 }
 

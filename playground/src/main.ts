@@ -10,20 +10,27 @@ import { WELCOME } from './examples';
 import { initExamplesView } from './examples-view';
 import { initFilesView } from './files-view';
 import { initHistoryView } from './history-view';
-import type { HistoryExport } from './protocol';
-import { CHUNK, initRunView, runScript } from './run-view';
+import { initRunView, PRELUDE, runScript } from './run-view';
 import { initScriptTabs, initialScript, scriptEdited } from './script-tabs';
 import { initShareView, openLink } from './share-view';
-import { call, mirror, onReady, startWorker, state } from './state';
+import { call, flushJournal, onReady, startWorker, state } from './state';
 import { initTabs } from './tabs';
 import { initTheme } from './theme';
 
-/** Syntax errors as you type, from the module's compiler in the worker (not while a run holds it). */
+/** Syntax errors as you type, from Luau's parser and compiler in the worker (not while a run
+ * holds it). The run's prelude goes on the script's first line, so it shifts that line's columns. */
 async function checkSyntax(source: string) {
   if (state.running || document.documentElement.dataset.ready !== 'true') return undefined;
   try {
-    const error = await call('check', { source, chunk: CHUNK });
-    return error?.line != null ? { line: error.line, message: error.message } : null;
+    const error = await call('check', { source: PRELUDE + source });
+    if (!error) return null;
+    const shift = (line: number, column: number) =>
+      line === 1 ? Math.max(1, column - PRELUDE.length) : column;
+    return {
+      ...error,
+      column: shift(error.line, error.column),
+      end_column: shift(error.end_line, error.end_column),
+    };
   } catch {
     return undefined;
   }
@@ -51,7 +58,7 @@ initDiffView();
 initShareView(() => editor.getSource());
 initFilesView();
 initTheme();
-addEventListener('pagehide', () => void mirror.flush());
+addEventListener('pagehide', flushJournal);
 
 /** A small console (and test) API: `playground.getScript()`, `playground.setScript(text)`. */
 declare global {
@@ -66,10 +73,7 @@ window.playground = {
 };
 
 async function start() {
-  const stored = await mirror.load();
-  const started = startWorker(
-    stored && typeof stored === 'object' ? (stored as HistoryExport) : null,
-  );
+  const started = startWorker();
   // The link's script opens at once; its registry (if any) once the worker is ready.
   await openLink(location.hash);
   await started;

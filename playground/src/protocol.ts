@@ -1,16 +1,33 @@
 // Messages between the page and the registry worker. Every request carries an id; the worker
 // answers each with a reply of the same id, and forwards the module's events as they happen.
 // The module's own values are the declarations generated from registry-core's protocol types.
+import type { RegistryChange } from './history';
 import type {
   Entry,
   HistoryExport,
   Op,
   RegistryEvent,
   RunResult,
+  SyntaxError,
   VersionList,
 } from '../../registry-core/typescript/protocol';
 
-export type { Entry, HistoryExport, Op, RegistryEvent, RunResult, VersionList };
+export type { Entry, HistoryExport, Op, RegistryEvent, RunResult, SyntaxError, VersionList };
+
+/** A version's first changed ids (history.ts IDS_KEPT) and how many there are. */
+export interface ChangedIds {
+  first: string[];
+  total: number;
+}
+
+/** The version list with each version's changed ids: what the page shows of the history. */
+export type Versions = VersionList & { ids: Record<number, ChangedIds> };
+
+/** Where the worker keeps the registry it serves. */
+export interface Keeping {
+  /** Save the registry in the browser after every change (false: a scratch copy, never saved). */
+  save: boolean;
+}
 
 /** One seed section: its source and the time it runs at. */
 export interface SeedStep {
@@ -20,22 +37,37 @@ export interface SeedStep {
 }
 
 export interface Requests {
-  /** Loads the module and opens a registry: the given history, or an empty one at nowMs. */
-  open: { args: { history: HistoryExport | null; nowMs: number }; result: VersionList };
+  /** Loads the module and opens a registry: `history` if given (a scratch copy), else the saved
+   * history with its journal, then `pending` (changes the page saw that neither holds yet). null
+   * when nothing is saved: the page seeds the sample data. */
+  open: {
+    args: { history: HistoryExport | null; pending: RegistryChange[]; nowMs: number } & Keeping;
+    result: Versions | null;
+  };
   /** Replaces the registry with a fresh one and runs the seed steps on it. */
-  seed: { args: { steps: SeedStep[]; nowMs: number }; result: VersionList };
+  seed: { args: { steps: SeedStep[]; nowMs: number }; result: Versions };
   run: {
     args: { source: string; chunk: string; nowMs: number; timeoutMs?: number };
     result: TimedRun;
   };
-  /** Compiles a script without running it: its syntax error, or null. */
-  check: { args: { source: string; chunk: string }; result: RunResult['error'] };
-  versions: { args: Record<string, never>; result: VersionList };
-  entries: { args: { version: number | null; filter: string | null }; result: Entry[] };
+  /** Compiles a script without running it: its first syntax error, or null. */
+  check: { args: { source: string }; result: SyntaxError | null };
+  versions: { args: Record<string, never>; result: Versions };
+  /** Entries at a version, by filter: the first `limit`, or those of `ids` (the page never takes a
+   * whole large snapshot), and how many matched. */
+  entries: {
+    args: { version: number | null; filter: string | null; limit?: number; ids?: string[] };
+    result: { entries: Entry[]; total: number };
+  };
   delta: { args: { from: number; to: number }; result: Op[] };
-  applyVersion: { args: { version: number }; result: VersionList };
+  applyVersion: { args: { version: number }; result: Versions };
   export: { args: Record<string, never>; result: HistoryExport };
-  import: { args: { history: HistoryExport }; result: VersionList };
+  /** The history as a JSON file, made in the worker. */
+  exportFile: { args: Record<string, never>; result: Blob };
+  /** Saves the registry from now on, or stops saving it (a scratch copy). */
+  keep: { args: Keeping; result: null };
+  /** Replaces the registry with a history: an export, or a JSON file read in the worker. */
+  import: { args: { history: HistoryExport | Blob } & Keeping; result: Versions };
 }
 
 export type Op_ = keyof Requests;
@@ -60,7 +92,22 @@ export interface WireError {
   fatal: boolean;
 }
 
+/** What the worker is busy with (null: nothing), for progress shown on the page. */
+export interface Task {
+  what: string;
+  /** Steps done of all, when known. */
+  step?: number;
+  steps?: number;
+}
+
 export type WorkerMessage =
   | { type: 'reply'; id: number; value: unknown }
   | { type: 'error'; id: number; error: WireError }
-  | { type: 'event'; event: RegistryEvent };
+  | { type: 'event'; event: RegistryEvent }
+  | { type: 'progress'; task: Task | null }
+  /** The worker saved the registry in the browser: its head and number of versions. */
+  | { type: 'saved'; head: number; versions: number }
+  | { type: 'unsaved'; message: string };
+
+/** A message of the worker that answers no request. */
+export type WorkerNotice = Exclude<WorkerMessage, { type: 'reply' | 'error' }>;

@@ -11,7 +11,6 @@ import {
   onPrinted,
   onReady,
   onRefresh,
-  reconcile,
   refresh,
   state,
   stopWorker,
@@ -20,7 +19,8 @@ import { setStatus, showNotice } from './status';
 
 /** Makes the spec's examples runnable as written: they use `registry` (and one `snapshot`)
  * without defining it. One line, so error lines match the editor's. */
-const PRELUDE = 'local registry = require("registry"); local snapshot = registry.snapshot(); ';
+export const PRELUDE =
+  'local registry = require("registry"); local snapshot = registry.snapshot(); ';
 /** The chunk name of the editor's script, in errors and tracebacks. */
 export const CHUNK = 'playground.lua';
 const DEFAULT_LIMIT_S = 5;
@@ -312,7 +312,6 @@ export async function runScript() {
     renderRun(n, result, elapsedMs);
     editor.markError(result.error?.line ?? null);
     state.versions = await call('versions', {});
-    await reconcile(state.versions);
   } catch (e) {
     renderLost(n, e, limit, performance.now() - started);
   } finally {

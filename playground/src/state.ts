@@ -1,32 +1,35 @@
-// The page's state: the registry worker and the page's copy of its history, what the views show
-// (the version browsed, the version and entry selected, the tab), the last run's undo point and the
-// scratch copy. Views read `state`, change it through the functions here, and re-render on refresh.
+// The page's state: the registry worker, its version list and the changes of a run it has not
+// saved yet, what the views show (the version browsed, the version and entry selected, the tab),
+// the last run's undo point and the scratch copy. Views read `state`, change it through the functions here, and re-render on refresh.
 import seedSource from './seed.lua?raw';
 import { ModuleError, RegistryWorker, WorkerLost } from './client';
-import { errorText } from './dom';
-import { differs, versionList } from './history';
-import { HistoryMirror } from './persist';
+import { errorText, nextTask } from './dom';
+import { applyToList, type RegistryChange } from './history';
 import type {
   HistoryExport,
   Op_,
   RegistryEvent,
   Requests,
   SeedStep,
-  VersionList,
+  Versions,
+  WorkerNotice,
 } from './protocol';
-import { setStatus, showNotice } from './status';
+import { setStatus, showNotice, showProgress } from './status';
+import { journal } from './storage';
 
 export type Tab = 'entries' | 'history' | 'diff';
 
 export interface Scratch {
   /** The user's own registry, saved in the browser meanwhile and restored on leaving. */
   base: HistoryExport;
+  /** The copy as it started (the changes since are `pending`): a stopped worker restarts from it. */
+  start: HistoryExport;
   /** A writing example runs on it, or it holds the registry of a shared link. */
   reason: 'example' | 'link';
 }
 
 export const state = {
-  versions: { head: 0, versions: [] } as VersionList,
+  versions: { head: 0, versions: [], ids: {} } as Versions,
   /** The version the entries table shows; null follows head. */
   browsing: null as number | null,
   /** The version picked in the history list. */
@@ -44,15 +47,55 @@ export const state = {
 
 const root = document.documentElement.dataset;
 
-export const mirror = new HistoryMirror((history) => {
+/** Changes the page saw that the browser's saved history may not hold yet: a worker that has to be
+ * replaced mid-run reopens the saved history with them. */
+let pending: RegistryChange[] = [];
+/** Changes not yet appended to the saved history's journal (the worker is busy running). */
+let unjournaled: RegistryChange[] = [];
+let journalTimer: ReturnType<typeof setTimeout> | null = null;
+
+/** Keeps a change a running script made, and journals it soon (never a scratch copy's). */
+function keepChange(change: RegistryChange) {
+  pending.push(change);
+  if (state.scratch) return;
+  unjournaled.push(change);
+  journalTimer ??= setTimeout(flushJournal, 150);
+}
+
+/** Appends the changes seen since the last append to the saved history's journal. */
+export function flushJournal() {
+  if (journalTimer) clearTimeout(journalTimer);
+  journalTimer = null;
+  const batch = unjournaled;
+  unjournaled = [];
+  if (!batch.length) return;
+  journal(batch).then(
+    () => (root.journaled = String(Number(root.journaled ?? 0) + batch.length)),
+    () => undefined, // the worker still has the changes, and saves them after the run
+  );
+}
+
+function onSaved(head: number, versions: number) {
+  // The worker saves after it has forwarded every change it made: the save holds them all.
+  pending = [];
+  unjournaled = [];
+  if (journalTimer) clearTimeout(journalTimer);
+  journalTimer = null;
   root.saved = String(Number(root.saved ?? 0) + 1);
-  root.savedHead = String(history.head);
-  root.savedVersions = String(history.versions.length);
+  root.savedHead = String(head);
+  root.savedVersions = String(versions);
   if (!state.scratch)
     setStatus(
-      `History saved in this browser: ${history.versions.length} versions, head v${history.head}.`,
+      `History saved in this browser: ${versions.toLocaleString('en')} versions, head v${head}.`,
     );
-});
+}
+
+function onNotice(notice: WorkerNotice) {
+  if (notice.type === 'event') onEvent(notice.event);
+  else if (notice.type === 'progress') showProgress(notice.task);
+  else if (notice.type === 'saved') onSaved(notice.head, notice.versions);
+  else showNotice(notice.message);
+}
 
 // ---- change notification ---------------------------------------------------------------------
 
@@ -67,7 +110,7 @@ export function onRefresh(render: Listener) {
 }
 
 /** `render` runs on each version a running script commits or head move it makes (the worker is
- * busy meanwhile: `state.versions` then comes from the page's copy of the history). */
+ * busy meanwhile: `state.versions` then follows the changes it forwards). */
 export function onLive(render: () => void) {
   liveRenderers.push(render);
 }
@@ -83,19 +126,19 @@ export function onPrinted(show: (text: string) => void) {
   printedListeners.push(show);
 }
 
-/** An event of the worker's registry: printed text goes to the output; a change is kept in the
- * page's copy, and shown soon during a run. */
+/** An event of the worker's registry: printed text goes to the output; a change is kept until
+ * saved, applied to the version list, and shown soon during a run. */
 function onEvent(event: RegistryEvent) {
   if (event.event === 'printed') {
     for (const show of printedListeners) show(event.text);
     return;
   }
-  mirror.apply(event);
+  keepChange(event);
+  applyToList(state.versions, event);
   if (!state.running || liveTimer) return;
   liveTimer = setTimeout(() => {
     liveTimer = null;
-    if (!state.running || !mirror.value) return;
-    state.versions = versionList(mirror.value);
+    if (!state.running) return;
     for (const render of liveRenderers) render();
   }, LIVE_INTERVAL_MS);
 }
@@ -121,7 +164,10 @@ export async function refresh() {
   if (!known(state.browsing)) state.browsing = null;
   if (!known(state.selectedVersion)) state.selectedVersion = null;
   if (!known(state.undoTarget)) state.undoTarget = null;
-  for (const render of renderers) await render();
+  for (const render of renderers) {
+    await render();
+    await nextTask(); // each view in a task of its own
+  }
 }
 
 // ---- the worker --------------------------------------------------------------------------------
@@ -133,7 +179,7 @@ let starting = false;
 function onLost(error: WorkerLost) {
   if (starting) return; // the start itself reports it (and must not loop)
   setStatus(`Registry worker stopped (${error.message}); rebuilding it from the saved history…`);
-  void startWorker(mirror.value);
+  void startWorker();
 }
 
 /** The seed script's sections, each run as its own script an hour after the previous one. */
@@ -156,39 +202,43 @@ async function seedInto(target: RegistryWorker) {
     { steps: seedSteps(now), nowMs: now - 24 * 3_600_000 },
     60_000,
   );
-  mirror.replace(await target.call('export', {}));
 }
 
-/** Starts a worker over `history` (or the sample data if there is none or it is refused). */
-export function startWorker(history: HistoryExport | null): Promise<void> {
+/** How long opening may take: reading and opening a large saved history takes seconds. */
+const OPEN_FENCE_MS = 180_000;
+
+/** Starts a worker over the saved history (or the scratch copy in use) and the changes the page
+ * saw since; over the sample data if nothing is saved or the saved history is refused. */
+export function startWorker(): Promise<void> {
   worker?.terminate();
-  const next = new RegistryWorker(onEvent, onLost);
+  const next = new RegistryWorker(onNotice, onLost);
   worker = next;
+  const scratch = state.scratch;
   workerReady = (async () => {
     starting = true;
     setReady(false);
-    if (history) {
-      try {
-        state.versions = await next.call('open', { history, nowMs: Date.now() }, 60_000);
-        mirror.replace(history);
-      } catch (e) {
-        if (!(e instanceof ModuleError)) throw e;
-        showNotice(
-          `The saved history was refused (${errorText(e)}); starting from the sample data.`,
-        );
-        history = null;
-      }
+    let list: Versions | null = null;
+    try {
+      list = await next.call(
+        'open',
+        { history: scratch?.start ?? null, pending, nowMs: Date.now(), save: !scratch },
+        OPEN_FENCE_MS,
+      );
+    } catch (e) {
+      if (!(e instanceof ModuleError)) throw e;
+      showNotice(`The saved history was refused (${errorText(e)}); starting from the sample data.`);
     }
-    if (!history) {
-      await next.call('open', { history: null, nowMs: Date.now() }, 60_000);
-      await seedInto(next);
-    }
+    if (list) state.versions = list;
+    else await seedInto(next);
     starting = false;
     setReady(true);
-    setStatus(`Ready: ${state.versions.versions.length} versions, head v${state.versions.head}.`);
+    setStatus(
+      `Ready: ${state.versions.versions.length.toLocaleString('en')} versions, head v${state.versions.head}.`,
+    );
   })();
   workerReady.catch((e) => {
     starting = false;
+    showProgress(null);
     setStatus(`The registry module could not start: ${errorText(e)}`);
   });
   return workerReady.then(() => refresh()).catch(() => undefined);
@@ -209,18 +259,14 @@ export async function call<K extends Op_>(
 export function stopWorker() {
   if (!worker) return;
   worker.terminate();
-  void startWorker(mirror.value);
+  void startWorker();
 }
 
-/** Makes the page's history agree with the worker's (cheap unless they differ). */
-export async function reconcile(list: VersionList) {
-  if (differs(mirror.value, list)) mirror.replace(await call('export', {}));
-}
-
-/** Replaces the registry with `history` (checked by the module) and forgets what views picked. */
-export async function replaceRegistry(history: HistoryExport): Promise<VersionList> {
-  const list = await call('import', { history });
-  mirror.replace(await call('export', {}));
+/** Replaces the registry with `history` (an export, or a JSON file the worker reads; checked by
+ * the module) and forgets what views picked. A scratch copy is not saved. */
+export async function replaceRegistry(history: HistoryExport | Blob): Promise<Versions> {
+  const list = await call('import', { history, save: !state.scratch }, OPEN_FENCE_MS);
+  pending = [];
   state.versions = list;
   forgetSelection();
   return list;
@@ -244,9 +290,7 @@ function forgetSelection() {
 
 /** Moves head (roll back, roll forward, make a version head, undo a run). */
 export async function moveHead(target: number) {
-  const list = await call('applyVersion', { version: target });
-  mirror.setHead(list.head);
-  state.versions = list;
+  state.versions = await call('applyVersion', { version: target });
   state.browsing = null;
 }
 
@@ -258,35 +302,34 @@ export async function enterScratch(
   reason: Scratch['reason'],
   history: HistoryExport | null = null,
 ) {
-  const entering = state.scratch === null;
-  const scratch = state.scratch ?? { base: await call('export', {}), reason };
-  if (entering) {
-    state.scratch = scratch;
-    mirror.hold(scratch.base);
-  }
+  const base = state.scratch?.base ?? (await call('export', {}));
+  const scratch: Scratch = { base, start: history ?? base, reason };
+  const before = state.scratch;
+  state.scratch = scratch;
   try {
-    await replaceRegistry(history ?? scratch.base);
+    await replaceRegistry(scratch.start);
   } catch (e) {
-    if (entering) {
-      state.scratch = null;
-      mirror.release();
-    }
+    // A refused history changes nothing in the worker either.
+    state.scratch = before;
     throw e;
   }
-  scratch.reason = reason;
 }
 
 /** Drops the copy: the user's registry is back as it was. */
 export async function leaveScratch() {
   const scratch = state.scratch;
   if (!scratch) return;
-  await replaceRegistry(scratch.base);
   state.scratch = null;
-  mirror.release();
+  try {
+    await replaceRegistry(scratch.base);
+  } catch (e) {
+    state.scratch = scratch;
+    throw e;
+  }
 }
 
 /** Keeps the copy as the user's registry (the one from a link, say). */
 export function keepScratch() {
   state.scratch = null;
-  mirror.release();
+  void call('keep', { save: true });
 }

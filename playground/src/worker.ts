@@ -1,30 +1,58 @@
-// The registry worker: owns the WebAssembly module and one Registry, runs scripts with the
-// module's inner time limit, and forwards every event (commits, head moves, printed text) as it
-// happens, so the page keeps the history and the output even if it has to terminate this worker
-// mid-script.
+// The registry worker: owns the WebAssembly module, one Registry, and the registry's browser
+// storage. It runs scripts with the module's inner time limit and forwards every event (commits,
+// head moves, printed text) as it happens, so the page can show a run live and rebuild the
+// registry if it has to terminate this worker mid-script. Everything that grows with the history
+// (reading, parsing, opening, exporting, saving) happens here, never on the page's thread.
 import init, { Registry } from '@registry/glue';
 import wasmUrl from '@registry/wasm?url';
-import type { Op_, Request, Requests, WireError, WorkerMessage } from './protocol';
+import { applyEvent, changedSummary } from './history';
+import type {
+  ChangedIds,
+  HistoryExport,
+  Keeping,
+  Op_,
+  Request,
+  Requests,
+  Task,
+  Versions,
+  WireError,
+  WorkerMessage,
+} from './protocol';
+import { readHistory, writeHistory } from './storage';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 let registry: Registry | null = null;
-/** Put in front of a script (on its first line, so lines stay the same) to compile it only. */
-const COMPILE_ONLY = 'do return end; ';
+/** Each version's changed ids, from the histories and commits this worker has seen. */
+let ids: Record<number, ChangedIds> = {};
+let keeping: Keeping = { save: true };
+/** The registry changed since it was last saved. */
+let unsaved = false;
 let dead = false;
 
 function post(message: WorkerMessage) {
   self.postMessage(message);
 }
 
+function progress(task: Task | null) {
+  post({ type: 'progress', task });
+}
+
 /** Makes `next` the registry this worker serves, forwarding its events. */
-function adopt(next: Registry): Registry {
-  next.onEvent((event) => post({ type: 'event', event }));
+function adopt(next: Registry, history: HistoryExport | null): Registry {
+  next.onEvent((event) => {
+    if (event.event === 'committed') ids[event.version.id] = changedSummary(event.version.ops);
+    if (event.event !== 'printed') unsaved = true;
+    post({ type: 'event', event });
+  });
   if (registry) {
     registry.onEvent(undefined);
     registry.free();
   }
   registry = next;
+  ids = {};
+  for (const v of (history ?? next.export()).versions) ids[v.id] = changedSummary(v.ops);
+  unsaved = true;
   return next;
 }
 
@@ -33,14 +61,83 @@ function need(): Registry {
   return registry;
 }
 
+function versions(): Versions {
+  return { ...need().versions(), ids };
+}
+
+/** Saves the registry in the browser if it changed (and is not a scratch copy). */
+async function save() {
+  if (!registry || !unsaved || !keeping.save || dead) return;
+  unsaved = false;
+  progress({ what: 'Saving the history in this browser', step: 1, steps: 2 });
+  const history = registry.export();
+  progress({ what: 'Saving the history in this browser', step: 2, steps: 2 });
+  await writeHistory(history);
+  progress(null);
+  post({ type: 'saved', head: history.head, versions: history.versions.length });
+}
+
+/** Reads a history file (JSON) here rather than on the page. */
+async function parse(file: Blob): Promise<unknown> {
+  const text = await file.text();
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw Object.assign(new Error(e instanceof Error ? e.message : String(e)), {
+      name: 'not_json',
+    });
+  }
+}
+
+function load(history: unknown, nowMs: number): Registry {
+  return new Registry(nowMs, (history ?? undefined) as HistoryExport | undefined);
+}
+
 type Handlers = {
   [K in Op_]: (args: Requests[K]['args']) => Requests[K]['result'] | Promise<Requests[K]['result']>;
 };
 
 const handlers: Handlers = {
-  async open({ history, nowMs }) {
+  async open({ history, pending, nowMs, save: keep }) {
+    const steps = history ? 2 : 3;
+    progress({ what: 'Loading the registry module', step: 1, steps });
     await init({ module_or_path: wasmUrl });
-    return adopt(new Registry(nowMs, history ?? undefined)).versions();
+    keeping = { save: keep };
+    let opened = history;
+    let changes = pending;
+    if (!opened) {
+      progress({ what: 'Reading the saved history', step: 2, steps });
+      let stored: Awaited<ReturnType<typeof readHistory>> = { history: null, journal: [] };
+      try {
+        stored = await readHistory();
+      } catch (e) {
+        // No usable browser storage (disabled, or full): the playground still works, unsaved.
+        post({
+          type: 'unsaved',
+          message: `the saved history could not be read: ${wireError(e).message}`,
+        });
+      }
+      if (!stored.history || typeof stored.history !== 'object') {
+        progress(null);
+        return null;
+      }
+      opened = stored.history as HistoryExport;
+      changes = [...stored.journal, ...pending];
+    }
+    for (const change of changes) applyEvent(opened, change);
+    progress({
+      what: `Opening ${opened.versions.length.toLocaleString('en')} versions`,
+      step: steps,
+      steps,
+    });
+    try {
+      adopt(load(opened, nowMs), opened);
+    } finally {
+      progress(null);
+    }
+    // Saved again only if the journal or the page added changes.
+    unsaved = changes.length > 0;
+    return versions();
   },
   seed({ steps, nowMs }) {
     const fresh = new Registry(nowMs, undefined);
@@ -59,8 +156,8 @@ const handlers: Handlers = {
         );
       }
     }
-    // Adopted only once complete: the page takes the seeded history with export().
-    return adopt(fresh).versions();
+    adopt(fresh, null);
+    return versions();
   },
   run({ source, chunk, nowMs, timeoutMs }) {
     const reg = need();
@@ -68,29 +165,52 @@ const handlers: Handlers = {
     const result = reg.run({ source, chunk, now_ms: nowMs, timeout_ms: timeoutMs });
     return { result, elapsedMs: performance.now() - start };
   },
-  check({ source, chunk }) {
-    // Luau compiles the whole chunk, and the chunk returns before its first statement: a syntax
-    // check by the module's own compiler, on the script's own lines, that runs nothing.
-    return need().run({
-      source: COMPILE_ONLY + source,
-      chunk,
-      now_ms: Date.now(),
-      timeout_ms: 1000,
-    }).error;
+  check: ({ source }) => need().check(source),
+  versions,
+  entries({ version, filter, limit, ids: wanted }) {
+    let entries = need().entries(version, filter);
+    const total = entries.length;
+    if (wanted) {
+      const keep = new Set(wanted);
+      entries = entries.filter((e) => keep.has(e.id));
+    }
+    return { entries: limit === undefined ? entries : entries.slice(0, limit), total };
   },
-  versions: () => need().versions(),
-  entries: ({ version, filter }) => need().entries(version, filter),
   delta: ({ from, to }) => need().delta(from, to),
   applyVersion({ version }) {
-    const reg = need();
-    reg.applyVersion(version);
-    return reg.versions();
+    need().applyVersion(version);
+    unsaved = true;
+    return versions();
+  },
+  keep(next) {
+    keeping = next;
+    unsaved = true;
+    return null;
   },
   export: () => need().export(),
-  import({ history }) {
-    const reg = need();
-    reg.import(history);
-    return reg.versions();
+  exportFile() {
+    progress({ what: 'Writing the history file' });
+    try {
+      return new Blob([JSON.stringify(need().export(), null, 2) + '\n'], {
+        type: 'application/json',
+      });
+    } finally {
+      progress(null);
+    }
+  },
+  async import({ history, save: keep }) {
+    progress({ what: 'Reading the history', step: 1, steps: 2 });
+    try {
+      const parsed = history instanceof Blob ? await parse(history) : history;
+      progress({ what: 'Checking and opening the history', step: 2, steps: 2 });
+      // A refused history leaves the current registry as it was.
+      const next = load(parsed, Date.now());
+      keeping = { save: keep };
+      adopt(next, parsed as HistoryExport);
+      return versions();
+    } finally {
+      progress(null);
+    }
   },
 };
 
@@ -105,7 +225,8 @@ function wireError(e: unknown): WireError {
   return { name: 'Error', message: String(e), fatal };
 }
 
-// Requests are served one at a time, in order (open is asynchronous: it loads the module).
+// Requests are served one at a time, in order; after each, a changed registry is saved (before
+// the next request, after the reply).
 let queue: Promise<void> = Promise.resolve();
 self.onmessage = (event: MessageEvent<Request>) => {
   const request = event.data;
@@ -124,6 +245,15 @@ self.onmessage = (event: MessageEvent<Request>) => {
       post({ type: 'reply', id: request.id, value });
     } catch (e) {
       post({ type: 'error', id: request.id, error: wireError(e) });
+    }
+    try {
+      await save();
+    } catch (e) {
+      progress(null);
+      post({
+        type: 'unsaved',
+        message: `the history could not be saved in this browser: ${wireError(e).message}`,
+      });
     }
   });
 };

@@ -354,7 +354,8 @@ describe('playground', () => {
     await page.locator('.cm-content').focus();
     await page.keyboard.press('Control+Enter');
     await page.waitForFunction(() => document.documentElement.dataset.running === 'true');
-    await page.waitForFunction(() => document.documentElement.dataset.savedVersions === '48');
+    // the commit reached the browser's storage (the journal) while the script still runs
+    await page.waitForFunction(() => Number(document.documentElement.dataset.journaled ?? 0) >= 1);
     const started = Date.now();
     await page.click('#stop');
     await page.waitForSelector('#output [data-testid=timeout]');
@@ -364,6 +365,12 @@ describe('playground', () => {
       /The script was stopped: the worker was terminated/,
     );
     await page.waitForFunction((n) => Number(document.documentElement.dataset.runs) > n, runs);
+    await waitCaption(page, 'at head (v47)');
+    assert.ok((await entryIds(page)).includes('services:before-loop'));
+    // the rebuilt worker saved it: a reload keeps it
+    await page.waitForFunction(() => document.documentElement.dataset.savedVersions === '48');
+    await page.reload();
+    await waitReady(page);
     await waitCaption(page, 'at head (v47)');
     assert.ok((await entryIds(page)).includes('services:before-loop'));
     await context.close();

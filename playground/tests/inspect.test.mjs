@@ -200,24 +200,38 @@ end`,
     await context.close();
   });
 
-  test("a syntax error is underlined as you type, found by the module's compiler without running", async () => {
+  test("a syntax error is underlined as you type at its line and column, found by Luau's parser without running", async () => {
     const { context, page } = await openPlayground(env.browser, env.server.url);
-    // were this run, line 1 would commit a version
+    // were this run, line 1 would commit a version; line 3 has characters beyond the BMP before the error
+    const broken = '  local broken = "😀ü" .. = 3';
     await setScript(
       page,
-      'assert(registry.snapshot():changes():create({ id = "services:never", kind = "service" }):apply())\nlocal ok = 1\n  local broken = = 3\nprint(broken)\n',
+      `assert(registry.snapshot():changes():create({ id = "services:never", kind = "service" }):apply())\nlocal ok = 1\n${broken}\nprint(broken)\n`,
     );
     await page.waitForSelector('.cm-lintRange-error');
-    const underlined = await page.$eval('.cm-lintRange-error', (el) => ({
-      text: el.textContent,
-      line:
-        [...document.querySelectorAll('.cm-content > .cm-line')].indexOf(el.closest('.cm-line')) +
-        1,
-    }));
-    assert.deepEqual(underlined, { text: 'local broken = = 3', line: 3 });
+    const underlined = await page.$eval('.cm-lintRange-error', (el) => {
+      const line = el.closest('.cm-line');
+      const range = document.createRange();
+      range.setStart(line, 0);
+      range.setEnd(el, 0);
+      return {
+        text: el.textContent,
+        line: [...document.querySelectorAll('.cm-content > .cm-line')].indexOf(line) + 1,
+        before: range.toString(),
+      };
+    });
+    const column = [...broken.slice(0, broken.lastIndexOf('='))].length + 1; // in characters, from 1
+    assert.deepEqual(underlined, {
+      text: '=',
+      line: 3,
+      before: broken.slice(0, broken.lastIndexOf('=')),
+    });
     await page.hover('.cm-lintRange-error');
     const message = await page.textContent('.cm-tooltip-lint .cm-diagnosticText');
-    assert.match(message, /^Line 3: Expected identifier when parsing expression, got '='$/);
+    assert.equal(
+      message,
+      `Line 3, column ${column}: Expected identifier when parsing expression, got '='`,
+    );
     await screenshot(page, 'syntax-error');
     assert.equal(
       await page.evaluate(() => document.documentElement.dataset.runs),

@@ -43,6 +43,8 @@ pub use id::EntryId;
 pub use lua::context::{EventListener, RegistryEvent};
 #[cfg(feature = "lua")]
 pub use lua::runner::{Clock, Runner};
+#[cfg(feature = "lua")]
+pub use lua::syntax::check_syntax;
 pub use protocol::{Limit, RunOutput, ScriptError};
 pub use state::State;
 pub use value::{Map, Value};

@@ -60,6 +60,8 @@ pub enum Request {
     /// Replaces the registry with an exported history; on any error nothing changes.
     /// Answers `null`.
     Import { history: HistoryExport },
+    /// Compiles a script without running it. Answers its first [`SyntaxError`], or `null`.
+    Check { source: String },
 }
 
 impl Request {
@@ -74,6 +76,7 @@ impl Request {
             Request::ApplyVersion { .. } => "apply_version",
             Request::Export => "export",
             Request::Import { .. } => "import",
+            Request::Check { .. } => "check",
         }
     }
 }
@@ -257,6 +260,19 @@ impl fmt::Display for ScriptError {
 }
 
 impl std::error::Error for ScriptError {}
+
+/// The first error Luau's parser or compiler finds in a script, located from where it starts to
+/// where it ends: lines and columns from 1, columns counted in characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct SyntaxError {
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    pub message: String,
+}
 
 /// A limit that stopped a script.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -476,6 +492,7 @@ mod tests {
             declaration::<RunOutput>(&cfg),
             declaration::<ScriptError>(&cfg),
             declaration::<Limit>(&cfg),
+            declaration::<SyntaxError>(&cfg),
             declaration::<VersionList>(&cfg),
             declaration::<VersionSummary>(&cfg),
             declaration::<Entry>(&cfg),

@@ -5,7 +5,7 @@
 /**
  * One request to the module, tagged by `op`. The comment of each names its answer.
  */
-export type RegistryRequest = { "op": "open", history?: HistoryExport | null, now_ms: number, } | { "op": "run" } & RunRequest | { "op": "versions" } | { "op": "entries", version?: number | null, filter?: string | null, } | { "op": "delta", from: number, to: number, } | { "op": "apply_version", version: number, } | { "op": "export" } | { "op": "import", history: HistoryExport, };
+export type RegistryRequest = { "op": "open", history?: HistoryExport | null, now_ms: number, } | { "op": "run" } & RunRequest | { "op": "versions" } | { "op": "entries", version?: number | null, filter?: string | null, } | { "op": "delta", from: number, to: number, } | { "op": "apply_version", version: number, } | { "op": "export" } | { "op": "import", history: HistoryExport, } | { "op": "check", source: string, };
 
 /**
  * One script run: the source, its chunk name, the current time and the limits.
@@ -96,6 +96,12 @@ limit: Limit | null, };
  * A limit that stopped a script.
  */
 export type Limit = "time" | "memory" | "output";
+
+/**
+ * The first error Luau's parser or compiler finds in a script, located from where it starts to
+ * where it ends: lines and columns from 1, columns counted in characters.
+ */
+export type SyntaxError = { line: number, column: number, end_line: number, end_column: number, message: string, };
 
 /**
  * Every version, ascending by id, and the head.

@@ -68,6 +68,7 @@ fn dispatch(request: Request) -> ServiceResult<serde_json::Value> {
             Request::ApplyVersion { version } => answer(service.apply_version(version)?),
             Request::Export => answer(service.export()),
             Request::Import { history } => answer(service.import(history)?),
+            Request::Check { source } => answer(service.check(&source)),
         }
     })
 }

@@ -53,6 +53,13 @@ impl JsRegistry {
         to_js(&self.service.run(&request).map_err(to_error)?)
     }
 
+    /// The script's first syntax or compile error, found without running it; `null` when it
+    /// compiles.
+    #[wasm_bindgen(unchecked_return_type = "SyntaxError | null")]
+    pub fn check(&self, source: &str) -> Result<JsValue, JsValue> {
+        to_js(&self.service.check(source))
+    }
+
     /// Every version with its parent, time and op count, and the head.
     #[wasm_bindgen(unchecked_return_type = "VersionList")]
     pub fn versions(&self) -> Result<JsValue, JsValue> {

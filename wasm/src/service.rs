@@ -2,7 +2,8 @@
 //! [`crate::js`], wasmtime through [`crate::ffi`]; each only translates values.
 
 use registry_core::protocol::{
-    DEFAULT_MEMORY_LIMIT, DEFAULT_OUTPUT_LIMIT, RunRequest, RunResult, ServiceError, VersionList,
+    DEFAULT_MEMORY_LIMIT, DEFAULT_OUTPUT_LIMIT, RunRequest, RunResult, ServiceError, SyntaxError,
+    VersionList,
 };
 use registry_core::{
     Clock, Criteria, Entry, EventListener, HistoryExport, Op, Registry, Runner, VersionId,
@@ -55,6 +56,11 @@ impl Service {
             output,
             head: self.runner.registry().head().id(),
         })
+    }
+
+    /// The script's first syntax or compile error, found without running it.
+    pub fn check(&self, source: &str) -> Option<SyntaxError> {
+        registry_core::check_syntax(source)
     }
 
     /// Every version with its parent, time and number of operations.

@@ -144,6 +144,30 @@ fn runaway_scripts_stop_at_the_time_limit() {
 }
 
 #[wasm_bindgen_test]
+fn check_locates_the_first_syntax_error_without_running() {
+    let registry = registry();
+    let found = rust(
+        &registry
+            .check("print('ü')\nlocal x = = 1\n")
+            .expect("a check answers"),
+    );
+    assert_eq!(
+        found,
+        json!({"line": 2, "column": 11, "end_line": 2, "end_column": 12,
+               "message": "Expected identifier when parsing expression, got '='"})
+    );
+    let clean = registry
+        .check("registry.snapshot():changes():delete('a:b'):apply()")
+        .expect("a check answers");
+    assert!(clean.is_null());
+    assert_eq!(
+        rust(&registry.versions().expect("versions")).get("head"),
+        Some(&json!(0)),
+        "nothing ran"
+    );
+}
+
+#[wasm_bindgen_test]
 fn versions_entries_delta_and_apply_version() {
     let mut registry = registry();
     run(&mut registry, SEED);

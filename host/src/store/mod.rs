@@ -65,9 +65,32 @@ pub enum Access {
     Write,
 }
 
-/// One open store.
+/// What the host needs of a store backend: the history to load, and each change a run makes,
+/// written as it happens. A backend is opened for [`Access::Read`] (a consistent view, no lock)
+/// or [`Access::Write`] (the writers' lock held until it is dropped).
+pub trait RegistryStore {
+    /// The store's location, for messages.
+    fn name(&self) -> &str;
+
+    /// Every stored version and the head, read at one point in time, and checked.
+    fn history(&self) -> Result<HistoryExport>;
+
+    /// The stored head.
+    fn head(&self) -> Result<u64>;
+
+    /// Saves a version a script committed; it becomes head.
+    fn commit(&mut self, version: &VersionRecord) -> Result<()>;
+
+    /// Saves a move of head to an existing version.
+    fn set_head(&mut self, head: u64) -> Result<()>;
+
+    /// Replaces everything with `history`, at once.
+    fn replace(&mut self, history: &HistoryExport) -> Result<()>;
+}
+
+/// One open SQLite store.
 #[derive(Debug)]
-pub struct Store {
+pub struct SqliteStore {
     conn: Connection,
     /// The file's path (or `memory`), for messages.
     name: String,
@@ -81,7 +104,7 @@ pub struct Store {
     _lock: Option<File>,
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens the store at `path`, waiting up to `wait` for another writer; a new store starts with
     /// v0 created at `now_ms`.
     pub fn open(path: &Path, access: Access, now_ms: i64, wait: Duration) -> Result<Self> {
@@ -154,11 +177,6 @@ impl Store {
         Ok(store)
     }
 
-    /// The file's path (or `memory`), for messages.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// Names what went wrong with the file, once.
     fn problem(&self, error: rusqlite::Error, doing: &str) -> anyhow::Error {
         let name = &self.name;
@@ -182,9 +200,23 @@ impl Store {
         }
     }
 
+    fn head_in(&self, conn: &Connection) -> Result<u64> {
+        head_of(conn, self.schema).map_err(|e| match e.downcast::<rusqlite::Error>() {
+            Ok(error) => self.problem(error, "read the head in"),
+            Err(other) => other.context(self.name.clone()),
+        })
+    }
+}
+
+impl RegistryStore for SqliteStore {
+    /// The file's path (or `memory`), for messages.
+    fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Every stored version and the head, read in one transaction (a run committing meanwhile
     /// cannot make them disagree), and checked.
-    pub fn history(&self) -> Result<HistoryExport> {
+    fn history(&self) -> Result<HistoryExport> {
         let name = &self.name;
         let checksums = self.schema >= 2;
         let tx = self
@@ -210,32 +242,25 @@ impl Store {
     }
 
     /// The stored head.
-    pub fn head(&self) -> Result<u64> {
+    fn head(&self) -> Result<u64> {
         self.head_in(&self.conn)
     }
 
-    fn head_in(&self, conn: &Connection) -> Result<u64> {
-        head_of(conn, self.schema).map_err(|e| match e.downcast::<rusqlite::Error>() {
-            Ok(error) => self.problem(error, "read the head in"),
-            Err(other) => other.context(self.name.clone()),
-        })
-    }
-
     /// Saves a version a script committed; it becomes head.
-    pub fn commit(&mut self, version: &VersionRecord) -> Result<()> {
+    fn commit(&mut self, version: &VersionRecord) -> Result<()> {
         self.prepare_writes()?;
         commit(&mut self.conn, version)
             .map_err(|e| self.problem(e, &format!("save v{} in", version.id)))
     }
 
     /// Saves a move of head to an existing version.
-    pub fn set_head(&mut self, head: u64) -> Result<()> {
+    fn set_head(&mut self, head: u64) -> Result<()> {
         self.prepare_writes()?;
         set_head(&self.conn, head).map_err(|e| self.problem(e, "save the head in"))
     }
 
     /// Replaces everything with `history`, in one transaction.
-    pub fn replace(&mut self, history: &HistoryExport) -> Result<()> {
+    fn replace(&mut self, history: &HistoryExport) -> Result<()> {
         self.prepare_writes()?;
         replace(&mut self.conn, history).map_err(|e| self.problem(e, "replace the history in"))
     }

@@ -5,11 +5,11 @@ use anyhow::{Result, anyhow, bail, ensure};
 use rusqlite::params;
 
 use super::integrity::{head_checksum, head_of, read_rows, version_checksum, version_from_row};
-use super::{Store, insert};
+use super::{SqliteStore, insert};
 use registry_core::VersionRecord;
 
 /// The schema this build writes, SQLite's `user_version`. It reads this one and older ones, and
-/// upgrades an older one at its first write ([`Store::prepare_writes`]).
+/// upgrades an older one at its first write ([`SqliteStore::prepare_writes`]).
 pub(super) const SCHEMA_VERSION: i64 = 2;
 
 /// Schema 1: the versions and the head.
@@ -35,7 +35,7 @@ pub(super) const SCHEMA_2_FROM_1: &str = "
 /// How many problems `quick_check` lists before it stops.
 const QUICK_CHECK_PROBLEMS: u32 = 3;
 
-impl Store {
+impl SqliteStore {
     /// Checks the file without writing to it, and returns its schema: 0 for an empty file (a new
     /// or zero-byte one), else a registry store's schema this build reads. One read transaction
     /// holds the checks together: a writer creating or upgrading the store meanwhile is seen

@@ -29,12 +29,12 @@ fn a_new_store_holds_v0_and_keeps_commits_and_head() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("r.db");
     {
-        let mut store = Store::open(&path, Access::Write, 7, WAIT)?;
+        let mut store = SqliteStore::open(&path, Access::Write, 7, WAIT)?;
         store.commit(&version(1, 0))?;
         store.commit(&version(2, 1))?;
         store.set_head(1)?;
     }
-    let history = Store::open(&path, Access::Read, 99, WAIT)?.history()?;
+    let history = SqliteStore::open(&path, Access::Read, 99, WAIT)?.history()?;
     assert_eq!(history.head, 1);
     assert_eq!(history.versions.len(), 3);
     assert_eq!(history.versions[0].time_ms, 7, "v0 keeps its creation time");
@@ -47,7 +47,9 @@ fn reading_a_missing_store_creates_nothing() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("none.db");
     assert_eq!(
-        Store::open(&path, Access::Read, 3, WAIT)?.history()?.head,
+        SqliteStore::open(&path, Access::Read, 3, WAIT)?
+            .history()?
+            .head,
         0
     );
     assert!(!path.exists());
@@ -56,7 +58,7 @@ fn reading_a_missing_store_creates_nothing() -> Result<()> {
 
 #[test]
 fn a_failed_commit_changes_nothing() -> Result<()> {
-    let mut store = Store::in_memory(0)?;
+    let mut store = SqliteStore::in_memory(0)?;
     store.commit(&version(1, 0))?;
     assert!(store.commit(&version(1, 0)).is_err(), "v1 exists");
     assert_eq!(store.history()?.versions.len(), 2);
@@ -65,7 +67,7 @@ fn a_failed_commit_changes_nothing() -> Result<()> {
 
 #[test]
 fn replace_is_all_or_nothing() -> Result<()> {
-    let mut store = Store::in_memory(0)?;
+    let mut store = SqliteStore::in_memory(0)?;
     store.commit(&version(1, 0))?;
     let before = store.history()?;
     let mut broken = before.clone();
@@ -81,7 +83,7 @@ fn newer_and_foreign_databases_are_refused() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let newer = dir.path().join("newer.db");
     Connection::open(&newer)?.pragma_update(None, "user_version", 3)?;
-    let error = Store::open(&newer, Access::Read, 0, WAIT)
+    let error = SqliteStore::open(&newer, Access::Read, 0, WAIT)
         .err()
         .map(|e| e.to_string());
     assert!(
@@ -92,7 +94,7 @@ fn newer_and_foreign_databases_are_refused() -> Result<()> {
     );
     let foreign = dir.path().join("foreign.db");
     Connection::open(&foreign)?.execute_batch("CREATE TABLE t (x)")?;
-    let error = Store::open(&foreign, Access::Write, 0, WAIT)
+    let error = SqliteStore::open(&foreign, Access::Write, 0, WAIT)
         .err()
         .map(|e| e.to_string());
     assert!(
@@ -108,10 +110,10 @@ fn newer_and_foreign_databases_are_refused() -> Result<()> {
 fn a_second_writer_waits_then_gives_up_while_readers_read() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("r.db");
-    let mut writer = Store::open(&path, Access::Write, 0, WAIT)?;
+    let mut writer = SqliteStore::open(&path, Access::Write, 0, WAIT)?;
     writer.commit(&version(1, 0))?;
     let started = Instant::now();
-    let error = Store::open(&path, Access::Write, 0, Duration::from_millis(100))
+    let error = SqliteStore::open(&path, Access::Write, 0, Duration::from_millis(100))
         .err()
         .map(|e| e.to_string());
     assert!(started.elapsed() >= Duration::from_millis(100));
@@ -126,7 +128,7 @@ fn a_second_writer_waits_then_gives_up_while_readers_read() -> Result<()> {
             .as_str()
         )
     );
-    let reader = Store::open(&path, Access::Read, 0, Duration::ZERO)?;
+    let reader = SqliteStore::open(&path, Access::Read, 0, Duration::ZERO)?;
     assert_eq!(
         reader.history()?.head,
         1,
@@ -135,7 +137,7 @@ fn a_second_writer_waits_then_gives_up_while_readers_read() -> Result<()> {
     writer.commit(&version(2, 1))?;
     assert_eq!(reader.history()?.head, 2);
     drop(writer);
-    Store::open(&path, Access::Write, 0, Duration::ZERO)?;
+    SqliteStore::open(&path, Access::Write, 0, Duration::ZERO)?;
     Ok(())
 }
 
@@ -145,12 +147,16 @@ fn reading_an_empty_file_writes_nothing() -> Result<()> {
     let path = dir.path().join("empty.db");
     std::fs::write(&path, "")?;
     assert_eq!(
-        Store::open(&path, Access::Read, 3, WAIT)?.history()?.head,
+        SqliteStore::open(&path, Access::Read, 3, WAIT)?
+            .history()?
+            .head,
         0
     );
     assert_eq!(std::fs::metadata(&path)?.len(), 0);
     assert_eq!(
-        Store::open(&path, Access::Write, 3, WAIT)?.history()?.head,
+        SqliteStore::open(&path, Access::Write, 3, WAIT)?
+            .history()?
+            .head,
         0
     );
     assert!(
@@ -166,12 +172,12 @@ fn rows_of_the_wrong_type_are_named() -> Result<()> {
     let path = dir.path().join("r.db");
     let edit = |sql: &str| -> Result<String> {
         let _ = std::fs::remove_file(&path);
-        Store::open(&path, Access::Write, 0, WAIT)?.commit(&version(1, 0))?;
+        SqliteStore::open(&path, Access::Write, 0, WAIT)?.commit(&version(1, 0))?;
         let conn = Connection::open(&path)?;
         conn.pragma_update(None, "ignore_check_constraints", true)?;
         conn.execute_batch(sql)?;
         drop(conn);
-        let error = Store::open(&path, Access::Read, 0, WAIT)
+        let error = SqliteStore::open(&path, Access::Read, 0, WAIT)
             .and_then(|store| store.history())
             .err();
         Ok(error.map(|e| format!("{e:#}")).unwrap_or_default())
@@ -216,11 +222,11 @@ fn edited_rows_fail_their_checksums() -> Result<()> {
     let name = path.display().to_string();
     let edit = |sql: &str| -> Result<String> {
         let _ = std::fs::remove_file(&path);
-        let mut store = Store::open(&path, Access::Write, 0, WAIT)?;
+        let mut store = SqliteStore::open(&path, Access::Write, 0, WAIT)?;
         store.commit(&version(1, 0))?;
         drop(store);
         Connection::open(&path)?.execute_batch(sql)?;
-        let error = Store::open(&path, Access::Read, 0, WAIT)
+        let error = SqliteStore::open(&path, Access::Read, 0, WAIT)
             .and_then(|store| store.history())
             .err();
         Ok(error.map(|e| format!("{e:#}")).unwrap_or_default())
@@ -290,17 +296,17 @@ fn a_schema_1_store_is_read_as_is_and_upgraded_at_the_first_write() -> Result<()
     )?;
     drop(conn);
     let before = std::fs::read(&path)?;
-    let history = Store::open(&path, Access::Read, 0, WAIT)?.history()?;
+    let history = SqliteStore::open(&path, Access::Read, 0, WAIT)?.history()?;
     assert_eq!(
         (history.head, history.versions[1].clone()),
         (1, version(1, 0))
     );
-    drop(Store::open(&path, Access::Write, 0, WAIT)?.history()?);
+    drop(SqliteStore::open(&path, Access::Write, 0, WAIT)?.history()?);
     assert!(std::fs::read(&path)? == before, "opening writes nothing");
-    let mut store = Store::open(&path, Access::Write, 0, WAIT)?;
+    let mut store = SqliteStore::open(&path, Access::Write, 0, WAIT)?;
     store.commit(&version(2, 1))?;
     drop(store);
-    let store = Store::open(&path, Access::Read, 0, WAIT)?;
+    let store = SqliteStore::open(&path, Access::Read, 0, WAIT)?;
     assert_eq!(store.schema, 2);
     let history = store.history()?;
     assert_eq!((history.head, history.versions.len()), (2, 3));
@@ -326,13 +332,13 @@ fn readers_racing_the_creator_see_no_store_or_the_whole_store() -> Result<()> {
             let (path, start) = (path.clone(), std::sync::Arc::clone(&start));
             std::thread::spawn(move || -> Result<()> {
                 start.wait();
-                Store::open(&path, Access::Write, 0, WAIT)?.commit(&version(1, 0))
+                SqliteStore::open(&path, Access::Write, 0, WAIT)?.commit(&version(1, 0))
             })
         };
         start.wait();
         let mut heads = Vec::new();
         while !creator.is_finished() || heads.is_empty() {
-            let history = Store::open(&path, Access::Read, 0, WAIT)
+            let history = SqliteStore::open(&path, Access::Read, 0, WAIT)
                 .and_then(|store| store.history())
                 .map_err(|e| anyhow!("trial {trial}: {e:#}"))?;
             heads.push(history.head);

@@ -3,14 +3,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   applyEvent,
+  applyToList,
   changedIds,
-  differs,
+  changedSummary,
+  IDS_KEPT,
   idsLabel,
   newestChildOf,
   parentOf,
-  versionList,
 } from '../../src/history.js';
-import type { HistoryExport, Op, VersionList } from '../../src/protocol.js';
+import type { HistoryExport, Op, VersionList, Versions } from '../../src/protocol.js';
 
 const create = (id: string): Op => ({
   kind: 'entry.create',
@@ -44,18 +45,34 @@ test('applyEvent adds committed versions once and moves head', () => {
   assert.equal(h.versions.length, 3, 'moving head keeps every version');
 });
 
-test("differs compares head and version count with the worker's list", () => {
-  const list: VersionList = {
-    head: 1,
-    versions: [
-      { id: 0, parent: null, time_ms: 0, ops: 0 },
-      { id: 1, parent: 0, time_ms: 10, ops: 1 },
-    ],
+test('applyToList adds committed versions once, with their changed ids, and moves head', () => {
+  const list: Versions = {
+    head: 0,
+    versions: [{ id: 0, parent: null, time_ms: 0, ops: 0 }],
+    ids: { 0: { first: [], total: 0 } },
   };
-  assert.equal(differs(history(), list), false);
-  assert.equal(differs(null, list), true);
-  assert.equal(differs(history(), { ...list, head: 0 }), true);
-  assert.equal(differs(history(), { ...list, versions: list.versions.slice(0, 1) }), true);
+  const version = { id: 1, parent: 0, time_ms: 20, ops: [create('a:2'), create('a:1')] };
+  applyToList(list, { event: 'committed', version });
+  applyToList(list, { event: 'committed', version });
+  assert.deepEqual(list.versions, [
+    { id: 0, parent: null, time_ms: 0, ops: 0 },
+    { id: 1, parent: 0, time_ms: 20, ops: 2 },
+  ]);
+  assert.deepEqual(list.ids[1], { first: ['a:2', 'a:1'], total: 2 });
+  assert.equal(list.head, 1);
+  applyToList(list, { event: 'head_moved', head: 0 });
+  assert.equal(list.head, 0);
+  assert.equal(list.versions.length, 2, 'moving head keeps every version');
+});
+
+test('changedSummary keeps the first ids and counts them all', () => {
+  const ops = Array.from({ length: 25 }, (_, i) => create(`a:${i}`));
+  const summary = changedSummary(ops);
+  assert.equal(summary.total, 25);
+  assert.deepEqual(
+    summary.first,
+    ops.slice(0, IDS_KEPT).map((op) => op.entry.id),
+  );
 });
 
 test('changedIds lists each id once, in operation order', () => {
@@ -69,7 +86,12 @@ test('idsLabel names the first three ids, then how many more', () => {
   assert.equal(idsLabel(['a']), 'a');
   assert.equal(idsLabel(['a', 'b', 'c']), 'a, b, c');
   assert.equal(idsLabel(['a', 'b', 'c', 'd', 'e']), 'a, b, c +2');
-  assert.equal(idsLabel(['a', 'b'], 1), 'a +1');
+  assert.equal(idsLabel(['a', 'b'], 2, 1), 'a +1');
+  assert.equal(
+    idsLabel(['a', 'b', 'c', 'd'], 1000),
+    'a, b, c +997',
+    'the total, when only the first ids are known',
+  );
 });
 
 test('parentOf and newestChildOf follow the version tree', () => {
@@ -87,14 +109,4 @@ test('parentOf and newestChildOf follow the version tree', () => {
   assert.equal(parentOf(list, 9), null);
   assert.equal(newestChildOf(list, 1), 3, 'the newer branch');
   assert.equal(newestChildOf(list, 3), null);
-});
-
-test('versionList summarizes a history as the worker lists it', () => {
-  assert.deepEqual(versionList(history()), {
-    head: 1,
-    versions: [
-      { id: 0, parent: null, time_ms: 0, ops: 0 },
-      { id: 1, parent: 0, time_ms: 10, ops: 1 },
-    ],
-  });
 });

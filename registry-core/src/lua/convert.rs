@@ -2,14 +2,17 @@
 //!
 //! Errors name the path of the offending value (`data.handlers[2]: a function cannot be stored`).
 
+use std::collections::HashMap;
 use std::ffi::c_void;
+use std::rc::Rc;
 
 use mlua::{Lua, Table, Value as LuaValue};
 
 use super::errors::ErrorObject;
-use crate::entry::Entry;
+use crate::entry::{Entry, Op};
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::EntryId;
+use crate::state::State;
 use crate::value::{self, Map, Value};
 
 /// Tables nested deeper than this are refused rather than risking the native stack; it leaves
@@ -250,6 +253,50 @@ pub(crate) fn entry_table(lua: &Lua, entry: &Entry) -> mlua::Result<Table> {
     table.raw_set("kind", &*entry.kind)?;
     table.raw_set("meta", from_map(lua, &entry.meta)?)?;
     table.raw_set("data", from_value(lua, &entry.data)?)?;
+    Ok(table)
+}
+
+/// An array of fresh entry tables.
+pub(crate) fn entries_table<'a>(
+    lua: &Lua,
+    entries: impl IntoIterator<Item = &'a Rc<Entry>>,
+) -> mlua::Result<Table> {
+    let table = lua.create_table()?;
+    for entry in entries {
+        table.raw_push(entry_table(lua, entry)?)?;
+    }
+    Ok(table)
+}
+
+/// An array of `{kind = "entry.create" | "entry.update" | "entry.delete", entry = {...}}`. A
+/// delete carries the entry it deletes: the one an earlier op of the list left, or the one in
+/// `before` (the state the ops start from); `{id = ...}` alone when neither has it.
+pub(crate) fn ops_table(lua: &Lua, ops: &[Op], before: &State) -> mlua::Result<Table> {
+    let mut latest: HashMap<&EntryId, Option<&Rc<Entry>>> = HashMap::new();
+    let table = lua.create_table_with_capacity(ops.len(), 0)?;
+    for op in ops {
+        let entry = match op {
+            Op::Create(entry) | Op::Update(entry) => {
+                latest.insert(&entry.id, Some(entry));
+                entry_table(lua, entry)?
+            }
+            Op::Delete { id } => {
+                let deleted = latest.insert(id, None).unwrap_or_else(|| before.get(id));
+                match deleted {
+                    Some(entry) => entry_table(lua, entry)?,
+                    None => {
+                        let entry = lua.create_table_with_capacity(0, 1)?;
+                        entry.raw_set("id", id.as_str())?;
+                        entry
+                    }
+                }
+            }
+        };
+        let item = lua.create_table_with_capacity(0, 2)?;
+        item.raw_set("kind", op.kind_name())?;
+        item.raw_set("entry", entry)?;
+        table.raw_push(item)?;
+    }
     Ok(table)
 }
 

@@ -5,6 +5,7 @@ pub(crate) mod context;
 mod convert;
 pub(crate) mod errors;
 mod find;
-mod module;
 mod objects;
+mod registry_table;
 pub(crate) mod runner;
+pub(crate) mod syntax;

@@ -5,12 +5,15 @@ use std::rc::Rc;
 
 use mlua::{Lua, MetaMethod, UserData, UserDataFields, UserDataMethods, Value as LuaValue};
 
-use super::binding::{Args, Call, Results, convert_or_error, methods, returns, value_or_error};
-use super::context::{Context, RegistryEvent, entries_table, ops_table};
-use super::convert::{entry_table, to_entry, to_id};
+use super::binding::{
+    Args, Call, Failure, Results, convert_or_error, methods, returns, value_or_error,
+};
+use super::context::{Context, RegistryEvent};
+use super::convert::{entries_table, entry_table, ops_table, to_entry, to_id};
 use super::find::find_in;
 use crate::entry::Op;
-use crate::history::Version;
+use crate::error::Result;
+use crate::history::{Version, version_id_from_number, version_not_found};
 use crate::state::State;
 
 /// A point-in-time view of one version. Holding it keeps that version's state alive; taking it is O(1).
@@ -231,13 +234,13 @@ pub(crate) fn versions_list(lua: &Lua, ctx: &Rc<Context>) -> Call {
 
 fn history_get_version(lua: &Lua, args: Args) -> Call {
     let this = args.this::<HistoryObject>(HISTORY)?;
-    let version = this.ctx.version_arg(&args, 1)?;
+    let version = version_arg(&this.ctx, &args, 1)?;
     value_or_error(lua, version.map(|v| VersionObject::new(this.ctx, v)))
 }
 
 fn history_snapshot_at(lua: &Lua, args: Args) -> Call {
     let this = args.this::<HistoryObject>(HISTORY)?;
-    let version = this.ctx.version_arg(&args, 1)?;
+    let version = version_arg(&this.ctx, &args, 1)?;
     value_or_error(
         lua,
         version.map(|version| SnapshotObject {
@@ -245,6 +248,25 @@ fn history_snapshot_at(lua: &Lua, args: Args) -> Call {
             version,
         }),
     )
+}
+
+/// Argument `n` as a version: a version object or a version number; `version not found: N`
+/// when there is none.
+pub(crate) fn version_arg(
+    ctx: &Context,
+    args: &Args,
+    n: usize,
+) -> std::result::Result<Result<Rc<Version>>, Failure> {
+    if let Some(version) = args.userdata::<VersionObject>(n) {
+        return Ok(Ok(version.version));
+    }
+    let number = match args.get(n) {
+        LuaValue::Integer(i) => *i as f64,
+        LuaValue::Number(n) => *n,
+        _ => return Err(args.bad(n, "version")),
+    };
+    Ok(version_id_from_number(number)
+        .and_then(|id| ctx.version(id).map_err(|_| version_not_found(id))))
 }
 
 /// A version handle.

@@ -11,7 +11,7 @@ use super::binding::{self, Failure, Results, function, returns};
 use super::context::{Context, EventListener, RegistryEvent};
 use super::convert::returned_to_value;
 use super::errors;
-use super::module;
+use super::registry_table;
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::Registry;
 use crate::protocol::{DEFAULT_MEMORY_LIMIT, DEFAULT_OUTPUT_LIMIT, Limit, RunOutput, ScriptError};
@@ -424,7 +424,7 @@ fn setup(lua: &Lua, ctx: &Rc<Context>, printed: &Rc<Printed>) -> mlua::Result<()
     lua.set_memory_limit(DEFAULT_MEMORY_LIMIT)?;
     binding::install(lua)?;
     let globals = lua.globals();
-    let module = module::create(lua, ctx)?;
+    let module = registry_table::create(lua, ctx)?;
     let error_kinds = errors::install(lua)?;
     globals.raw_set("errors", error_kinds.clone())?;
     let require = function(lua, "require", Results::One, move |lua, args| {

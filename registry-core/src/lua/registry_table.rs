@@ -5,11 +5,13 @@ use std::rc::Rc;
 use mlua::{Lua, Table, Value as LuaValue};
 
 use super::binding::{Args, Call, Results, convert_or_error, function, returns, value_or_error};
-use super::context::{Context, RegistryEvent, ops_table};
-use super::convert::to_entry;
+use super::context::{Context, RegistryEvent};
+use super::convert::{ops_table, to_entry};
 use super::errors::error_value;
 use super::find::find_in;
-use super::objects::{HistoryObject, SnapshotObject, VersionObject, get_in, versions_list};
+use super::objects::{
+    HistoryObject, SnapshotObject, VersionObject, get_in, version_arg, versions_list,
+};
 use crate::delta::build_delta_from;
 use crate::entry::Entry;
 use crate::error::{Error, ErrorKind, Result};
@@ -72,7 +74,7 @@ fn snapshot(lua: &Lua, ctx: &Rc<Context>, _: Args) -> Call {
 }
 
 fn snapshot_at(lua: &Lua, ctx: &Rc<Context>, args: Args) -> Call {
-    let version = ctx.version_arg(&args, 1)?;
+    let version = version_arg(ctx, &args, 1)?;
     let ctx = Rc::clone(ctx);
     value_or_error(lua, version.map(|version| SnapshotObject { ctx, version }))
 }
@@ -83,7 +85,7 @@ fn current_version(lua: &Lua, ctx: &Rc<Context>, _: Args) -> Call {
 
 /// `true, nil` once head is at the version; `false, err` otherwise.
 fn apply_version(lua: &Lua, ctx: &Rc<Context>, args: Args) -> Call {
-    let moved = ctx.version_arg(&args, 1)?.and_then(|version| {
+    let moved = version_arg(ctx, &args, 1)?.and_then(|version| {
         ctx.registry.borrow_mut().apply_version(version.id())?;
         Ok(version.id())
     });
