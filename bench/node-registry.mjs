@@ -9,7 +9,9 @@ import { repoDir } from './lib/scripts.mjs';
 
 const jobs = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const dist = path.join(repoDir, 'dist');
-const { default: init, Registry } = await import(pathToFileURL(path.join(dist, 'registry.js')).href);
+const { default: init, Registry } = await import(
+  pathToFileURL(path.join(dist, 'registry.js')).href
+);
 await init({ module_or_path: readFileSync(path.join(dist, 'registry.wasm')) });
 const registry = new Registry(NOW_MS);
 const exec = (source, chunk) => {

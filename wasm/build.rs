@@ -1,4 +1,4 @@
-//! Embeds the conformance scripts (see registry-conformance), with their seeds, for the
+//! Embeds the conformance cases (see registry-conformance), with their seeds, for the
 //! in-browser test, which cannot read files at run time; and relinks the module when the C/C++
 //! runtime it links (libwasmeh.a, built by scripts/install-toolchain.sh) changes.
 
@@ -18,29 +18,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut cases = String::from("&[\n");
     for folder in registry_conformance::folders() {
         println!("cargo:rerun-if-changed={}", folder.display());
-        for script in registry_conformance::scripts(&folder)? {
-            let expected = script.with_extension("out");
-            println!("cargo:rerun-if-changed={}", script.display());
-            let source = std::fs::read_to_string(&script)?;
-            let seed = match registry_conformance::seed(&script, &source) {
-                Some(seed) => {
-                    println!("cargo:rerun-if-changed={}", seed.display());
-                    format!("Some(include_str!({:?}))", seed.display().to_string())
+        for case in registry_conformance::cases(&folder)? {
+            let seed = match &case.seed {
+                Some((path, chunk)) => {
+                    println!("cargo:rerun-if-changed={path}");
+                    format!("Some(({path:?}, {:?}, {:?}))", chunk.name, chunk.source)
                 }
                 None => "None".to_owned(),
             };
-            println!("cargo:rerun-if-changed={}", expected.display());
-            let expected = match expected.exists() {
-                true => format!("Some(include_str!({:?}))", expected.display().to_string()),
-                false => "None".to_owned(),
-            };
-            let name = script
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
             cases.push_str(&format!(
-                "    ({name:?}, include_str!({:?}), {seed}, {expected}),\n",
-                script.display().to_string()
+                "    ({:?}, {seed}, ({:?}, {:?}), {:?}),\n",
+                case.name, case.script.name, case.script.source, case.expected
             ));
         }
     }

@@ -12,8 +12,25 @@ export const REGISTRY_HOST = path.join(repoDir, 'target/release/registry-host');
 /** Runs one script; returns { wallMs, cpuMs, stdout }. env: e.g. XDG_CACHE_HOME. */
 export function hostRun(file, { env = {}, args = [] } = {}) {
   const timeFile = scratchFile('', 'time.txt');
-  const r = runOk('/usr/bin/time', ['-f', '%e %U %S', '-o', timeFile, REGISTRY_HOST, '--ephemeral', 'run',
-    '--timeout', '600s', '--memory', '1GiB', ...args, file], { env: { ...process.env, ...env } });
+  const r = runOk(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%e %U %S',
+      '-o',
+      timeFile,
+      REGISTRY_HOST,
+      '--ephemeral',
+      'run',
+      '--timeout',
+      '600s',
+      '--memory',
+      '1GiB',
+      ...args,
+      file,
+    ],
+    { env: { ...process.env, ...env } },
+  );
   const [, user, system] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-3).map(Number);
   return { wallMs: r.ms, cpuMs: (user + system) * 1000, stdout: r.stdout };
 }

@@ -20,7 +20,9 @@ export function run(cmd, args, { input, env, cwd, timeoutMs = 600_000 } = {}) {
 export function runOk(cmd, args, options) {
   const r = run(cmd, args, options);
   if (r.status !== 0) {
-    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stderr}\n${r.stdout.slice(0, 2000)}`);
+    throw new Error(
+      `${cmd} ${args.join(' ')} exited ${r.status}:\n${r.stderr}\n${r.stdout.slice(0, 2000)}`,
+    );
   }
   return r;
 }

@@ -10,7 +10,14 @@ export const repoDir = path.resolve(benchDir, '..');
 const luaDir = path.join(benchDir, 'lua');
 
 /** The registry workloads at 100,000 entries, in the order they run (apply last: it adds versions). */
-export const REGISTRY_WORKLOADS = ['get', 'find_kind', 'find_scan', 'snapshot_at', 'build_delta', 'apply'];
+export const REGISTRY_WORKLOADS = [
+  'get',
+  'find_kind',
+  'find_scan',
+  'snapshot_at',
+  'build_delta',
+  'apply',
+];
 
 const read = (rel) => readFileSync(path.join(luaDir, rel), 'utf8');
 

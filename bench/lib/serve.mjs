@@ -13,7 +13,13 @@ const TYPES = {
   '.wasm': 'application/wasm',
   '.json': 'application/json',
 };
-const ROOTS = ['/dist/', '/bench/page/', '/bench/lib/', '/bench/node_modules/wasmoon/dist/', '/bench/node_modules/fengari-web/dist/'];
+const ROOTS = [
+  '/dist/',
+  '/bench/page/',
+  '/bench/lib/',
+  '/bench/node_modules/wasmoon/dist/',
+  '/bench/node_modules/fengari-web/dist/',
+];
 
 export async function serve() {
   const server = createServer(async (req, res) => {

@@ -58,8 +58,10 @@ export function fengariAdapter(fengari) {
   lualib.luaL_openlibs(L);
   return {
     eval(source) {
-      if (lauxlib.luaL_loadstring(L, to_luastring(source)) !== lua.LUA_OK ||
-          lua.lua_pcall(L, 0, 1, 0) !== lua.LUA_OK) {
+      if (
+        lauxlib.luaL_loadstring(L, to_luastring(source)) !== lua.LUA_OK ||
+        lua.lua_pcall(L, 0, 1, 0) !== lua.LUA_OK
+      ) {
         const message = lua.lua_tojsstring(L, -1);
         lua.lua_pop(L, 1);
         throw new Error(`fengari: ${message}`);

@@ -204,7 +204,7 @@ impl Cache {
     }
 
     /// The cached module, if there is one whose tag matches.
-    #[allow(unsafe_code)]
+    #[expect(unsafe_code)]
     fn load(&self, engine: &Engine, name: &CacheName) -> Option<Module> {
         // Read once into memory: the bytes checked are the bytes loaded.
         let bytes = std::fs::read(self.dir.join(name.file_name())).ok()?;
@@ -301,7 +301,7 @@ fn write_new(path: &Path, parts: &[&[u8]]) -> Result<()> {
 }
 
 /// The user registry-host runs as, who must own the cache.
-#[allow(unsafe_code)]
+#[expect(unsafe_code)]
 fn effective_uid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() }

@@ -1,6 +1,6 @@
-//! The conformance suite (see registry-conformance) under wasmtime: each script through
-//! `registry-host --now NOW_MS run SCRIPT`, which must exit 0; `--ephemeral`, or a store in a
-//! fresh folder that the script's seed is run into first.
+//! The conformance suite (see registry-conformance) under wasmtime: each chunk of a case through
+//! `registry-host run --now NOW_MS FILE`, which must exit 0, on a store in a fresh folder that
+//! also holds the chunk's source as FILE, named as the chunk.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
@@ -40,15 +40,14 @@ fn main() {
     if let Err(error) = host(None, Path::new("-")) {
         eprintln!("cannot start registry-host: {error}");
     }
-    registry_conformance::main(|path| {
-        let source =
-            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let Some(seed) = registry_conformance::seed(path, &source) else {
-            return outcome(host(None, path));
-        };
+    registry_conformance::main(|case| {
         let folder = tempfile::tempdir().map_err(|e| format!("cannot make a store folder: {e}"))?;
         let store = folder.path().join("registry.db");
-        registry_conformance::check_seed(&seed, &outcome(host(Some(&store), &seed))?)?;
-        outcome(host(Some(&store), path))
+        case.run(|chunk| {
+            let script = folder.path().join(&chunk.name);
+            std::fs::write(&script, &chunk.source)
+                .map_err(|e| format!("{}: {e}", script.display()))?;
+            outcome(host(Some(&store), &script))
+        })
     })
 }

@@ -40,11 +40,16 @@ export class RegistryWorker {
     private readonly onNotice: (notice: WorkerNotice) => void,
     private readonly onLost: (error: WorkerLost) => void,
   ) {
-    this.worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'registry' });
+    this.worker = new Worker(new URL('./worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'registry',
+    });
     this.worker.onmessage = (e: MessageEvent<WorkerMessage>) => this.receive(e.data);
     this.worker.onerror = (e) => {
       e.preventDefault();
-      this.lose(new WorkerLost(`the registry worker failed: ${e.message || 'unknown error'}`, 'crash'));
+      this.lose(
+        new WorkerLost(`the registry worker failed: ${e.message || 'unknown error'}`, 'crash'),
+      );
     };
   }
 
@@ -53,7 +58,11 @@ export class RegistryWorker {
   }
 
   /** Sends a request; rejects with WorkerLost (and terminates the worker) after `fenceMs`. */
-  call<K extends Op_>(op: K, args: Requests[K]['args'], fenceMs = DEFAULT_FENCE_MS): Promise<Requests[K]['result']> {
+  call<K extends Op_>(
+    op: K,
+    args: Requests[K]['args'],
+    fenceMs = DEFAULT_FENCE_MS,
+  ): Promise<Requests[K]['result']> {
     if (this.lost) return Promise.reject(new WorkerLost('the registry worker is gone', 'crash'));
     const id = ++this.seq;
     return new Promise((resolve, reject) => {

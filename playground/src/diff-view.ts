@@ -18,7 +18,11 @@ export async function deltaView(from: number, to: number): Promise<HTMLElement[]
   try {
     const ops = await call('delta', { from, to });
     // Only the entries the delta touches, as they were before it.
-    const { entries: before } = await call('entries', { version: from, filter: null, ids: [...new Set(ops.map((op) => op.entry.id))] });
+    const { entries: before } = await call('entries', {
+      version: from,
+      filter: null,
+      ids: [...new Set(ops.map((op) => op.entry.id))],
+    });
     rows = describeDelta(ops, new Map(before.map((e) => [e.id, e])));
   } catch (e) {
     return [h('p', { class: 'error-text' }, errorText(e))];
@@ -44,7 +48,15 @@ export async function deltaView(from: number, to: number): Promise<HTMLElement[]
       const fields = h('ul', { class: 'fields' });
       for (const change of row.changes) {
         fields.append(
-          h('li', {}, h('code', { class: 'path' }, change.path), ': ', h('code', { class: 'before' }, showValue(change.before)), ' → ', h('code', { class: 'after' }, showValue(change.after))),
+          h(
+            'li',
+            {},
+            h('code', { class: 'path' }, change.path),
+            ': ',
+            h('code', { class: 'before' }, showValue(change.before)),
+            ' → ',
+            h('code', { class: 'after' }, showValue(change.after)),
+          ),
         );
       }
       item.append(fields);
@@ -66,9 +78,20 @@ function renderDiffSelects() {
   for (const select of [diffFrom, diffTo]) {
     const want = select.dataset.value ?? '';
     select.replaceChildren(
-      ...[...state.versions.versions].reverse().map((v) => h('option', { value: v.id, selected: String(v.id) === want }, `v${v.id}${v.id === state.versions.head ? ' (head)' : ''}`)),
+      ...[...state.versions.versions]
+        .reverse()
+        .map((v) =>
+          h(
+            'option',
+            { value: v.id, selected: String(v.id) === want },
+            `v${v.id}${v.id === state.versions.head ? ' (head)' : ''}`,
+          ),
+        ),
     );
-    if (!state.versions.versions.some((v) => String(v.id) === want) && state.versions.versions.length) {
+    if (
+      !state.versions.versions.some((v) => String(v.id) === want) &&
+      state.versions.versions.length
+    ) {
       select.value = String(state.versions.head);
       select.dataset.value = select.value;
     }

@@ -14,7 +14,8 @@ function isMap(value: unknown): value is Record<string, unknown> {
 }
 
 function same(a: unknown, b: unknown): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => same(v, b[i]));
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((v, i) => same(v, b[i]));
   if (isMap(a) && isMap(b)) {
     const keys = Object.keys(a);
     return keys.length === Object.keys(b).length && keys.every((k) => k in b && same(a[k], b[k]));
@@ -23,7 +24,12 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 /** Leaf paths whose value differs; maps are walked, arrays and scalars compared whole. */
-export function fieldChanges(before: unknown, after: unknown, path: string, out: FieldChange[] = []): FieldChange[] {
+export function fieldChanges(
+  before: unknown,
+  after: unknown,
+  path: string,
+  out: FieldChange[] = [],
+): FieldChange[] {
   if (isMap(before) && isMap(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     for (const key of keys) {
@@ -33,7 +39,11 @@ export function fieldChanges(before: unknown, after: unknown, path: string, out:
       else fieldChanges(before[key], after[key], sub, out);
     }
   } else if (!same(before, after)) {
-    out.push({ path, before: before === undefined ? ABSENT : before, after: after === undefined ? ABSENT : after });
+    out.push({
+      path,
+      before: before === undefined ? ABSENT : before,
+      after: after === undefined ? ABSENT : after,
+    });
   }
   return out;
 }
@@ -49,11 +59,14 @@ export interface DiffRow {
 export function describeDelta(ops: Op[], before: Map<string, Entry>): DiffRow[] {
   return ops.map((op): DiffRow => {
     const id = op.entry.id;
-    if (op.kind === 'entry.delete') return { kind: 'delete', id, entryKind: before.get(id)?.kind, changes: [] };
-    if (op.kind === 'entry.create') return { kind: 'create', id, entryKind: op.entry.kind, changes: [] };
+    if (op.kind === 'entry.delete')
+      return { kind: 'delete', id, entryKind: before.get(id)?.kind, changes: [] };
+    if (op.kind === 'entry.create')
+      return { kind: 'create', id, entryKind: op.entry.kind, changes: [] };
     const old = before.get(id);
     const changes: FieldChange[] = [];
-    if (old && old.kind !== op.entry.kind) changes.push({ path: 'kind', before: old.kind, after: op.entry.kind });
+    if (old && old.kind !== op.entry.kind)
+      changes.push({ path: 'kind', before: old.kind, after: op.entry.kind });
     fieldChanges(old?.meta ?? {}, op.entry.meta ?? {}, 'meta', changes);
     fieldChanges(old?.data, op.entry.data, 'data', changes);
     return { kind: 'update', id, entryKind: op.entry.kind, changes };

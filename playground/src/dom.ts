@@ -8,14 +8,19 @@ export function $<T extends HTMLElement = HTMLElement>(id: string): T {
 }
 
 type Child = Node | string | null | undefined | false;
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | boolean | number | undefined> = {}, ...children: Child[]) {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | boolean | number | undefined> = {},
+  ...children: Child[]
+) {
   const el = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (value === undefined || value === false) continue;
     if (key === 'class') el.className = String(value);
     else el.setAttribute(key, value === true ? '' : String(value));
   }
-  for (const child of children) if (child !== null && child !== undefined && child !== false) el.append(child);
+  for (const child of children)
+    if (child !== null && child !== undefined && child !== false) el.append(child);
   return el;
 }
 
@@ -46,8 +51,14 @@ export function storageSet(key: string, value: string) {
 export function formatTime(ms: number): string {
   const date = new Date(ms);
   const today = new Date();
-  const time = date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  return date.toDateString() === today.toDateString() ? time : `${date.toLocaleDateString()} ${time}`;
+  const time = date.toLocaleTimeString(undefined, {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
+  return date.toDateString() === today.toDateString()
+    ? time
+    : `${date.toLocaleDateString()} ${time}`;
 }
 
 export function errorText(e: unknown): string {
@@ -58,7 +69,8 @@ export function errorText(e: unknown): string {
 
 /** Saves `content` as a file through a temporary link. */
 export function download(name: string, content: string | Blob) {
-  const blob = typeof content === 'string' ? new Blob([content], { type: 'application/json' }) : content;
+  const blob =
+    typeof content === 'string' ? new Blob([content], { type: 'application/json' }) : content;
   const a = h('a', { href: URL.createObjectURL(blob), download: name });
   document.body.append(a);
   a.click();

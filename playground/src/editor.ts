@@ -1,12 +1,34 @@
 // The script editor: CodeMirror 6 with Lua highlighting, line numbers, bracket matching,
 // completion of the registry API, Mod-Enter to run, and the line of the last error marked.
-import { autocompletion, closeBrackets, closeBracketsKeymap, type Completion, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
+import {
+  autocompletion,
+  closeBrackets,
+  closeBracketsKeymap,
+  type Completion,
+  type CompletionContext,
+  type CompletionResult,
+} from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap } from '@codemirror/commands';
-import { bracketMatching, HighlightStyle, indentOnInput, StreamLanguage, syntaxHighlighting, foldGutter, foldKeymap } from '@codemirror/language';
+import {
+  bracketMatching,
+  HighlightStyle,
+  indentOnInput,
+  StreamLanguage,
+  syntaxHighlighting,
+  foldGutter,
+  foldKeymap,
+} from '@codemirror/language';
 import { lua } from '@codemirror/legacy-modes/mode/lua';
 import { type Diagnostic, linter, lintGutter, lintKeymap } from '@codemirror/lint';
 import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
-import { EditorState, RangeSetBuilder, StateEffect, StateField, type Extension, type Text } from '@codemirror/state';
+import {
+  EditorState,
+  RangeSetBuilder,
+  StateEffect,
+  StateField,
+  type Extension,
+  type Text,
+} from '@codemirror/state';
 import {
   Decoration,
   type DecorationSet,
@@ -24,51 +46,111 @@ import { tags as t } from '@lezer/highlight';
 
 // ---- the registry API, for completion ------------------------------------------------------
 
-const fn = (label: string, detail: string, info: string): Completion => ({ label, detail, info, type: 'function' });
+const fn = (label: string, detail: string, info: string): Completion => ({
+  label,
+  detail,
+  info,
+  type: 'function',
+});
 
 export const MODULE_FUNCTIONS: Completion[] = [
   fn('get', '(id) -> entry, err', 'The entry at head, or nil and "entry not found: id".'),
-  fn('find', '(criteria) -> entries, err', 'Entries at head matching criteria: .kind .name .ns .id, meta.field, ~ * ^ $ operators.'),
+  fn(
+    'find',
+    '(criteria) -> entries, err',
+    'Entries at head matching criteria: .kind .name .ns .id, meta.field, ~ * ^ $ operators.',
+  ),
   fn('snapshot', '() -> snapshot, err', 'A snapshot of head.'),
   fn('snapshot_at', '(version_id) -> snapshot, err', 'A snapshot of any version.'),
   fn('current_version', '() -> version, err', 'The head version.'),
   fn('versions', '() -> versions, err', 'Every version, ascending by id.'),
-  fn('apply_version', '(version) -> ok, err', 'Moves head to a version (rollback or forward); creates none.'),
-  fn('parse_id', '(id) -> {ns, name}', 'Splits at the first colon; without one, ns is "" and the whole string is the name.'),
+  fn(
+    'apply_version',
+    '(version) -> ok, err',
+    'Moves head to a version (rollback or forward); creates none.',
+  ),
+  fn(
+    'parse_id',
+    '(id) -> {ns, name}',
+    'Splits at the first colon; without one, ns is "" and the whole string is the name.',
+  ),
   fn('history', '() -> history', 'The history object.'),
-  fn('build_delta', '(from, to) -> ops, err', 'Operations turning one array of entries into another.'),
+  fn(
+    'build_delta',
+    '(from, to) -> ops, err',
+    'Operations turning one array of entries into another.',
+  ),
 ];
 
 export const OBJECT_METHODS: Completion[] = [
-  fn('entries', 'snapshot:entries() -> entries', 'All entries of the snapshot, sorted by namespace then name.'),
+  fn(
+    'entries',
+    'snapshot:entries() -> entries',
+    'All entries of the snapshot, sorted by namespace then name.',
+  ),
   fn('get', 'snapshot:get(id) -> entry, err', 'One entry of the snapshot.'),
   fn('namespace', 'snapshot:namespace(ns) -> entries', 'Entries of one namespace.'),
   fn('find', 'snapshot:find(criteria) -> entries', 'Entries of the snapshot matching criteria.'),
   fn('changes', 'snapshot:changes() -> changes', 'A changeset on top of this snapshot.'),
   fn('version', 'snapshot:version() -> version', 'The version of the snapshot.'),
   fn('create', 'changes:create(entry) -> changes', 'Adds a create operation.'),
-  fn('update', 'changes:update(entry) -> changes', 'Adds an update (meta and data replaced completely).'),
+  fn(
+    'update',
+    'changes:update(entry) -> changes',
+    'Adds an update (meta and data replaced completely).',
+  ),
   fn('delete', 'changes:delete(id) -> changes', 'Adds a delete operation.'),
-  fn('apply', 'changes:apply() -> version, err', 'Applies the changeset atomically as a new version.'),
+  fn(
+    'apply',
+    'changes:apply() -> version, err',
+    'Applies the changeset atomically as a new version.',
+  ),
   fn('ops', 'changes:ops() / version:ops() -> ops', 'The operations, each {kind, entry}.'),
   fn('versions', 'history:versions() -> versions, err', 'Every version.'),
   fn('get_version', 'history:get_version(id) -> version, err', 'One version by id.'),
   fn('snapshot_at', 'history:snapshot_at(version) -> snapshot, err', 'A snapshot of a version.'),
   fn('id', 'version:id() -> number', 'The version id.'),
   fn('previous', 'version:previous() -> version?', 'The parent version, nil for v0.'),
-  fn('next', 'version:next() -> version?', 'The child on the way to head (else the newest child), nil when there is none.'),
+  fn(
+    'next',
+    'version:next() -> version?',
+    'The child on the way to head (else the newest child), nil when there is none.',
+  ),
   fn('string', 'version:string() -> string', '"v" .. id.'),
   fn('time', 'version:time() -> ms', 'When the version was created (ms since the epoch).'),
-  fn('kind', 'err:kind() -> string', 'The error\'s kind, one of the errors table: errors.NOT_FOUND, errors.CONFLICT, ...'),
+  fn(
+    'kind',
+    'err:kind() -> string',
+    "The error's kind, one of the errors table: errors.NOT_FOUND, errors.CONFLICT, ...",
+  ),
   fn('retryable', 'err:retryable() -> boolean', 'True exactly for conflicts.'),
   fn('message', 'err:message() -> string', 'The message, as tostring(err) gives it.'),
-  fn('details', 'err:details() -> table?', 'What the error is about, e.g. {id = ...}; nil when there is nothing to add.'),
+  fn(
+    'details',
+    'err:details() -> table?',
+    'What the error is about, e.g. {id = ...}; nil when there is nothing to add.',
+  ),
 ];
 
 const GLOBALS: Completion[] = [
-  { label: 'registry', type: 'variable', detail: 'require("registry")', info: 'The registry module (predefined).' },
-  { label: 'snapshot', type: 'variable', detail: 'registry.snapshot()', info: 'A snapshot of head taken when the run starts (predefined).' },
-  { label: 'errors', type: 'variable', detail: 'errors.NOT_FOUND, ...', info: 'The error kinds that err:kind() returns (read-only).' },
+  {
+    label: 'registry',
+    type: 'variable',
+    detail: 'require("registry")',
+    info: 'The registry module (predefined).',
+  },
+  {
+    label: 'snapshot',
+    type: 'variable',
+    detail: 'registry.snapshot()',
+    info: 'A snapshot of head taken when the run starts (predefined).',
+  },
+  {
+    label: 'errors',
+    type: 'variable',
+    detail: 'errors.NOT_FOUND, ...',
+    info: 'The error kinds that err:kind() returns (read-only).',
+  },
   { label: 'require', type: 'function', detail: '("registry")' },
   { label: 'print', type: 'function' },
   { label: 'ipairs', type: 'function' },
@@ -77,16 +159,39 @@ const GLOBALS: Completion[] = [
   { label: 'assert', type: 'function' },
   { label: 'error', type: 'function' },
   { label: 'pcall', type: 'function' },
-  ...['local', 'function', 'return', 'then', 'end', 'elseif', 'else', 'while', 'repeat', 'until', 'for', 'in', 'and', 'or', 'not', 'nil', 'true', 'false'].map(
-    (label): Completion => ({ label, type: 'keyword' }),
-  ),
+  ...[
+    'local',
+    'function',
+    'return',
+    'then',
+    'end',
+    'elseif',
+    'else',
+    'while',
+    'repeat',
+    'until',
+    'for',
+    'in',
+    'and',
+    'or',
+    'not',
+    'nil',
+    'true',
+    'false',
+  ].map((label): Completion => ({ label, type: 'keyword' })),
 ];
 
 export function registryCompletions(context: CompletionContext): CompletionResult | null {
   const member = context.matchBefore(/\bregistry\.\w*$/);
-  if (member) return { from: member.from + 'registry.'.length, options: MODULE_FUNCTIONS, validFor: /^\w*$/ };
+  if (member)
+    return { from: member.from + 'registry.'.length, options: MODULE_FUNCTIONS, validFor: /^\w*$/ };
   const method = context.matchBefore(/[\w)\]]:\w*$/);
-  if (method) return { from: method.from + method.text.indexOf(':') + 1, options: OBJECT_METHODS, validFor: /^\w*$/ };
+  if (method)
+    return {
+      from: method.from + method.text.indexOf(':') + 1,
+      options: OBJECT_METHODS,
+      validFor: /^\w*$/,
+    };
   const word = context.matchBefore(/\w+$/);
   if (!word && !context.explicit) return null;
   return { from: word ? word.from : context.pos, options: GLOBALS, validFor: /^\w*$/ };
@@ -120,7 +225,11 @@ const errorDecorations = EditorView.decorations.compute([errorLine], (state): De
   if (line === null || line < 1 || line > state.doc.lines) return Decoration.none;
   const builder = new RangeSetBuilder<Decoration>();
   const from = state.doc.line(line).from;
-  builder.add(from, from, Decoration.line({ class: 'cm-error-line', attributes: { 'data-error-line': String(line) } }));
+  builder.add(
+    from,
+    from,
+    Decoration.line({ class: 'cm-error-line', attributes: { 'data-error-line': String(line) } }),
+  );
   return builder.finish();
 });
 
@@ -181,7 +290,15 @@ function syntaxLinter(check: SyntaxCheck): Extension {
         let to = offsetOf(doc, problem.end_line, problem.end_column);
         // An error at a point (the end of the script, say) still gets one character underlined.
         if (to <= from) to = Math.min(from + 1, doc.line(problem.line).to);
-        shown = [{ from, to, severity: 'error', source: 'Luau', message: `Line ${problem.line}, column ${problem.column}: ${problem.message}` }];
+        shown = [
+          {
+            from,
+            to,
+            severity: 'error',
+            source: 'Luau',
+            message: `Line ${problem.line}, column ${problem.column}: ${problem.message}`,
+          },
+        ];
       }
       return shown;
     },
@@ -193,11 +310,18 @@ function syntaxLinter(check: SyntaxCheck): Extension {
 
 const highlight = HighlightStyle.define([
   { tag: t.keyword, color: 'var(--hl-keyword)', fontWeight: '600' },
-  { tag: [t.comment, t.lineComment, t.blockComment], color: 'var(--hl-comment)', fontStyle: 'italic' },
+  {
+    tag: [t.comment, t.lineComment, t.blockComment],
+    color: 'var(--hl-comment)',
+    fontStyle: 'italic',
+  },
   { tag: [t.string, t.special(t.string)], color: 'var(--hl-string)' },
   { tag: [t.number, t.bool, t.null, t.atom], color: 'var(--hl-number)' },
   { tag: [t.variableName, t.name], color: 'var(--fg)' },
-  { tag: [t.standard(t.variableName), t.special(t.variableName), t.function(t.variableName)], color: 'var(--hl-builtin)' },
+  {
+    tag: [t.standard(t.variableName), t.special(t.variableName), t.function(t.variableName)],
+    color: 'var(--hl-builtin)',
+  },
   { tag: [t.operator, t.punctuation, t.bracket], color: 'var(--hl-operator)' },
 ]);
 
@@ -212,7 +336,13 @@ export interface ScriptEditor {
   goToLine(line: number): void;
 }
 
-export function createEditor(parent: HTMLElement, source: string, onRun: () => void, onChange: (source: string) => void, check: SyntaxCheck): ScriptEditor {
+export function createEditor(
+  parent: HTMLElement,
+  source: string,
+  onRun: () => void,
+  onChange: (source: string) => void,
+  check: SyntaxCheck,
+): ScriptEditor {
   const run = () => {
     onRun();
     return true;
@@ -248,7 +378,11 @@ export function createEditor(parent: HTMLElement, source: string, onRun: () => v
     ]),
     // tabindex: the editable content is in the tab order anyway; said explicitly, checkers such as
     // axe-core see that the scrolling editor holds keyboard-reachable content.
-    EditorView.contentAttributes.of({ 'aria-label': 'Lua script editor', 'aria-describedby': 'editor-help', tabindex: '0' }),
+    EditorView.contentAttributes.of({
+      'aria-label': 'Lua script editor',
+      'aria-describedby': 'editor-help',
+      tabindex: '0',
+    }),
     EditorView.updateListener.of((update) => {
       if (update.docChanged) onChange(update.state.doc.toString());
     }),
@@ -262,7 +396,11 @@ export function createEditor(parent: HTMLElement, source: string, onRun: () => v
     newState,
     getSource: () => view.state.doc.toString(),
     setSource(text: string) {
-      view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text }, selection: { anchor: 0 }, scrollIntoView: true });
+      view.dispatch({
+        changes: { from: 0, to: view.state.doc.length, insert: text },
+        selection: { anchor: 0 },
+        scrollIntoView: true,
+      });
     },
     markError(line: number | null) {
       const effects: StateEffect<unknown>[] = [setErrorLine.of(line)];
@@ -273,7 +411,8 @@ export function createEditor(parent: HTMLElement, source: string, onRun: () => v
     },
     goToLine(line: number) {
       const doc = view.state.doc;
-      if (line >= 1 && line <= doc.lines) view.dispatch({ selection: { anchor: doc.line(line).from }, scrollIntoView: true });
+      if (line >= 1 && line <= doc.lines)
+        view.dispatch({ selection: { anchor: doc.line(line).from }, scrollIntoView: true });
       view.focus();
     },
   };

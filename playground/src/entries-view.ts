@@ -22,7 +22,8 @@ const browseBanner = $('browse-banner');
 /** The meta fields people scan for first, then the rest, long descriptions last. */
 const META_FIRST = ['environment', 'region', 'status', 'owner', 'revision'];
 function metaSummary(meta: Record<string, unknown>): string {
-  const rank = (key: string) => (META_FIRST.includes(key) ? META_FIRST.indexOf(key) : key === 'description' ? 99 : 50);
+  const rank = (key: string) =>
+    META_FIRST.includes(key) ? META_FIRST.indexOf(key) : key === 'description' ? 99 : 50;
   return Object.entries(meta)
     .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b))
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
@@ -41,7 +42,11 @@ export async function renderEntries() {
   let entries: Entry[];
   let total: number;
   try {
-    ({ entries, total } = await call('entries', { version: browsing, filter: filter || null, limit: MAX_ROWS }));
+    ({ entries, total } = await call('entries', {
+      version: browsing,
+      filter: filter || null,
+      limit: MAX_ROWS,
+    }));
     if (render !== renders) return;
     filterError.hidden = true;
     filterInput.removeAttribute('aria-invalid');
@@ -65,7 +70,10 @@ export async function renderEntries() {
       state.browsing = null;
       void refresh();
     });
-    browseBanner.replaceChildren(`Browsing the snapshot of v${browsing} (head is v${state.versions.head}). `, back);
+    browseBanner.replaceChildren(
+      `Browsing the snapshot of v${browsing} (head is v${state.versions.head}). `,
+      back,
+    );
   }
   entriesBody.replaceChildren();
   for (const [i, entry] of entries.entries()) {
@@ -73,7 +81,15 @@ export async function renderEntries() {
       await nextTask();
       if (render !== renders) return;
     }
-    const button = h('button', { type: 'button', class: 'entry-id', 'aria-pressed': String(entry.id === state.selectedEntry) }, entry.id);
+    const button = h(
+      'button',
+      {
+        type: 'button',
+        class: 'entry-id',
+        'aria-pressed': String(entry.id === state.selectedEntry),
+      },
+      entry.id,
+    );
     button.addEventListener('click', () => {
       state.selectedEntry = state.selectedEntry === entry.id ? null : entry.id;
       for (const b of entriesBody.querySelectorAll('button.entry-id')) {
@@ -85,11 +101,19 @@ export async function renderEntries() {
     });
     const summary = metaSummary(entry.meta ?? {});
     entriesBody.append(
-      h('tr', { 'data-id': entry.id, class: entry.id === state.selectedEntry ? 'selected' : undefined },
-        h('td', {}, button), h('td', {}, entry.kind), h('td', { class: 'meta', title: summary }, summary)),
+      h(
+        'tr',
+        { 'data-id': entry.id, class: entry.id === state.selectedEntry ? 'selected' : undefined },
+        h('td', {}, button),
+        h('td', {}, entry.kind),
+        h('td', { class: 'meta', title: summary }, summary),
+      ),
     );
   }
-  if (total > entries.length) entriesBody.append(message(`…and ${(total - entries.length).toLocaleString('en')} more: narrow the filter.`));
+  if (total > entries.length)
+    entriesBody.append(
+      message(`…and ${(total - entries.length).toLocaleString('en')} more: narrow the filter.`),
+    );
   if (!entries.length) entriesBody.append(message('No entries.'));
   renderEntryDetail(entries.find((e) => e.id === state.selectedEntry) ?? null, version);
 }
@@ -99,13 +123,23 @@ function renderEntryDetail(entry: Entry | null, version: number) {
   entryDetail.parentElement?.classList.toggle('with-detail', Boolean(entry));
   entryDetail.replaceChildren();
   if (!entry) return;
-  const close = h('button', { type: 'button', class: 'icon', 'aria-label': 'Close the entry details' }, '×');
+  const close = h(
+    'button',
+    { type: 'button', class: 'icon', 'aria-label': 'Close the entry details' },
+    '×',
+  );
   close.addEventListener('click', () => {
     state.selectedEntry = null;
     void renderEntries();
   });
   entryDetail.append(
-    h('div', { class: 'detail-head' }, h('h3', {}, entry.id), h('span', { class: 'hint' }, `${entry.kind} · v${version}`), close),
+    h(
+      'div',
+      { class: 'detail-head' },
+      h('h3', {}, entry.id),
+      h('span', { class: 'hint' }, `${entry.kind} · v${version}`),
+      close,
+    ),
     h('h4', {}, 'meta'),
     jsonView(entry.meta ?? {}, 'entry-meta'),
     h('h4', {}, 'data'),

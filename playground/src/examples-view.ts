@@ -26,13 +26,21 @@ async function attempt(action: () => Promise<void>, what: string) {
 function renderNote() {
   note.hidden = !shown?.writes;
   if (!shown?.writes) return;
-  const onCopy = h('button', { type: 'button', id: 'run-scratch', class: 'primary' }, state.scratch ? 'Run on a fresh scratch copy' : 'Run on a scratch copy');
+  const onCopy = h(
+    'button',
+    { type: 'button', id: 'run-scratch', class: 'primary' },
+    state.scratch ? 'Run on a fresh scratch copy' : 'Run on a scratch copy',
+  );
   onCopy.addEventListener('click', async () => {
     await attempt(() => enterScratch('example'), 'make a scratch copy');
     await runScript();
   });
   if (state.scratch) {
-    note.replaceChildren(h('strong', {}, 'This example changes the registry. '), 'Here it changes the scratch copy only. ', onCopy);
+    note.replaceChildren(
+      h('strong', {}, 'This example changes the registry. '),
+      'Here it changes the scratch copy only. ',
+      onCopy,
+    );
     return;
   }
   const here = h('button', { type: 'button', id: 'run-here' }, 'Run on my registry');
@@ -40,7 +48,9 @@ function renderNote() {
   note.replaceChildren(
     h('strong', {}, 'This example changes the registry. '),
     'Run it on a scratch copy to keep your registry as it is, or on your registry (Undo run moves head back afterwards). ',
-    onCopy, ' ', here,
+    onCopy,
+    ' ',
+    here,
   );
 }
 
@@ -56,11 +66,19 @@ function renderScratchBar() {
       keepScratch();
       void refresh();
     });
-    scratchBar.replaceChildren(h('strong', {}, 'Registry from a shared link. '),
-      'Your own registry is kept aside until you go back to it or keep this one instead. ', keep, ' ', back);
+    scratchBar.replaceChildren(
+      h('strong', {}, 'Registry from a shared link. '),
+      'Your own registry is kept aside until you go back to it or keep this one instead. ',
+      keep,
+      ' ',
+      back,
+    );
   } else {
-    scratchBar.replaceChildren(h('strong', {}, 'Scratch copy. '),
-      'Runs change a copy of your registry; each example you pick starts from a fresh copy. ', back);
+    scratchBar.replaceChildren(
+      h('strong', {}, 'Scratch copy. '),
+      'Runs change a copy of your registry; each example you pick starts from a fresh copy. ',
+      back,
+    );
   }
 }
 
@@ -68,7 +86,13 @@ export function initExamplesView(load: (source: string) => void) {
   for (const group of ['spec', 'playground'] as const) {
     const optgroup = h('optgroup', { label: group === 'spec' ? 'Spec examples' : 'Playground' });
     for (const example of EXAMPLES.filter((e) => e.group === group)) {
-      optgroup.append(h('option', { value: example.id }, example.writes ? `${example.title} (writes)` : example.title));
+      optgroup.append(
+        h(
+          'option',
+          { value: example.id },
+          example.writes ? `${example.title} (writes)` : example.title,
+        ),
+      );
     }
     examplesSelect.append(optgroup);
   }
@@ -80,7 +104,8 @@ export function initExamplesView(load: (source: string) => void) {
     shown = example;
     renderNote();
     // On a scratch copy, every example starts from a fresh copy of the user's registry.
-    if (state.scratch?.reason === 'example') await attempt(() => enterScratch('example'), 'refresh the scratch copy');
+    if (state.scratch?.reason === 'example')
+      await attempt(() => enterScratch('example'), 'refresh the scratch copy');
   });
   onScriptChange((source) => {
     if (shown && source !== shown.source) {

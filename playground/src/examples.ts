@@ -1,7 +1,11 @@
 // The examples menu: every example of the registry API spec, taken verbatim from the
 // conformance scripts that prove them (tests/conformance/spec-*.lua), plus a few of the
 // playground's own.
-const sources = import.meta.glob<string>('@conformance/spec-*.lua', { query: '?raw', import: 'default', eager: true });
+const sources = import.meta.glob<string>('@conformance/spec-*.lua', {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+});
 
 export interface Example {
   id: string;
@@ -62,7 +66,12 @@ return registry.current_version():string(), #snapshot:entries()
 `;
 
 const PLAYGROUND: Omit<Example, 'writes'>[] = [
-  { id: 'welcome', title: 'Welcome: read the sample registry', group: 'playground', source: WELCOME },
+  {
+    id: 'welcome',
+    title: 'Welcome: read the sample registry',
+    group: 'playground',
+    source: WELCOME,
+  },
   {
     id: 'commit',
     title: 'Commit a version',
@@ -105,4 +114,7 @@ while true do end
   },
 ];
 
-export const EXAMPLES: Example[] = [...specExamples(), ...PLAYGROUND.map((e) => ({ ...e, writes: WRITES.test(e.source) }))];
+export const EXAMPLES: Example[] = [
+  ...specExamples(),
+  ...PLAYGROUND.map((e) => ({ ...e, writes: WRITES.test(e.source) })),
+];

@@ -22,9 +22,13 @@ export function initFilesView() {
     try {
       // Read, parsed and checked in the worker: a large history never blocks the page.
       const list = await replaceRegistry(file);
-      showNotice(`Loaded ${file.name}: ${list.versions.length} versions, head v${list.head}.`, 'info');
+      showNotice(
+        `Loaded ${file.name}: ${list.versions.length} versions, head v${list.head}.`,
+        'info',
+      );
     } catch (e) {
-      if (e instanceof Error && e.name === 'not_json') showNotice(`${file.name} is not JSON: ${e.message}`);
+      if (e instanceof Error && e.name === 'not_json')
+        showNotice(`${file.name} is not JSON: ${e.message}`);
       else showNotice(`${file.name} was refused: ${errorText(e)}`);
     }
     await refresh();

@@ -29,7 +29,8 @@ function renderHistory() {
   rollforwardButton.textContent = child === null ? 'Roll forward ▶' : `Roll forward to v${child} ▶`;
   const selected = state.selectedVersion;
   applySelectedButton.disabled = selected === null || selected === head;
-  applySelectedButton.textContent = selected === null ? 'Make selected head' : `Make v${selected} head`;
+  applySelectedButton.textContent =
+    selected === null ? 'Make selected head' : `Make v${selected} head`;
   historySummary.textContent = `${state.versions.versions.length} versions · head v${head}`;
   versionsList.replaceChildren();
   for (const v of [...state.versions.versions].reverse()) {
@@ -37,13 +38,28 @@ function renderHistory() {
     const { first: ids, total } = state.versions.ids[v.id] ?? { first: [], total: 0 };
     const button = h(
       'button',
-      { type: 'button', class: 'version', 'aria-pressed': String(v.id === selected), 'aria-current': isHead ? 'true' : undefined, 'data-version': v.id },
+      {
+        type: 'button',
+        class: 'version',
+        'aria-pressed': String(v.id === selected),
+        'aria-current': isHead ? 'true' : undefined,
+        'data-version': v.id,
+      },
       h('span', { class: 'dot', 'aria-hidden': 'true' }),
       h('span', { class: 'vid' }, `v${v.id}`),
       isHead ? h('span', { class: 'badge' }, 'HEAD') : null,
-      h('span', { class: 'ids', title: ids.join('\n') + (total > ids.length ? `\n+${total - ids.length} more` : '') }, v.ops ? idsLabel(ids, total) : 'empty registry'),
+      h(
+        'span',
+        {
+          class: 'ids',
+          title: ids.join('\n') + (total > ids.length ? `\n+${total - ids.length} more` : ''),
+        },
+        v.ops ? idsLabel(ids, total) : 'empty registry',
+      ),
       h('span', { class: 'ops' }, `${v.ops} op${v.ops === 1 ? '' : 's'}`),
-      v.parent !== null && v.parent !== v.id - 1 ? h('span', { class: 'branch' }, `↳ from v${v.parent}`) : null,
+      v.parent !== null && v.parent !== v.id - 1
+        ? h('span', { class: 'branch' }, `↳ from v${v.parent}`)
+        : null,
       h('time', { datetime: new Date(v.time_ms).toISOString() }, formatTime(v.time_ms)),
     );
     button.addEventListener('click', () => {
@@ -60,16 +76,31 @@ async function renderVersionDetail() {
   versionDetail.parentElement?.classList.toggle('with-detail', id !== null);
   if (id === null) return;
   const parent = parentOf(state.versions, id);
-  const browse = h('button', { type: 'button', id: 'browse-version' }, `Browse the whole snapshot of v${id}`);
+  const browse = h(
+    'button',
+    { type: 'button', id: 'browse-version' },
+    `Browse the whole snapshot of v${id}`,
+  );
   browse.addEventListener('click', () => {
     state.browsing = id === state.versions.head ? null : id;
     selectTab('entries');
     void refresh();
   });
   const timeMs = state.versions.versions.find((v) => v.id === id)?.time_ms ?? 0;
-  const head = h('div', { class: 'detail-head' }, h('h3', {}, `v${id}`),
-    h('span', { class: 'hint' }, `${formatTime(timeMs)} · ${parent === null ? 'the first version' : `changes against its parent v${parent}`}`));
-  const body = parent === null ? [h('p', { class: 'muted' }, 'v0 is the empty registry every history starts from.')] : await deltaView(parent, id);
+  const head = h(
+    'div',
+    { class: 'detail-head' },
+    h('h3', {}, `v${id}`),
+    h(
+      'span',
+      { class: 'hint' },
+      `${formatTime(timeMs)} · ${parent === null ? 'the first version' : `changes against its parent v${parent}`}`,
+    ),
+  );
+  const body =
+    parent === null
+      ? [h('p', { class: 'muted' }, 'v0 is the empty registry every history starts from.')]
+      : await deltaView(parent, id);
   if (state.selectedVersion !== id) return; // another version was picked meanwhile
   versionDetail.replaceChildren(head, ...body, h('p', {}, browse));
 }

@@ -1,6 +1,13 @@
 // The history as the page tells it: the saved history and the version list kept current from the
 // worker's events, and what each version changed. Pure functions (unit tested with node --test).
-import type { ChangedIds, HistoryExport, Op, RegistryEvent, VersionList, Versions } from './protocol';
+import type {
+  ChangedIds,
+  HistoryExport,
+  Op,
+  RegistryEvent,
+  VersionList,
+  Versions,
+} from './protocol';
 
 /** An event that changes the registry (printed text goes to the output pane instead). */
 export type RegistryChange = Exclude<RegistryEvent, { event: 'printed' }>;
@@ -8,7 +15,8 @@ export type RegistryChange = Exclude<RegistryEvent, { event: 'printed' }>;
 /** Applies one change the worker forwarded while a script ran (in place). */
 export function applyEvent(history: HistoryExport, event: RegistryChange): void {
   if (event.event === 'committed') {
-    if (!history.versions.some((v) => v.id === event.version.id)) history.versions.push(event.version);
+    if (!history.versions.some((v) => v.id === event.version.id))
+      history.versions.push(event.version);
     history.head = event.version.id;
   } else {
     history.head = event.head;

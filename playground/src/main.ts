@@ -24,14 +24,25 @@ async function checkSyntax(source: string) {
   try {
     const error = await call('check', { source: PRELUDE + source });
     if (!error) return null;
-    const shift = (line: number, column: number) => (line === 1 ? Math.max(1, column - PRELUDE.length) : column);
-    return { ...error, column: shift(error.line, error.column), end_column: shift(error.end_line, error.end_column) };
+    const shift = (line: number, column: number) =>
+      line === 1 ? Math.max(1, column - PRELUDE.length) : column;
+    return {
+      ...error,
+      column: shift(error.line, error.column),
+      end_column: shift(error.end_line, error.end_column),
+    };
   } catch {
     return undefined;
   }
 }
 
-const editor = createEditor($('editor'), initialScript(WELCOME), () => void runScript(), scriptEdited, checkSyntax);
+const editor = createEditor(
+  $('editor'),
+  initialScript(WELCOME),
+  () => void runScript(),
+  scriptEdited,
+  checkSyntax,
+);
 initScriptTabs(editor);
 // The first check waits for the module; later ones follow the typing.
 onReady((ready) => ready && forceLinting(editor.view));
@@ -55,7 +66,11 @@ declare global {
     playground: { getScript(): string; setScript(source: string): void; run(): Promise<void> };
   }
 }
-window.playground = { getScript: () => editor.getSource(), setScript: (source) => editor.setSource(source), run: runScript };
+window.playground = {
+  getScript: () => editor.getSource(),
+  setScript: (source) => editor.setSource(source),
+  run: runScript,
+};
 
 async function start() {
   const started = startWorker();

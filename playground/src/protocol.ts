@@ -2,7 +2,15 @@
 // answers each with a reply of the same id, and forwards the module's events as they happen.
 // The module's own values are the declarations generated from registry-core's protocol types.
 import type { RegistryChange } from './history';
-import type { Entry, HistoryExport, Op, RegistryEvent, RunResult, SyntaxError, VersionList } from '../../registry-core/typescript/protocol';
+import type {
+  Entry,
+  HistoryExport,
+  Op,
+  RegistryEvent,
+  RunResult,
+  SyntaxError,
+  VersionList,
+} from '../../registry-core/typescript/protocol';
 
 export type { Entry, HistoryExport, Op, RegistryEvent, RunResult, SyntaxError, VersionList };
 
@@ -32,16 +40,25 @@ export interface Requests {
   /** Loads the module and opens a registry: `history` if given (a scratch copy), else the saved
    * history with its journal, then `pending` (changes the page saw that neither holds yet). null
    * when nothing is saved: the page seeds the sample data. */
-  open: { args: { history: HistoryExport | null; pending: RegistryChange[]; nowMs: number } & Keeping; result: Versions | null };
+  open: {
+    args: { history: HistoryExport | null; pending: RegistryChange[]; nowMs: number } & Keeping;
+    result: Versions | null;
+  };
   /** Replaces the registry with a fresh one and runs the seed steps on it. */
   seed: { args: { steps: SeedStep[]; nowMs: number }; result: Versions };
-  run: { args: { source: string; chunk: string; nowMs: number; timeoutMs?: number }; result: TimedRun };
+  run: {
+    args: { source: string; chunk: string; nowMs: number; timeoutMs?: number };
+    result: TimedRun;
+  };
   /** Compiles a script without running it: its first syntax error, or null. */
   check: { args: { source: string }; result: SyntaxError | null };
   versions: { args: Record<string, never>; result: Versions };
   /** Entries at a version, by filter: the first `limit`, or those of `ids` (the page never takes a
    * whole large snapshot), and how many matched. */
-  entries: { args: { version: number | null; filter: string | null; limit?: number; ids?: string[] }; result: { entries: Entry[]; total: number } };
+  entries: {
+    args: { version: number | null; filter: string | null; limit?: number; ids?: string[] };
+    result: { entries: Entry[]; total: number };
+  };
   delta: { args: { from: number; to: number }; result: Op[] };
   applyVersion: { args: { version: number }; result: Versions };
   export: { args: Record<string, never>; result: HistoryExport };

@@ -4,12 +4,23 @@ import { WorkerLost } from './client';
 import { $, errorText, h, storageGet, storageSet } from './dom';
 import { showLua } from './luavalue';
 import type { RunResult } from './protocol';
-import { call, moveHead, onLive, onPrinted, onReady, onRefresh, refresh, state, stopWorker } from './state';
+import {
+  call,
+  moveHead,
+  onLive,
+  onPrinted,
+  onReady,
+  onRefresh,
+  refresh,
+  state,
+  stopWorker,
+} from './state';
 import { setStatus, showNotice } from './status';
 
 /** Makes the spec's examples runnable as written: they use `registry` (and one `snapshot`)
  * without defining it. One line, so error lines match the editor's. */
-export const PRELUDE = 'local registry = require("registry"); local snapshot = registry.snapshot(); ';
+export const PRELUDE =
+  'local registry = require("registry"); local snapshot = registry.snapshot(); ';
 /** The chunk name of the editor's script, in errors and tracebacks. */
 export const CHUNK = 'playground.lua';
 const DEFAULT_LIMIT_S = 5;
@@ -40,7 +51,9 @@ let ready = false;
 
 function limitMs(): number {
   const seconds = Number(limitInput.value);
-  return Math.round((Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 300) : DEFAULT_LIMIT_S) * 1000);
+  return Math.round(
+    (Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 300) : DEFAULT_LIMIT_S) * 1000,
+  );
 }
 
 // ---- the output pane ---------------------------------------------------------------------------
@@ -57,13 +70,17 @@ function appendBlock(block: HTMLElement) {
 }
 
 function clearOutput() {
-  output.replaceChildren(h('p', { class: 'muted placeholder' }, 'Run a script to see what it prints and returns.'));
+  output.replaceChildren(
+    h('p', { class: 'muted placeholder' }, 'Run a script to see what it prints and returns.'),
+  );
   following = true;
   output.dataset.following = 'true';
 }
 
 async function copyOutput() {
-  const text = [...output.querySelectorAll<HTMLElement>(':scope > .run')].map((b) => b.innerText.trim()).join('\n\n');
+  const text = [...output.querySelectorAll<HTMLElement>(':scope > .run')]
+    .map((b) => b.innerText.trim())
+    .join('\n\n');
   try {
     await navigator.clipboard.writeText(text);
     setStatus('Output copied to the clipboard.');
@@ -86,7 +103,10 @@ function initResizer() {
   if (storedHeight > 0) setOutputHeight(storedHeight);
   // The separator reports the pane's height however it changed (window size, layout).
   new ResizeObserver(() => {
-    resizer.setAttribute('aria-valuenow', String(Math.round(outputPane.getBoundingClientRect().height)));
+    resizer.setAttribute(
+      'aria-valuenow',
+      String(Math.round(outputPane.getBoundingClientRect().height)),
+    );
     resizer.setAttribute('aria-valuemax', String(maxHeight()));
   }).observe(outputPane);
   resizer.addEventListener('pointerdown', (e) => {
@@ -112,8 +132,11 @@ function initResizer() {
 // ---- runs --------------------------------------------------------------------------------------
 
 function runBlock(n: number, summary: string, ok: boolean) {
-  return h('section', { class: 'run', 'data-run': n, 'data-state': ok ? 'ok' : 'error', 'aria-label': `Run ${n}` },
-    h('div', { class: 'run-head' }, `Run ${n} · ${summary}`));
+  return h(
+    'section',
+    { class: 'run', 'data-run': n, 'data-state': ok ? 'ok' : 'error', 'aria-label': `Run ${n}` },
+    h('div', { class: 'run-head' }, `Run ${n} · ${summary}`),
+  );
 }
 
 function printedBlock(text: string) {
@@ -121,7 +144,12 @@ function printedBlock(text: string) {
 }
 
 /** The block of the run in progress: what the script printed so far, shown as it prints. */
-let live: { block: HTMLElement; text: string; printed: HTMLElement | null; timer: ReturnType<typeof setTimeout> | null } | null = null;
+let live: {
+  block: HTMLElement;
+  text: string;
+  printed: HTMLElement | null;
+  timer: ReturnType<typeof setTimeout> | null;
+} | null = null;
 
 function startLive(n: number) {
   const block = runBlock(n, 'Running…', true);
@@ -168,23 +196,40 @@ function renderRun(n: number, result: RunResult, elapsedMs: number) {
   const block = runBlock(n, summary, ok);
   if (result.printed) block.append(printedBlock(result.printed));
   if (result.returned.length) {
-    const list = h('ol', { class: 'returned', 'aria-label': 'Returned values', 'data-testid': 'returned' });
+    const list = h('ol', {
+      class: 'returned',
+      'aria-label': 'Returned values',
+      'data-testid': 'returned',
+    });
     for (const value of result.returned) list.append(h('li', {}, h('code', {}, showLua(value))));
-    block.append(h('div', { class: 'returned-head' }, `returned ${result.returned.length} value${result.returned.length === 1 ? '' : 's'}`), list);
+    block.append(
+      h(
+        'div',
+        { class: 'returned-head' },
+        `returned ${result.returned.length} value${result.returned.length === 1 ? '' : 's'}`,
+      ),
+      list,
+    );
   }
   if (result.error) {
     const { line, message, traceback } = result.error;
-    const box = h('div', { class: 'run-error', role: 'alert', 'data-testid': 'error', 'data-line': line ?? undefined },
-      h('strong', {}, line !== null ? `Error on line ${line}: ` : 'Error: '), message);
+    const box = h(
+      'div',
+      { class: 'run-error', role: 'alert', 'data-testid': 'error', 'data-line': line ?? undefined },
+      h('strong', {}, line !== null ? `Error on line ${line}: ` : 'Error: '),
+      message,
+    );
     if (line !== null) {
       const go = h('button', { type: 'button', class: 'link' }, `Go to line ${line}`);
       go.addEventListener('click', () => editor.goToLine(line));
       box.append(' ', go);
     }
-    if (traceback) box.append(h('details', {}, h('summary', {}, 'Traceback'), h('pre', {}, traceback)));
+    if (traceback)
+      box.append(h('details', {}, h('summary', {}, 'Traceback'), h('pre', {}, traceback)));
     block.append(box);
   }
-  if (!result.printed && !result.returned.length && !result.error) block.append(h('p', { class: 'muted' }, 'No output.'));
+  if (!result.printed && !result.returned.length && !result.error)
+    block.append(h('p', { class: 'muted' }, 'No output.'));
   endLive(block);
 }
 
@@ -193,13 +238,19 @@ function renderLost(n: number, e: unknown, limit: number, waitedMs: number) {
   let box: HTMLElement;
   if (e instanceof WorkerLost) {
     runStatus.textContent = `Stopped after ${(waitedMs / 1000).toFixed(1)} s`;
-    const why = e.reason === 'timeout'
-      ? `The script did not finish within its time limit of ${limit / 1000} s (+1 s grace): the worker was terminated.`
-      : e.message === 'the registry worker was replaced'
-        ? 'The script was stopped: the worker was terminated.'
-        : `The registry worker stopped: ${e.message}.`;
-    box = h('div', { class: 'run-error', role: 'alert', 'data-testid': 'timeout' }, h('strong', {}, 'Stopped. '), why,
-      ' A new worker was built from the history; every version committed before the stop is kept.');
+    const why =
+      e.reason === 'timeout'
+        ? `The script did not finish within its time limit of ${limit / 1000} s (+1 s grace): the worker was terminated.`
+        : e.message === 'the registry worker was replaced'
+          ? 'The script was stopped: the worker was terminated.'
+          : `The registry worker stopped: ${e.message}.`;
+    box = h(
+      'div',
+      { class: 'run-error', role: 'alert', 'data-testid': 'timeout' },
+      h('strong', {}, 'Stopped. '),
+      why,
+      ' A new worker was built from the history; every version committed before the stop is kept.',
+    );
   } else {
     runStatus.textContent = 'Failed';
     box = h('div', { class: 'run-error', role: 'alert', 'data-testid': 'error' }, errorText(e));
@@ -216,7 +267,10 @@ function syncButtons() {
   stopButton.disabled = !state.running;
   const target = state.undoTarget;
   undoButton.disabled = state.running || target === null || target === state.versions.head;
-  undoButton.title = target === null ? 'Nothing to undo' : `Move head back to v${target}, where it was before the last run (its versions stay in the history)`;
+  undoButton.title =
+    target === null
+      ? 'Nothing to undo'
+      : `Move head back to v${target}, where it was before the last run (its versions stay in the history)`;
   undoButton.textContent = target === null ? 'Undo run' : `Undo run (back to v${target})`;
 }
 
@@ -247,7 +301,12 @@ export async function runScript() {
   try {
     const { result, elapsedMs } = await call(
       'run',
-      { source: PRELUDE + editor.getSource(), chunk: CHUNK, nowMs: Date.now(), ...(innerFence ? { timeoutMs: limit } : {}) },
+      {
+        source: PRELUDE + editor.getSource(),
+        chunk: CHUNK,
+        nowMs: Date.now(),
+        ...(innerFence ? { timeoutMs: limit } : {}),
+      },
       limit + 1000,
     );
     renderRun(n, result, elapsedMs);
@@ -273,7 +332,10 @@ async function undoRun() {
   try {
     await moveHead(target);
     state.undoTarget = null;
-    showNotice(`Undone: head is back at v${target}; the run's versions stay in the history.`, 'info');
+    showNotice(
+      `Undone: head is back at v${target}; the run's versions stay in the history.`,
+      'info',
+    );
   } catch (e) {
     showNotice(`Could not undo: ${errorText(e)}`);
   }

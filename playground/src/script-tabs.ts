@@ -25,8 +25,16 @@ const changeListeners: ((source: string) => void)[] = [];
 function load(fallback: string): Saved {
   try {
     const saved = JSON.parse(storageGet('scripts') ?? 'null') as Saved | null;
-    if (saved && Array.isArray(saved.tabs) && saved.tabs.length && saved.tabs.every((t) => typeof t.name === 'string' && typeof t.source === 'string')) {
-      return { tabs: saved.tabs, active: Math.min(Math.max(0, Number(saved.active) || 0), saved.tabs.length - 1) };
+    if (
+      saved &&
+      Array.isArray(saved.tabs) &&
+      saved.tabs.length &&
+      saved.tabs.every((t) => typeof t.name === 'string' && typeof t.source === 'string')
+    ) {
+      return {
+        tabs: saved.tabs,
+        active: Math.min(Math.max(0, Number(saved.active) || 0), saved.tabs.length - 1),
+      };
     }
   } catch {
     /* unreadable: start over */
@@ -47,13 +55,44 @@ function save() {
 function render() {
   bar.replaceChildren();
   tabs.forEach((tab, i) => {
-    const select = h('button', { type: 'button', class: 'script-tab', 'aria-pressed': String(i === active), 'data-tab': i }, tab.name);
+    const select = h(
+      'button',
+      { type: 'button', class: 'script-tab', 'aria-pressed': String(i === active), 'data-tab': i },
+      tab.name,
+    );
     select.addEventListener('click', () => show(i));
-    const close = h('button', { type: 'button', class: 'script-close icon', 'aria-label': `Close ${tab.name}`, title: `Close ${tab.name}`, disabled: tabs.length === 1 }, '×');
+    const close = h(
+      'button',
+      {
+        type: 'button',
+        class: 'script-close icon',
+        'aria-label': `Close ${tab.name}`,
+        title: `Close ${tab.name}`,
+        disabled: tabs.length === 1,
+      },
+      '×',
+    );
     close.addEventListener('click', () => closeTab(i));
-    bar.append(h('span', { class: i === active ? 'script-tab-group active' : 'script-tab-group' }, select, close));
+    bar.append(
+      h(
+        'span',
+        { class: i === active ? 'script-tab-group active' : 'script-tab-group' },
+        select,
+        close,
+      ),
+    );
   });
-  const add = h('button', { type: 'button', id: 'new-script', class: 'icon', 'aria-label': 'New script', title: 'New script' }, '+');
+  const add = h(
+    'button',
+    {
+      type: 'button',
+      id: 'new-script',
+      class: 'icon',
+      'aria-label': 'New script',
+      title: 'New script',
+    },
+    '+',
+  );
   add.addEventListener('click', () => openScript('', `Script ${tabs.length + 1}`));
   bar.append(add);
 }
@@ -87,7 +126,9 @@ function closeTab(i: number) {
 /** Opens `source` in a new tab named after `name` (a tab with the same text is reused). */
 export function openScript(source: string, name: string) {
   tabs[active].state = editor.view.state;
-  const same = tabs.findIndex((t, i) => (i === active ? editor.getSource() : t.source) === source && source !== '');
+  const same = tabs.findIndex(
+    (t, i) => (i === active ? editor.getSource() : t.source) === source && source !== '',
+  );
   if (same >= 0) return show(same);
   const taken = new Set(tabs.map((t) => t.name));
   let label = name;

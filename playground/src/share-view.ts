@@ -37,11 +37,13 @@ async function buildLink(): Promise<string> {
   const full = `${base()}#${await encodeLink(script, history)}`;
   if (full.length <= MAX_LINK_CHARS) return full;
   const save = h('button', { type: 'button', id: 'share-download' }, 'Download the history');
-  save.addEventListener('click', () => download(`registry-history-v${history.head}.json`, JSON.stringify(history, null, 2) + '\n'));
+  save.addEventListener('click', () =>
+    download(`registry-history-v${history.head}.json`, JSON.stringify(history, null, 2) + '\n'),
+  );
   tooLong.replaceChildren(
-    `The registry's history does not fit in a link: compressed, the link would be ${full.length.toLocaleString('en')} characters, `
-      + `and links longer than ${MAX_LINK_CHARS.toLocaleString('en')} get cut by mail and chat. This link has the script only; `
-      + 'send the history as a file (Upload loads it). ',
+    `The registry's history does not fit in a link: compressed, the link would be ${full.length.toLocaleString('en')} characters, ` +
+      `and links longer than ${MAX_LINK_CHARS.toLocaleString('en')} get cut by mail and chat. This link has the script only; ` +
+      'send the history as a file (Upload loads it). ',
     save,
   );
   tooLong.hidden = false;
@@ -64,7 +66,9 @@ export async function openLink(hash: string) {
   try {
     shared = await decodeLink(hash);
   } catch (e) {
-    showNotice(e instanceof DamagedLink ? e.message : `The link could not be opened: ${errorText(e)}`);
+    showNotice(
+      e instanceof DamagedLink ? e.message : `The link could not be opened: ${errorText(e)}`,
+    );
     dropHash();
     return;
   }

@@ -9,7 +9,9 @@ export const MAX_LINK_CHARS = 32_000;
 /** A link the page cannot read; the message is for people, not a stack trace. */
 export class DamagedLink extends Error {
   constructor(what: string) {
-    super(`This link is damaged: its ${what} could not be read. It may have been cut short when it was copied.`);
+    super(
+      `This link is damaged: its ${what} could not be read. It may have been cut short when it was copied.`,
+    );
     this.name = 'DamagedLink';
   }
 }
@@ -35,13 +37,18 @@ function fromBase64Url(text: string): Uint8Array {
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
-async function pipe(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
+async function pipe(
+  bytes: Uint8Array,
+  stream: CompressionStream | DecompressionStream,
+): Promise<Uint8Array> {
   const out = new Blob([bytes as BlobPart]).stream().pipeThrough(stream);
   return new Uint8Array(await new Response(out).arrayBuffer());
 }
 
 async function pack(text: string): Promise<string> {
-  return toBase64Url(await pipe(new TextEncoder().encode(text), new CompressionStream('deflate-raw')));
+  return toBase64Url(
+    await pipe(new TextEncoder().encode(text), new CompressionStream('deflate-raw')),
+  );
 }
 
 async function unpack(field: string, what: string): Promise<string> {
@@ -54,7 +61,10 @@ async function unpack(field: string, what: string): Promise<string> {
 }
 
 /** The hash (without '#') of a link to `script`, with `history` when given. */
-export async function encodeLink(script: string, history: HistoryExport | null = null): Promise<string> {
+export async function encodeLink(
+  script: string,
+  history: HistoryExport | null = null,
+): Promise<string> {
   const code = `code=${await pack(script)}`;
   return history ? `${code}&history=${await pack(JSON.stringify(history))}` : code;
 }

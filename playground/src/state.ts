@@ -5,7 +5,15 @@ import seedSource from './seed.lua?raw';
 import { ModuleError, RegistryWorker, WorkerLost } from './client';
 import { errorText, nextTask } from './dom';
 import { applyToList, type RegistryChange } from './history';
-import type { HistoryExport, Op_, RegistryEvent, Requests, SeedStep, Versions, WorkerNotice } from './protocol';
+import type {
+  HistoryExport,
+  Op_,
+  RegistryEvent,
+  Requests,
+  SeedStep,
+  Versions,
+  WorkerNotice,
+} from './protocol';
 import { setStatus, showNotice, showProgress } from './status';
 import { journal } from './storage';
 
@@ -76,7 +84,10 @@ function onSaved(head: number, versions: number) {
   root.saved = String(Number(root.saved ?? 0) + 1);
   root.savedHead = String(head);
   root.savedVersions = String(versions);
-  if (!state.scratch) setStatus(`History saved in this browser: ${versions.toLocaleString('en')} versions, head v${head}.`);
+  if (!state.scratch)
+    setStatus(
+      `History saved in this browser: ${versions.toLocaleString('en')} versions, head v${head}.`,
+    );
 }
 
 function onNotice(notice: WorkerNotice) {
@@ -148,7 +159,8 @@ export async function refresh() {
   } catch {
     return;
   }
-  const known = (id: number | null) => id !== null && state.versions.versions.some((v) => v.id === id);
+  const known = (id: number | null) =>
+    id !== null && state.versions.versions.some((v) => v.id === id);
   if (!known(state.browsing)) state.browsing = null;
   if (!known(state.selectedVersion)) state.selectedVersion = null;
   if (!known(state.undoTarget)) state.undoTarget = null;
@@ -175,13 +187,21 @@ function seedSteps(now: number): SeedStep[] {
   const parts = seedSource.split(/^-- @@ /m).slice(1);
   return parts.map((part, i) => {
     const newline = part.indexOf('\n');
-    return { title: part.slice(0, newline).trim(), source: part.slice(newline + 1), nowMs: now - (parts.length - i) * 3_600_000 };
+    return {
+      title: part.slice(0, newline).trim(),
+      source: part.slice(newline + 1),
+      nowMs: now - (parts.length - i) * 3_600_000,
+    };
   });
 }
 
 async function seedInto(target: RegistryWorker) {
   const now = Date.now();
-  state.versions = await target.call('seed', { steps: seedSteps(now), nowMs: now - 24 * 3_600_000 }, 60_000);
+  state.versions = await target.call(
+    'seed',
+    { steps: seedSteps(now), nowMs: now - 24 * 3_600_000 },
+    60_000,
+  );
 }
 
 /** How long opening may take: reading and opening a large saved history takes seconds. */
@@ -199,7 +219,11 @@ export function startWorker(): Promise<void> {
     setReady(false);
     let list: Versions | null = null;
     try {
-      list = await next.call('open', { history: scratch?.start ?? null, pending, nowMs: Date.now(), save: !scratch }, OPEN_FENCE_MS);
+      list = await next.call(
+        'open',
+        { history: scratch?.start ?? null, pending, nowMs: Date.now(), save: !scratch },
+        OPEN_FENCE_MS,
+      );
     } catch (e) {
       if (!(e instanceof ModuleError)) throw e;
       showNotice(`The saved history was refused (${errorText(e)}); starting from the sample data.`);
@@ -208,7 +232,9 @@ export function startWorker(): Promise<void> {
     else await seedInto(next);
     starting = false;
     setReady(true);
-    setStatus(`Ready: ${state.versions.versions.length.toLocaleString('en')} versions, head v${state.versions.head}.`);
+    setStatus(
+      `Ready: ${state.versions.versions.length.toLocaleString('en')} versions, head v${state.versions.head}.`,
+    );
   })();
   workerReady.catch((e) => {
     starting = false;
@@ -219,7 +245,11 @@ export function startWorker(): Promise<void> {
 }
 
 /** A request to the current worker, once it is ready. */
-export async function call<K extends Op_>(op: K, args: Requests[K]['args'], fenceMs?: number): Promise<Requests[K]['result']> {
+export async function call<K extends Op_>(
+  op: K,
+  args: Requests[K]['args'],
+  fenceMs?: number,
+): Promise<Requests[K]['result']> {
   await workerReady;
   if (!worker) throw new Error('no registry worker');
   return worker.call(op, args, fenceMs);
@@ -268,7 +298,10 @@ export async function moveHead(target: number) {
 
 /** From now on the page works on a copy (of `history`, else of the user's registry): the user's
  * registry is kept aside, and is what the browser saves meanwhile. */
-export async function enterScratch(reason: Scratch['reason'], history: HistoryExport | null = null) {
+export async function enterScratch(
+  reason: Scratch['reason'],
+  history: HistoryExport | null = null,
+) {
   const base = state.scratch?.base ?? (await call('export', {}));
   const scratch: Scratch = { base, start: history ?? base, reason };
   const before = state.scratch;

@@ -17,7 +17,9 @@ let task: Task | null = null;
 function renderProgress() {
   if (!task) return;
   progressBox.hidden = false;
-  progressText.textContent = task.steps ? `${task.what}… (step ${task.step} of ${task.steps})` : `${task.what}…`;
+  progressText.textContent = task.steps
+    ? `${task.what}… (step ${task.step} of ${task.steps})`
+    : `${task.what}…`;
   if (task.steps && task.step) {
     progressBar.max = task.steps;
     progressBar.value = task.step - 0.5;
@@ -38,10 +40,14 @@ export function showProgress(next: Task | null) {
   }
   busySince ??= performance.now();
   if (!progressBox.hidden) renderProgress();
-  else progressTimer ??= setTimeout(() => {
-    progressTimer = null;
-    renderProgress();
-  }, Math.max(0, PROGRESS_AFTER_MS - (performance.now() - busySince)));
+  else
+    progressTimer ??= setTimeout(
+      () => {
+        progressTimer = null;
+        renderProgress();
+      },
+      Math.max(0, PROGRESS_AFTER_MS - (performance.now() - busySince)),
+    );
 }
 
 export function setStatus(text: string) {

@@ -24,7 +24,16 @@ export function initTabs() {
     button.addEventListener('click', () => selectTab(tab));
     button.addEventListener('keydown', (e) => {
       const i = TABS.indexOf(tab);
-      const next = e.key === 'ArrowRight' ? TABS[(i + 1) % TABS.length] : e.key === 'ArrowLeft' ? TABS[(i + TABS.length - 1) % TABS.length] : e.key === 'Home' ? TABS[0] : e.key === 'End' ? TABS[TABS.length - 1] : null;
+      const next =
+        e.key === 'ArrowRight'
+          ? TABS[(i + 1) % TABS.length]
+          : e.key === 'ArrowLeft'
+            ? TABS[(i + TABS.length - 1) % TABS.length]
+            : e.key === 'Home'
+              ? TABS[0]
+              : e.key === 'End'
+                ? TABS[TABS.length - 1]
+                : null;
       if (next) {
         e.preventDefault();
         selectTab(next, true);

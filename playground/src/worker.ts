@@ -6,7 +6,18 @@
 import init, { Registry } from '@registry/glue';
 import wasmUrl from '@registry/wasm?url';
 import { applyEvent, changedSummary } from './history';
-import type { ChangedIds, HistoryExport, Keeping, Op_, Request, Requests, Task, Versions, WireError, WorkerMessage } from './protocol';
+import type {
+  ChangedIds,
+  HistoryExport,
+  Keeping,
+  Op_,
+  Request,
+  Requests,
+  Task,
+  Versions,
+  WireError,
+  WorkerMessage,
+} from './protocol';
 import { readHistory, writeHistory } from './storage';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -72,7 +83,9 @@ async function parse(file: Blob): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw Object.assign(new Error(e instanceof Error ? e.message : String(e)), { name: 'not_json' });
+    throw Object.assign(new Error(e instanceof Error ? e.message : String(e)), {
+      name: 'not_json',
+    });
   }
 }
 
@@ -80,7 +93,9 @@ function load(history: unknown, nowMs: number): Registry {
   return new Registry(nowMs, (history ?? undefined) as HistoryExport | undefined);
 }
 
-type Handlers = { [K in Op_]: (args: Requests[K]['args']) => Requests[K]['result'] | Promise<Requests[K]['result']> };
+type Handlers = {
+  [K in Op_]: (args: Requests[K]['args']) => Requests[K]['result'] | Promise<Requests[K]['result']>;
+};
 
 const handlers: Handlers = {
   async open({ history, pending, nowMs, save: keep }) {
@@ -97,7 +112,10 @@ const handlers: Handlers = {
         stored = await readHistory();
       } catch (e) {
         // No usable browser storage (disabled, or full): the playground still works, unsaved.
-        post({ type: 'unsaved', message: `the saved history could not be read: ${wireError(e).message}` });
+        post({
+          type: 'unsaved',
+          message: `the saved history could not be read: ${wireError(e).message}`,
+        });
       }
       if (!stored.history || typeof stored.history !== 'object') {
         progress(null);
@@ -107,7 +125,11 @@ const handlers: Handlers = {
       changes = [...stored.journal, ...pending];
     }
     for (const change of changes) applyEvent(opened, change);
-    progress({ what: `Opening ${opened.versions.length.toLocaleString('en')} versions`, step: steps, steps });
+    progress({
+      what: `Opening ${opened.versions.length.toLocaleString('en')} versions`,
+      step: steps,
+      steps,
+    });
     try {
       adopt(load(opened, nowMs), opened);
     } finally {
@@ -120,10 +142,18 @@ const handlers: Handlers = {
   seed({ steps, nowMs }) {
     const fresh = new Registry(nowMs, undefined);
     for (const step of steps) {
-      const { error } = fresh.run({ source: step.source, chunk: 'seed.lua', now_ms: step.nowMs, timeout_ms: 10_000 });
+      const { error } = fresh.run({
+        source: step.source,
+        chunk: 'seed.lua',
+        now_ms: step.nowMs,
+        timeout_ms: 10_000,
+      });
       if (error) {
         fresh.free();
-        throw Object.assign(new Error(`seed step "${step.title}" failed at line ${error.line}: ${error.message}`), { name: 'seed_failed' });
+        throw Object.assign(
+          new Error(`seed step "${step.title}" failed at line ${error.line}: ${error.message}`),
+          { name: 'seed_failed' },
+        );
       }
     }
     adopt(fresh, null);
@@ -161,7 +191,9 @@ const handlers: Handlers = {
   exportFile() {
     progress({ what: 'Writing the history file' });
     try {
-      return new Blob([JSON.stringify(need().export(), null, 2) + '\n'], { type: 'application/json' });
+      return new Blob([JSON.stringify(need().export(), null, 2) + '\n'], {
+        type: 'application/json',
+      });
     } finally {
       progress(null);
     }
@@ -183,8 +215,11 @@ const handlers: Handlers = {
 };
 
 function wireError(e: unknown): WireError {
-  const fatal = e instanceof WebAssembly.RuntimeError || e instanceof WebAssembly.CompileError
-    || e instanceof WebAssembly.LinkError || (e instanceof Error && e.message === 'Module terminated');
+  const fatal =
+    e instanceof WebAssembly.RuntimeError ||
+    e instanceof WebAssembly.CompileError ||
+    e instanceof WebAssembly.LinkError ||
+    (e instanceof Error && e.message === 'Module terminated');
   if (fatal) dead = true;
   if (e instanceof Error) return { name: e.name, message: e.message, fatal };
   return { name: 'Error', message: String(e), fatal };
@@ -197,7 +232,11 @@ self.onmessage = (event: MessageEvent<Request>) => {
   const request = event.data;
   queue = queue.then(async () => {
     if (dead) {
-      post({ type: 'error', id: request.id, error: { name: 'Error', message: 'Module terminated', fatal: true } });
+      post({
+        type: 'error',
+        id: request.id,
+        error: { name: 'Error', message: 'Module terminated', fatal: true },
+      });
       return;
     }
     try {
@@ -211,7 +250,10 @@ self.onmessage = (event: MessageEvent<Request>) => {
       await save();
     } catch (e) {
       progress(null);
-      post({ type: 'unsaved', message: `the history could not be saved in this browser: ${wireError(e).message}` });
+      post({
+        type: 'unsaved',
+        message: `the history could not be saved in this browser: ${wireError(e).message}`,
+      });
     }
   });
 };

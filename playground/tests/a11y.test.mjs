@@ -1,7 +1,16 @@
 // End-to-end: axe-core (WCAG 2 A/AA and best practices) over the main states, in both themes.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { axeViolations, openPlayground, openTab, pickExample, run, runBy, setScript, useBrowser } from './harness.mjs';
+import {
+  axeViolations,
+  openPlayground,
+  openTab,
+  pickExample,
+  run,
+  runBy,
+  setScript,
+  useBrowser,
+} from './harness.mjs';
 
 const env = useBrowser();
 
@@ -47,7 +56,13 @@ describe('accessibility', () => {
       await page.waitForSelector('#share-panel:not([hidden])');
       await check('share panel');
 
-      assert.deepEqual(found, {}, Object.entries(found).map(([state, v]) => `${state}:\n${v.join('\n')}`).join('\n\n'));
+      assert.deepEqual(
+        found,
+        {},
+        Object.entries(found)
+          .map(([state, v]) => `${state}:\n${v.join('\n')}`)
+          .join('\n\n'),
+      );
       await context.close();
     });
   }

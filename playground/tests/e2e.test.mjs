@@ -41,7 +41,11 @@ const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 /** The spec, where this checkout can see it (CI lays shared/ beside the clone). */
 function specText() {
-  const candidates = [process.env.REGISTRY_SPEC, path.join(repoDir, '..', 'shared', 'spec', 'registry-api.md'), '/work/shared/spec/registry-api.md'];
+  const candidates = [
+    process.env.REGISTRY_SPEC,
+    path.join(repoDir, '..', 'shared', 'spec', 'registry-api.md'),
+    '/work/shared/spec/registry-api.md',
+  ];
   const found = candidates.find((p) => p && existsSync(p));
   return found ? readFileSync(found, 'utf8') : null;
 }
@@ -61,8 +65,13 @@ function specExamples(spec) {
 async function resetSample(page) {
   const before = Number(await page.evaluate(() => document.documentElement.dataset.saved ?? 0));
   await page.click('#reset');
-  await page.waitForFunction((n) => Number(document.documentElement.dataset.saved ?? 0) > n, before);
-  await page.waitForFunction(() => document.getElementById('inspector-notice').textContent.includes('sample data is back'));
+  await page.waitForFunction(
+    (n) => Number(document.documentElement.dataset.saved ?? 0) > n,
+    before,
+  );
+  await page.waitForFunction(() =>
+    document.getElementById('inspector-notice').textContent.includes('sample data is back'),
+  );
 }
 
 function versionHistoryOutput() {
@@ -71,7 +80,11 @@ function versionHistoryOutput() {
     lines.push(`${i}. Version: ${i - 1} - v${i - 1}`);
     if (i > 1) lines.push(`   Previous: ${i - 2}`);
   }
-  lines.push('Found 10 entries at version 42', 'Found 7 services at version 42', 'Successfully rolled back to version 42');
+  lines.push(
+    'Found 10 entries at version 42',
+    'Found 7 services at version 42',
+    'Successfully rolled back to version 42',
+  );
   return lines.join('\n');
 }
 
@@ -80,12 +93,14 @@ const SPEC_CASES = [
   { id: 'spec-snapshot-find', printed: '', head: 46 },
   {
     id: 'spec-basic-operations',
-    printed: 'Found entry: services:database\nKind: service\nEnvironment: production\nFound 6 production services',
+    printed:
+      'Found entry: services:database\nKind: service\nEnvironment: production\nFound 6 production services',
     head: 46,
   },
   {
     id: 'spec-snapshots',
-    printed: 'Found entry: services:database\nKind: service\nEnvironment: production\nFound 7 services\nFound 4 production services in us-west',
+    printed:
+      'Found entry: services:database\nKind: service\nEnvironment: production\nFound 7 services\nFound 4 production services in us-west',
     head: 46,
   },
   { id: 'spec-advanced-search', printed: 'Found 3 healthy API services', head: 46 },
@@ -93,7 +108,10 @@ const SPEC_CASES = [
     id: 'spec-making-changes',
     printed: 'Created version: 47',
     head: 47,
-    ids: [...SAMPLE_IDS.filter((id) => id !== 'services:deprecated-service'), 'services:new-service'].sort(),
+    ids: [
+      ...SAMPLE_IDS.filter((id) => id !== 'services:deprecated-service'),
+      'services:new-service',
+    ].sort(),
   },
   { id: 'spec-version-history', printed: versionHistoryOutput(), head: 42, ids: SAMPLE_IDS },
   {
@@ -119,18 +137,31 @@ describe('playground', () => {
     await waitCaption(page, '10 entries at head (v46)');
     assert.match(await page.textContent('#status'), /47 versions, head v46/);
 
-    const assets = readdirSync(path.join(playgroundDir, 'dist', 'assets')).filter((f) => f.endsWith('.wasm'));
+    const assets = readdirSync(path.join(playgroundDir, 'dist', 'assets')).filter((f) =>
+      f.endsWith('.wasm'),
+    );
     assert.equal(assets.length, 1, 'one module in the site');
     const response = await fetch(new URL(`assets/${assets[0]}`, server.url));
     assert.equal(response.status, 200);
     assert.equal(response.headers.get('content-type'), 'application/wasm');
     const served = new Uint8Array(await response.arrayBuffer());
-    assert.equal(sha256(served), sha256(readFileSync(path.join(process.env.REGISTRY_DIST ?? path.join(repoDir, 'dist'), 'registry.wasm'))), 'served bytes are dist/registry.wasm');
+    assert.equal(
+      sha256(served),
+      sha256(
+        readFileSync(
+          path.join(process.env.REGISTRY_DIST ?? path.join(repoDir, 'dist'), 'registry.wasm'),
+        ),
+      ),
+      'served bytes are dist/registry.wasm',
+    );
 
     // A reload fetches the module again: it is that file the page loads.
     await page.reload();
     await waitReady(page);
-    assert.ok(wasmRequests.some((u) => u.endsWith(`/assets/${assets[0]}`)), `the page fetched ${assets[0]} (saw ${wasmRequests})`);
+    assert.ok(
+      wasmRequests.some((u) => u.endsWith(`/assets/${assets[0]}`)),
+      `the page fetched ${assets[0]} (saw ${wasmRequests})`,
+    );
     await screenshot(page, 'light-desktop');
     assert.deepEqual(page.errors, []);
     await context.close();
@@ -138,8 +169,14 @@ describe('playground', () => {
 
   test('the examples menu holds every example of the spec, verbatim', async (t) => {
     const { context, page } = await openPlayground(browser, server.url);
-    const options = await page.locator('#examples optgroup[label="Spec examples"] option').evaluateAll((os) => os.map((o) => o.value));
-    assert.deepEqual(options, SPEC_CASES.map((c) => c.id), 'the spec examples, in spec order');
+    const options = await page
+      .locator('#examples optgroup[label="Spec examples"] option')
+      .evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(
+      options,
+      SPEC_CASES.map((c) => c.id),
+      'the spec examples, in spec order',
+    );
     const spec = specText();
     if (!spec) {
       t.diagnostic('spec not found beside the repository: verbatim check skipped');
@@ -149,7 +186,10 @@ describe('playground', () => {
       const examples = specExamples(spec);
       assert.equal(examples.length, 7, 'the spec has seven examples');
       for (const example of examples) {
-        assert.ok(menu.includes(example.trim()), `spec example missing from the menu:\n${example.slice(0, 200)}`);
+        assert.ok(
+          menu.includes(example.trim()),
+          `spec example missing from the menu:\n${example.slice(0, 200)}`,
+        );
       }
     }
     await context.close();
@@ -164,7 +204,11 @@ describe('playground', () => {
       assert.equal(out.error, null, `${c.id} failed: ${out.error}`);
       assert.equal(out.state, 'ok', c.id);
       assert.equal(out.printed, c.printed, `${c.id} output`);
-      assert.match(out.status, new RegExp(`Finished in [\\d.]+ ms · head v${c.head}$`), `${c.id} status`);
+      assert.match(
+        out.status,
+        new RegExp(`Finished in [\\d.]+ ms · head v${c.head}$`),
+        `${c.id} status`,
+      );
       await waitCaption(page, `at head (v${c.head})`);
       assert.deepEqual(await entryIds(page), c.ids ?? SAMPLE_IDS, `${c.id} entries afterwards`);
       if (c.id === 'spec-making-changes') await screenshot(page, 'spec-making-changes');
@@ -201,11 +245,16 @@ describe('playground', () => {
 
   for (const fence of ['inner', 'outer']) {
     test(`while true do end is stopped by the ${fence} fence within the limit plus 1 s, keeping earlier versions`, async () => {
-      const { context, page } = await openPlayground(browser, server.url, { path: fence === 'outer' ? '?innerFence=off' : '' });
+      const { context, page } = await openPlayground(browser, server.url, {
+        path: fence === 'outer' ? '?innerFence=off' : '',
+      });
       await page.fill('#time-limit', '2');
       await page.locator('#time-limit').dispatchEvent('change');
       // a version applied in an earlier run, and one in the same run before the loop
-      await setScript(page, 'assert(registry.snapshot():changes():create({ id = "services:earlier", kind = "service" }):apply())');
+      await setScript(
+        page,
+        'assert(registry.snapshot():changes():create({ id = "services:earlier", kind = "service" }):apply())',
+      );
       assert.equal((await run(page)).error, null);
       await pickExample(page, 'runaway');
       const runs = Number(await page.evaluate(() => document.documentElement.dataset.runs));
@@ -225,13 +274,20 @@ describe('playground', () => {
         'the page answered while the script was still running',
       );
 
-      const stopped = fence === 'inner' ? '#output [data-testid=error]' : '#output [data-testid=timeout]';
+      const stopped =
+        fence === 'inner' ? '#output [data-testid=error]' : '#output [data-testid=timeout]';
       await page.waitForSelector(stopped, { timeout: 10_000 });
       // the page's own measure, from sending the run to its answer or the worker's termination
       const waited = Number(await page.getAttribute('#output', 'data-waited-ms'));
-      assert.ok(waited >= 2000 && waited <= 2000 + 1000 + 250, `the page saw the stop after ${waited} ms (limit 2000 ms)`);
+      assert.ok(
+        waited >= 2000 && waited <= 2000 + 1000 + 250,
+        `the page saw the stop after ${waited} ms (limit 2000 ms)`,
+      );
       const elapsed = Date.now() - started;
-      assert.ok(elapsed <= 2000 + 1000 + 2000, `stopped after ${elapsed} ms as the test saw it (limit 2000 ms)`);
+      assert.ok(
+        elapsed <= 2000 + 1000 + 2000,
+        `stopped after ${elapsed} ms as the test saw it (limit 2000 ms)`,
+      );
       await page.waitForFunction((n) => Number(document.documentElement.dataset.runs) > n, runs);
       const out = await readOutput(page);
       if (fence === 'inner') {
@@ -246,11 +302,17 @@ describe('playground', () => {
       }
       await waitCaption(page, 'at head (v48)');
       const ids = await entryIds(page);
-      assert.ok(ids.includes('services:earlier') && ids.includes('services:before-loop'), `versions kept: ${ids}`);
+      assert.ok(
+        ids.includes('services:earlier') && ids.includes('services:before-loop'),
+        `versions kept: ${ids}`,
+      );
       await screenshot(page, `stopped-${fence}-fence`);
 
       // the registry still works, and the kept history is the page's saved one
-      await setScript(page, 'return registry.current_version():id(), registry.get("services:before-loop").id');
+      await setScript(
+        page,
+        'return registry.current_version():id(), registry.get("services:before-loop").id',
+      );
       const after = await run(page);
       assert.deepEqual(after.returned, ['48', 'services:before-loop']);
       await context.close();
@@ -266,8 +328,15 @@ describe('playground', () => {
     await page.locator('.cm-content').focus();
     await page.keyboard.press('Control+Enter');
     const printed = '#output > .run[data-state=running] [data-testid=printed]';
-    await page.waitForFunction((selector) => document.querySelector(selector)?.textContent === 'first line\nsecond\t2', printed);
-    assert.equal(await page.evaluate(() => document.documentElement.dataset.running), 'true', 'shown while the script runs');
+    await page.waitForFunction(
+      (selector) => document.querySelector(selector)?.textContent === 'first line\nsecond\t2',
+      printed,
+    );
+    assert.equal(
+      await page.evaluate(() => document.documentElement.dataset.running),
+      'true',
+      'shown while the script runs',
+    );
     await page.click('#stop');
     await page.waitForFunction((n) => Number(document.documentElement.dataset.runs) > n, runs);
     const out = await readOutput(page);
@@ -291,7 +360,10 @@ describe('playground', () => {
     await page.click('#stop');
     await page.waitForSelector('#output [data-testid=timeout]');
     assert.ok(Date.now() - started < 1000, `stopped in ${Date.now() - started} ms`);
-    assert.match(await page.textContent('#output [data-testid=timeout]'), /The script was stopped: the worker was terminated/);
+    assert.match(
+      await page.textContent('#output [data-testid=timeout]'),
+      /The script was stopped: the worker was terminated/,
+    );
     await page.waitForFunction((n) => Number(document.documentElement.dataset.runs) > n, runs);
     await waitCaption(page, 'at head (v47)');
     assert.ok((await entryIds(page)).includes('services:before-loop'));
@@ -304,11 +376,15 @@ describe('playground', () => {
     await context.close();
   });
 
-  test('a share link restores the script, not the sender\'s registry', async () => {
+  test("a share link restores the script, not the sender's registry", async () => {
     const { context, page } = await openPlayground(browser, server.url);
-    await setScript(page, 'assert(registry.snapshot():changes():create({ id = "services:sender-only", kind = "service" }):apply())');
+    await setScript(
+      page,
+      'assert(registry.snapshot():changes():create({ id = "services:sender-only", kind = "service" }):apply())',
+    );
     await run(page);
-    const script = '-- shared ✓ «ünïcode» & symbols: #?%=\nlocal e = registry.get("services:sender-only")\nreturn e and "sender" or "own registry"\n';
+    const script =
+      '-- shared ✓ «ünïcode» & symbols: #?%=\nlocal e = registry.get("services:sender-only")\nreturn e and "sender" or "own registry"\n';
     await setScript(page, script);
     await page.click('#share');
     await page.waitForSelector('#share-panel:not([hidden])');
@@ -328,13 +404,20 @@ describe('playground', () => {
 
   test('the history survives a reload', async () => {
     const { context, page } = await openPlayground(browser, server.url);
-    await setScript(page, `local c = registry.snapshot():changes()
+    await setScript(
+      page,
+      `local c = registry.snapshot():changes()
 c:create({ id = "services:persisted", kind = "service", meta = { environment = "test" } })
 assert(c:apply())
 assert(registry.snapshot():changes():delete("services:web"):apply())
-assert(registry.apply_version(47))`);
+assert(registry.apply_version(47))`,
+    );
     assert.equal((await run(page)).error, null);
-    await page.waitForFunction(() => document.documentElement.dataset.savedVersions === '49' && document.documentElement.dataset.savedHead === '47');
+    await page.waitForFunction(
+      () =>
+        document.documentElement.dataset.savedVersions === '49' &&
+        document.documentElement.dataset.savedHead === '47',
+    );
     await page.reload();
     await waitReady(page);
     await waitCaption(page, 'at head (v47)');
@@ -373,15 +456,36 @@ assert(registry.apply_version(47))`);
     await page.click('#versions button[data-version="1"]');
     await page.click('#browse-version');
     await waitCaption(page, '6 entries at v1');
-    assert.deepEqual(await entryIds(page), ['config:rate-limits', 'services:api', 'services:auth', 'services:database', 'services:deprecated-service', 'services:web']);
-    assert.match(await page.textContent('#browse-banner'), /Browsing the snapshot of v1 \(head is v47\)/);
+    assert.deepEqual(await entryIds(page), [
+      'config:rate-limits',
+      'services:api',
+      'services:auth',
+      'services:database',
+      'services:deprecated-service',
+      'services:web',
+    ]);
+    assert.match(
+      await page.textContent('#browse-banner'),
+      /Browsing the snapshot of v1 \(head is v47\)/,
+    );
     // an entry's meta and data as JSON
     await page.click('#entries-table button.entry-id:text-is("config:rate-limits")');
-    assert.deepEqual(JSON.parse(await page.textContent('[data-testid=entry-data]')), { burst: 40, rate: 20, window: '1s' });
-    assert.deepEqual(JSON.parse(await page.textContent('[data-testid=entry-meta]')), { owner: 'sre', revision: 1 });
+    assert.deepEqual(JSON.parse(await page.textContent('[data-testid=entry-data]')), {
+      burst: 40,
+      rate: 20,
+      window: '1s',
+    });
+    assert.deepEqual(JSON.parse(await page.textContent('[data-testid=entry-meta]')), {
+      owner: 'sre',
+      revision: 1,
+    });
     await page.click('#back-to-head');
     await waitCaption(page, 'at head (v47)');
-    assert.deepEqual(JSON.parse(await page.textContent('[data-testid=entry-data]')), { burst: 100, rate: 50, window: '1s' });
+    assert.deepEqual(JSON.parse(await page.textContent('[data-testid=entry-data]')), {
+      burst: 100,
+      rate: 50,
+      window: '1s',
+    });
 
     // make v3 head through the selected version, then a new commit branches from it
     await openTab(page, 'history');
@@ -400,39 +504,71 @@ assert(registry.apply_version(47))`);
     const { context, page } = await openPlayground(browser, server.url);
     await openTab(page, 'diff');
     // latest change of the sample: v45 -> v46, search recovered
-    await page.waitForFunction(() => document.querySelector('[data-testid=diff-summary]')?.textContent.startsWith('v45 → v46'));
-    assert.equal(await page.textContent('[data-testid=diff-summary]'), 'v45 → v46: 1 operation (0 create, 1 update, 0 delete)');
-    const fields = await page.locator('.diff-update[data-id="services:search"] .fields li').allTextContents();
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=diff-summary]')?.textContent.startsWith('v45 → v46'),
+    );
+    assert.equal(
+      await page.textContent('[data-testid=diff-summary]'),
+      'v45 → v46: 1 operation (0 create, 1 update, 0 delete)',
+    );
+    const fields = await page
+      .locator('.diff-update[data-id="services:search"] .fields li')
+      .allTextContents();
     assert.deepEqual(fields, ['meta.status: "degraded" → "healthy"', 'data.shards: 6 → 8']);
 
     // the spec's "Making Changes", then v46 -> v47
     await pickExample(page, 'spec-making-changes');
     await run(page);
-    await page.waitForFunction(() => document.querySelector('[data-testid=diff-summary]')?.textContent.startsWith('v46 → v47'));
-    assert.equal(await page.textContent('[data-testid=diff-summary]'), 'v46 → v47: 3 operations (1 create, 1 update, 1 delete)');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=diff-summary]')?.textContent.startsWith('v46 → v47'),
+    );
+    assert.equal(
+      await page.textContent('[data-testid=diff-summary]'),
+      'v46 → v47: 3 operations (1 create, 1 update, 1 delete)',
+    );
     assert.equal(await page.locator('.diff-create[data-id="services:new-service"]').count(), 1);
-    assert.equal(await page.locator('.diff-delete[data-id="services:deprecated-service"]').count(), 1);
-    const rate = await page.locator('.diff-update[data-id="config:rate-limits"] .fields li').allTextContents();
+    assert.equal(
+      await page.locator('.diff-delete[data-id="services:deprecated-service"]').count(),
+      1,
+    );
+    const rate = await page
+      .locator('.diff-update[data-id="config:rate-limits"] .fields li')
+      .allTextContents();
     assert.ok(rate.includes('meta.revision: 2 → 3'), rate.join('\n'));
     assert.ok(rate.includes('meta.owner: "sre" → (absent)'), rate.join('\n'));
     assert.ok(rate.includes('data.window: "1s" → (absent)'), rate.join('\n'));
     assert.ok(rate.includes('data.rate: 50 → 100'), rate.join('\n'));
-    assert.ok(rate.some((f) => /^meta\.updated: \(absent\) → \d+$/.test(f)), rate.join('\n'));
+    assert.ok(
+      rate.some((f) => /^meta\.updated: \(absent\) → \d+$/.test(f)),
+      rate.join('\n'),
+    );
     await screenshot(page, 'diff');
 
     // any two versions: v0 -> v1 creates the first six entries
     await page.selectOption('#diff-from', '0');
     await page.selectOption('#diff-to', '1');
-    await page.waitForFunction(() => document.querySelector('[data-testid=diff-summary]')?.textContent.startsWith('v0 → v1'));
-    assert.equal(await page.textContent('[data-testid=diff-summary]'), 'v0 → v1: 6 operations (6 create, 0 update, 0 delete)');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid=diff-summary]')?.textContent.startsWith('v0 → v1'),
+    );
+    assert.equal(
+      await page.textContent('[data-testid=diff-summary]'),
+      'v0 → v1: 6 operations (6 create, 0 update, 0 delete)',
+    );
     await context.close();
   });
 
-  test('the filter box takes find criteria in text form; a refused filter shows the module\'s error and no rows', async () => {
+  test("the filter box takes find criteria in text form; a refused filter shows the module's error and no rows", async () => {
     const { context, page } = await openPlayground(browser, server.url);
     await page.fill('#filter', '.kind=service meta.environment=production');
     await waitCaption(page, 'matching the filter');
-    assert.deepEqual(await entryIds(page), ['services:api', 'services:auth', 'services:cache', 'services:database', 'services:deprecated-service', 'services:search']);
+    assert.deepEqual(await entryIds(page), [
+      'services:api',
+      'services:auth',
+      'services:cache',
+      'services:database',
+      'services:deprecated-service',
+      'services:search',
+    ]);
     await page.fill('#filter', '"~meta.description=api"');
     await waitCaption(page, '4 entries');
     await page.fill('#filter', '.kind');
@@ -446,9 +582,12 @@ assert(registry.apply_version(47))`);
     await context.close();
   });
 
-  test('download and upload the history; a refused upload shows the module\'s error', async () => {
+  test("download and upload the history; a refused upload shows the module's error", async () => {
     const { context, page } = await openPlayground(browser, server.url);
-    await setScript(page, 'assert(registry.snapshot():changes():create({ id = "services:exported", kind = "service" }):apply())');
+    await setScript(
+      page,
+      'assert(registry.snapshot():changes():create({ id = "services:exported", kind = "service" }):apply())',
+    );
     await run(page);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
     assert.equal(download.suggestedFilename(), 'registry-history-v47.json');
@@ -463,18 +602,27 @@ assert(registry.apply_version(47))`);
     const bad = path.join(resultsDir, 'bad-history.json');
     writeFileSync(bad, JSON.stringify({ ...history, format_version: 99 }));
     await page.setInputFiles('#upload-file', bad);
-    await page.waitForFunction(() => document.getElementById('inspector-notice').textContent.includes('was refused'));
-    assert.match(await page.textContent('#inspector-notice'), /bad-history\.json was refused: invalid_history: /);
+    await page.waitForFunction(() =>
+      document.getElementById('inspector-notice').textContent.includes('was refused'),
+    );
+    assert.match(
+      await page.textContent('#inspector-notice'),
+      /bad-history\.json was refused: invalid_history: /,
+    );
     const notJson = path.join(resultsDir, 'not-json.json');
     writeFileSync(notJson, '{ nope');
     await page.setInputFiles('#upload-file', notJson);
-    await page.waitForFunction(() => document.getElementById('inspector-notice').textContent.includes('is not JSON'));
+    await page.waitForFunction(() =>
+      document.getElementById('inspector-notice').textContent.includes('is not JSON'),
+    );
 
     // accepted: back to the sample, then upload the downloaded file
     await resetSample(page);
     await waitCaption(page, '10 entries at head (v46)');
     await page.setInputFiles('#upload-file', file);
-    await page.waitForFunction(() => document.getElementById('inspector-notice').textContent.includes('Loaded'));
+    await page.waitForFunction(() =>
+      document.getElementById('inspector-notice').textContent.includes('Loaded'),
+    );
     await waitCaption(page, '11 entries at head (v47)');
     assert.ok((await entryIds(page)).includes('services:exported'));
     await page.reload();
@@ -490,9 +638,17 @@ assert(registry.apply_version(47))`);
     await page.keyboard.type('registry.snap');
     // the popup follows the typing: wait for the list of module functions
     const offered = (label) =>
-      page.waitForFunction((want) => [...document.querySelectorAll('.cm-tooltip-autocomplete .cm-completionLabel')].some((l) => l.textContent === want), label);
+      page.waitForFunction(
+        (want) =>
+          [...document.querySelectorAll('.cm-tooltip-autocomplete .cm-completionLabel')].some(
+            (l) => l.textContent === want,
+          ),
+        label,
+      );
     await offered('snapshot_at');
-    const options = await page.locator('.cm-tooltip-autocomplete li .cm-completionLabel').allTextContents();
+    const options = await page
+      .locator('.cm-tooltip-autocomplete li .cm-completionLabel')
+      .allTextContents();
     assert.deepEqual(options.sort(), ['snapshot', 'snapshot_at'], options.join(','));
     await page.keyboard.press('Escape');
     await setScript(page, 'local s = registry.snapshot()\n');
@@ -509,7 +665,10 @@ assert(registry.apply_version(47))`);
       [...document.querySelectorAll('button, select, input, [role=tab]')]
         .filter((el) => !el.hidden && el.type !== 'file' && el.offsetParent !== null)
         .filter((el) => {
-          const label = el.getAttribute('aria-label') || el.textContent.trim() || (el.labels && [...el.labels].map((l) => l.textContent.trim()).join(''));
+          const label =
+            el.getAttribute('aria-label') ||
+            el.textContent.trim() ||
+            (el.labels && [...el.labels].map((l) => l.textContent.trim()).join(''));
           return !label;
         })
         .map((el) => el.outerHTML.slice(0, 80)),
@@ -553,9 +712,14 @@ assert(registry.apply_version(47))`);
     await dark.context.close();
 
     for (const colorScheme of ['light', 'dark']) {
-      const phone = await openPlayground(browser, server.url, { colorScheme, viewport: { width: 390, height: 844 } });
+      const phone = await openPlayground(browser, server.url, {
+        colorScheme,
+        viewport: { width: 390, height: 844 },
+      });
       await run(phone.page);
-      const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const overflow = await phone.page.evaluate(
+        () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      );
       assert.ok(overflow <= 0, `no horizontal scrolling on a phone (${overflow} px)`);
       await screenshot(phone.page, `phone-${colorScheme}`);
       await phone.page.evaluate(() => document.querySelector('.inspector-pane').scrollIntoView());

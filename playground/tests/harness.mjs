@@ -56,7 +56,11 @@ export async function launch() {
 }
 
 /** A page in a fresh context (its own storage), loaded and ready to run scripts. */
-export async function openPlayground(browser, url, { colorScheme = 'light', viewport = { width: 1440, height: 900 }, path: sub = '' } = {}) {
+export async function openPlayground(
+  browser,
+  url,
+  { colorScheme = 'light', viewport = { width: 1440, height: 900 }, path: sub = '' } = {},
+) {
   const context = await browser.newContext({ colorScheme, viewport, acceptDownloads: true });
   const page = await context.newPage();
   page.errors = [];
@@ -71,7 +75,9 @@ export async function openPlayground(browser, url, { colorScheme = 'light', view
 }
 
 export async function waitReady(page, timeout = 30_000) {
-  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout });
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, {
+    timeout,
+  });
 }
 
 /** Replaces the editor's text (through CodeMirror, as typing would). */
@@ -89,7 +95,9 @@ export async function run(page, { timeout = 30_000 } = {}) {
   await page.locator('.cm-content').focus();
   await page.keyboard.press('Control+Enter');
   await page.waitForFunction(
-    (n) => Number(document.documentElement.dataset.runs ?? 0) > n && document.documentElement.dataset.ready === 'true',
+    (n) =>
+      Number(document.documentElement.dataset.runs ?? 0) > n &&
+      document.documentElement.dataset.ready === 'true',
     before,
     { timeout },
   );
@@ -105,7 +113,9 @@ export async function readOutput(page) {
       status: document.getElementById('run-status').textContent,
       state: document.getElementById('run-status').dataset.state,
       printed: find('printed')?.textContent ?? '',
-      returned: [...(block?.querySelectorAll('[data-testid=returned] li') ?? [])].map((li) => li.textContent),
+      returned: [...(block?.querySelectorAll('[data-testid=returned] li') ?? [])].map(
+        (li) => li.textContent,
+      ),
       error: find('error')?.textContent ?? null,
       errorLine: find('error')?.dataset.line ?? null,
       timeout: find('timeout')?.textContent ?? null,
@@ -122,12 +132,17 @@ export async function axeViolations(page) {
     const result = await window.axe.run(document, { resultTypes: ['violations'] });
     return result.violations;
   });
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `  ${n.target.join(' ')}: ${n.failureSummary?.replace(/\n/g, ' ')}`).join('\n')}`);
+  return violations.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `  ${n.target.join(' ')}: ${n.failureSummary?.replace(/\n/g, ' ')}`).join('\n')}`,
+  );
 }
 
 /** The ids in the entries table. */
 export async function entryIds(page) {
-  return page.locator('#entries-table tbody tr[data-id]').evaluateAll((rows) => rows.map((r) => r.dataset.id));
+  return page
+    .locator('#entries-table tbody tr[data-id]')
+    .evaluateAll((rows) => rows.map((r) => r.dataset.id));
 }
 
 export async function screenshot(page, name) {
@@ -156,7 +171,11 @@ export async function pickExample(page, id) {
 
 /** The caption of the entries table settles after the worker answered. */
 export async function waitCaption(page, text) {
-  await page.waitForFunction((t) => document.getElementById('entries-caption').textContent.includes(t), text, { timeout: 10_000 });
+  await page.waitForFunction(
+    (t) => document.getElementById('entries-caption').textContent.includes(t),
+    text,
+    { timeout: 10_000 },
+  );
 }
 
 export async function openTab(page, name) {
@@ -169,7 +188,9 @@ export async function runBy(page, selector, { timeout = 30_000 } = {}) {
   const before = Number(await page.evaluate(() => document.documentElement.dataset.runs ?? 0));
   await page.click(selector);
   await page.waitForFunction(
-    (n) => Number(document.documentElement.dataset.runs ?? 0) > n && document.documentElement.dataset.ready === 'true',
+    (n) =>
+      Number(document.documentElement.dataset.runs ?? 0) > n &&
+      document.documentElement.dataset.ready === 'true',
     before,
     { timeout },
   );

@@ -1,7 +1,19 @@
 // End-to-end: examples never break each other (scratch copies), and every run can be undone.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { entryIds, openPlayground, openTab, pickExample, readOutput, run, runBy, SAMPLE_IDS, screenshot, useBrowser, waitCaption } from './harness.mjs';
+import {
+  entryIds,
+  openPlayground,
+  openTab,
+  pickExample,
+  readOutput,
+  run,
+  runBy,
+  SAMPLE_IDS,
+  screenshot,
+  useBrowser,
+  waitCaption,
+} from './harness.mjs';
 
 const env = useBrowser();
 
@@ -13,7 +25,9 @@ describe('isolation and undo', () => {
     const { context, page } = await openPlayground(env.browser, env.server.url);
     await page.fill('#time-limit', '1');
     await page.locator('#time-limit').dispatchEvent('change');
-    const ids = await page.locator('#examples option[value]:not([value=""])').evaluateAll((os) => os.map((o) => o.value));
+    const ids = await page
+      .locator('#examples option[value]:not([value=""])')
+      .evaluateAll((os) => os.map((o) => o.value));
     assert.ok(ids.length >= 11, ids.join(','));
     const writing = [];
     for (const id of ids) {
@@ -47,7 +61,7 @@ describe('isolation and undo', () => {
     await context.close();
   });
 
-  test('a scratch copy is not saved: a reload brings the user\'s registry back', async () => {
+  test("a scratch copy is not saved: a reload brings the user's registry back", async () => {
     const { context, page } = await openPlayground(env.browser, env.server.url);
     await pickExample(page, 'spec-deltas');
     assert.equal((await runBy(page, '#run-scratch')).error, null);
@@ -60,7 +74,7 @@ describe('isolation and undo', () => {
     await context.close();
   });
 
-  test('Undo run moves head back to where it was before the run; the run\'s versions stay', async () => {
+  test("Undo run moves head back to where it was before the run; the run's versions stay", async () => {
     const { context, page } = await openPlayground(env.browser, env.server.url);
     assert.equal(await page.isDisabled('#undo'), true, 'nothing to undo yet');
     await pickExample(page, 'spec-deltas');
@@ -75,7 +89,11 @@ describe('isolation and undo', () => {
     assert.match(await page.textContent('#inspector-notice'), /head is back at v46/);
     assert.equal(await page.isDisabled('#undo'), true);
     await openTab(page, 'history');
-    assert.match(await page.textContent('#history-summary'), /^48 versions · head v46$/, 'v47 stays in the history');
+    assert.match(
+      await page.textContent('#history-summary'),
+      /^48 versions · head v46$/,
+      'v47 stays in the history',
+    );
 
     // a run that only reads leaves nothing to undo; one that moves head back can be undone too
     await pickExample(page, 'welcome');

@@ -25,7 +25,9 @@ try {
   await openTab(page, 'history');
   await page.click('#run');
   // three steps in: three lines printed, three versions committed, the run still going
-  await page.waitForFunction(() => (document.querySelector('#output')?.textContent.match(/revision \d+/g) ?? []).length >= 3);
+  await page.waitForFunction(
+    () => (document.querySelector('#output')?.textContent.match(/revision \d+/g) ?? []).length >= 3,
+  );
   await page.waitForFunction(() => document.querySelectorAll('#versions li').length >= 50);
   await page.mouse.move(0, 0);
   await page.screenshot({ path: path.join(playgroundDir, 'screenshot.png') });

@@ -25,8 +25,16 @@ function largeHistory() {
         entry: {
           id: `services:svc-${String(n).padStart(6, '0')}`,
           kind: 'service',
-          meta: { environment: n % 3 ? 'production' : 'staging', team: `team-${n % 40}`, tier: 'gold' },
-          data: { port: 8000 + (n % 1000), replicas: 1 + (n % 5), image: `registry.example/svc-${n}:1.${n % 10}.0` },
+          meta: {
+            environment: n % 3 ? 'production' : 'staging',
+            team: `team-${n % 40}`,
+            tier: 'gold',
+          },
+          data: {
+            port: 8000 + (n % 1000),
+            replicas: 1 + (n % 5),
+            image: `registry.example/svc-${n}:1.${n % 10}.0`,
+          },
         },
       });
     }
@@ -39,7 +47,8 @@ function largeHistory() {
 function watch() {
   window.longTasks = [];
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) window.longTasks.push({ start: Math.round(e.startTime), ms: Math.round(e.duration) });
+    for (const e of list.getEntries())
+      window.longTasks.push({ start: Math.round(e.startTime), ms: Math.round(e.duration) });
   }).observe({ type: 'longtask', buffered: true });
   window.progressShown = [];
   document.addEventListener('DOMContentLoaded', () => {
@@ -60,7 +69,9 @@ async function observed(page) {
     const since = window.since ?? painted;
     const epoch = (t) => Math.round(performance.timeOrigin + t);
     return {
-      longTasks: window.longTasks.filter((t) => t.start >= since).map((t) => ({ at: epoch(t.start), ms: t.ms })),
+      longTasks: window.longTasks
+        .filter((t) => t.start >= since)
+        .map((t) => ({ at: epoch(t.start), ms: t.ms })),
       all: window.longTasks,
       since: epoch(since),
       progress: window.progressShown,
@@ -106,7 +117,8 @@ describe('the browser at scale', () => {
     await waitCaption(page, '10 entries at head (v46)');
     // the sample page's own start-up has settled: what follows is the upload's
     await page.evaluate(async () => {
-      for (let i = 0; i < 2; i++) await new Promise((resolve) => requestIdleCallback(resolve, { timeout: 2000 }));
+      for (let i = 0; i < 2; i++)
+        await new Promise((resolve) => requestIdleCallback(resolve, { timeout: 2000 }));
       window.since = performance.now();
       window.progressShown.length = 0;
     });
@@ -114,15 +126,33 @@ describe('the browser at scale', () => {
     // load: read, parsed, checked and opened in the worker, then saved by it
     const started = Date.now();
     await page.setInputFiles('#upload-file', file);
-    await page.waitForFunction(() => document.getElementById('inspector-notice').textContent.includes('Loaded'), null, { timeout: 180_000 });
-    await page.waitForFunction(() => document.documentElement.dataset.savedVersions === '101', null, { timeout: 180_000 });
+    await page.waitForFunction(
+      () => document.getElementById('inspector-notice').textContent.includes('Loaded'),
+      null,
+      { timeout: 180_000 },
+    );
+    await page.waitForFunction(
+      () => document.documentElement.dataset.savedVersions === '101',
+      null,
+      { timeout: 180_000 },
+    );
     const loadMs = Date.now() - started;
     await waitCaption(page, '100,000 entries at head (v100)');
     let seen = await observed(page);
     assertNoLongTask(seen, await stalledMs(control, seen.since), `upload and save (${loadMs} ms)`);
     assert.ok(loadMs > 1000, `a 100,000-entry history took ${loadMs} ms to load and save`);
-    assert.ok(seen.progress.some((text) => /^(Reading the history|Checking and opening the history|Saving the history in this browser)…/.test(text)), `progress shown: ${JSON.stringify(seen.progress)}`);
-    assert.match(await page.textContent('#inspector-notice'), /^Loaded history-100k\.json: 101 versions, head v100\.$/);
+    assert.ok(
+      seen.progress.some((text) =>
+        /^(Reading the history|Checking and opening the history|Saving the history in this browser)…/.test(
+          text,
+        ),
+      ),
+      `progress shown: ${JSON.stringify(seen.progress)}`,
+    );
+    assert.match(
+      await page.textContent('#inspector-notice'),
+      /^Loaded history-100k\.json: 101 versions, head v100\.$/,
+    );
 
     // reload: the saved history is read and opened in the worker
     const reloaded = Date.now();
@@ -132,7 +162,10 @@ describe('the browser at scale', () => {
     const reloadMs = Date.now() - reloaded;
     seen = await observed(page);
     assertNoLongTask(seen, await stalledMs(control, seen.since), `reload (${reloadMs} ms)`);
-    assert.ok(seen.progress.some((text) => /^(Reading the saved history|Opening 101 versions)…/.test(text)), `progress shown: ${JSON.stringify(seen.progress)}`);
+    assert.ok(
+      seen.progress.some((text) => /^(Reading the saved history|Opening 101 versions)…/.test(text)),
+      `progress shown: ${JSON.stringify(seen.progress)}`,
+    );
     assert.match(await page.textContent('#status'), /101 versions, head v100/);
     assert.deepEqual(page.errors, []);
     await context.close();

@@ -2,7 +2,7 @@
 //! `#[global_allocator]` wrapper around `System`. Not a timed benchmark: it prints figures.
 //!
 //! `cargo bench -p registry-core --bench memory`
-#![allow(unsafe_code)] // the counting allocator
+#![expect(unsafe_code)] // the counting allocator
 
 mod common;
 

@@ -65,7 +65,6 @@ impl Value {
         }
         if n.fract() == 0.0 && n.abs() < I64_BOUND {
             // In range and integral, so the cast is exact (and turns -0.0 into 0).
-            #[allow(clippy::cast_possible_truncation)]
             return Ok(Value::Integer(n as i64));
         }
         Ok(Value::Float(n))
@@ -269,7 +268,6 @@ pub(crate) fn shared_str(text: &str) -> Rc<str> {
     let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
     });
-    #[allow(clippy::cast_possible_truncation)]
     let slot = (hash ^ (hash >> 32)) as usize & (SHARED_SLOTS - 1);
     SHARED.with(|cache| {
         let mut cache = cache.borrow_mut();

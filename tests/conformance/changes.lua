@@ -4,51 +4,6 @@
 -- same changeset, malformed arguments raise at the call.
 local registry = require("registry")
 
--- assertion helpers (each script is self-contained)
-local function show(v)
-  if type(v) == "table" then
-    local keys = {}
-    for k in pairs(v) do table.insert(keys, k) end
-    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-    local parts = {}
-    for _, k in ipairs(keys) do table.insert(parts, tostring(k) .. "=" .. show(v[k])) end
-    return "{" .. table.concat(parts, ",") .. "}"
-  elseif type(v) == "string" then
-    return string.format("%q", v)
-  end
-  return tostring(v)
-end
-local function deep(a, b)
-  if type(a) ~= type(b) then return false end
-  if type(a) ~= "table" then return a == b end
-  for k, v in pairs(a) do if not deep(v, b[k]) then return false end end
-  for k in pairs(b) do if a[k] == nil then return false end end
-  return true
-end
-local function eq(a, b, what)
-  if a ~= b then error(what .. ": expected " .. show(b) .. ", got " .. show(a), 2) end
-end
-local function same(a, b, what)
-  if not deep(a, b) then error(what .. ": expected " .. show(b) .. ", got " .. show(a), 2) end
-end
-local function ok(cond, what)
-  if not cond then error(what, 2) end
-end
-local function has(s, sub, what)
-  if type(s) ~= "string" or not string.find(s, sub, 1, true) then
-    error(what .. ": expected a string containing " .. show(sub) .. ", got " .. show(s), 2)
-  end
-end
-local function ids(list)
-  local out = {}
-  for i, e in ipairs(list) do out[i] = e.id end
-  return table.concat(out, ",")
-end
-local function idlist(vs)
-  local out = {}
-  for i, v in ipairs(vs) do out[i] = tostring(v:id()) end
-  return table.concat(out, ",")
-end
 local function applyErr(c)
   local v, err = c:apply()
   eq(v, nil, "apply must fail")
@@ -165,22 +120,16 @@ eq(registry.current_version():id(), 6, "no version from the second apply")
 
 -- malformed arguments raise at the call, naming the problem; nothing is added
 local m = registry.snapshot():changes()
-local function raises(f, needle, what)
-  local okc, err = pcall(f)
-  eq(okc, false, what .. " must raise")
-  eq(type(err), "string", what .. ": error is a string")
-  has(err, needle, what)
-end
-raises(function() m:create({ kind = "service" }) end, "id", "create without id")
-raises(function() m:create({ id = "svc:q" }) end, "kind", "create without kind")
-raises(function() m:create({ id = "svc:q", kind = "" }) end, "kind", "create with an empty kind")
-raises(function() m:create({ id = "svc:q", kind = 5 }) end, "kind", "create with a non-string kind")
-raises(function() m:create({ id = 5, kind = "service" }) end, "id", "create with a numeric id")
-raises(function() m:create({ id = "svc:q", kind = "service", meta = "not a table" }) end, "meta", "create with non-table meta")
-raises(function() m:update({ id = "svc:q" }) end, "kind", "update without kind")
-raises(function() m:update({ kind = "service" }) end, "id", "update without id")
-raises(function() m:create("svc:q") end, "", "create with a string")
-raises(function() m:delete() end, "", "delete without an id")
-raises(function() m:delete(5) end, "", "delete with a number")
+raises(function() m:create({ kind = "service" }) end, { "id" }, "create without id")
+raises(function() m:create({ id = "svc:q" }) end, { "kind" }, "create without kind")
+raises(function() m:create({ id = "svc:q", kind = "" }) end, { "kind" }, "create with an empty kind")
+raises(function() m:create({ id = "svc:q", kind = 5 }) end, { "kind" }, "create with a non-string kind")
+raises(function() m:create({ id = 5, kind = "service" }) end, { "id" }, "create with a numeric id")
+raises(function() m:create({ id = "svc:q", kind = "service", meta = "not a table" }) end, { "meta" }, "create with non-table meta")
+raises(function() m:update({ id = "svc:q" }) end, { "kind" }, "update without kind")
+raises(function() m:update({ kind = "service" }) end, { "id" }, "update without id")
+raises(function() m:create("svc:q") end, {}, "create with a string")
+raises(function() m:delete() end, {}, "delete without an id")
+raises(function() m:delete(5) end, {}, "delete with a number")
 eq(tostring(m), "registry.Changes{ops=0}", "failing calls added nothing")
 eq(idlist(registry.versions()), "0,1,2,3,4,5,6", "versions at the end")

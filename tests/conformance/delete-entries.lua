@@ -3,7 +3,7 @@
 -- changeset) has it; otherwise the entry holds the id alone.
 local registry = require("registry")
 
-local function show(ops)
+local function describe(ops)
   local parts = {}
   for _, op in ipairs(ops) do
     local e = op.entry
@@ -24,15 +24,15 @@ changes:delete("services:old")
 changes:delete("services:unknown")
 changes:create({ id = "jobs:tmp", kind = "job", data = { port = 1 } })
 changes:delete("jobs:tmp")
-print("changes:ops()  " .. show(changes:ops()))
+print("changes:ops()  " .. describe(changes:ops()))
 
 local v2 = assert(registry.snapshot():changes():delete("services:old"):apply())
-print("version:ops()  " .. show(v2:ops()))
-print("v1:ops()       " .. show(registry.history():get_version(1):ops()))
+print("version:ops()  " .. describe(v2:ops()))
+print("v1:ops()       " .. describe(registry.history():get_version(1):ops()))
 
 local delta = assert(registry.build_delta(registry.snapshot_at(1):entries(), {}))
-print("build_delta    " .. show(delta))
+print("build_delta    " .. describe(delta))
 local kind_change = assert(registry.build_delta(
   { { id = "a:x", kind = "service", meta = { owner = "x" }, data = { port = 1 } } },
   { { id = "a:x", kind = "config" } }))
-print("kind change    " .. show(kind_change))
+print("kind change    " .. describe(kind_change))

@@ -1,12 +1,12 @@
 -- math.frexp splits x into m * 2^e with 0.5 <= |m| < 1; infinities, NaN and zeros come back
 -- unchanged with e = 0, as native Luau (glibc) returns them.
-local function show(x)
+local function number(x)
   if x ~= x then return "nan" end
   return tostring(x)
 end
 local function frexp(label, x)
   local m, e = math.frexp(x)
-  print(string.format("math.frexp(%s) = %s, %s", label, show(m), tostring(e)))
+  print(string.format("math.frexp(%s) = %s, %s", label, number(m), tostring(e)))
 end
 frexp("8", 8) -- sets the exponent to 4 first: a stale exponent would show below
 frexp("math.huge", math.huge)

@@ -3,46 +3,6 @@
 -- on data seeded through the API, and returns the entries the semantics promise.
 local registry = require("registry")
 
--- assertion helpers (each script is self-contained)
-local function show(v)
-  if type(v) == "table" then
-    local keys = {}
-    for k in pairs(v) do table.insert(keys, k) end
-    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-    local parts = {}
-    for _, k in ipairs(keys) do table.insert(parts, tostring(k) .. "=" .. show(v[k])) end
-    return "{" .. table.concat(parts, ",") .. "}"
-  elseif type(v) == "string" then
-    return string.format("%q", v)
-  end
-  return tostring(v)
-end
-local function deep(a, b)
-  if type(a) ~= type(b) then return false end
-  if type(a) ~= "table" then return a == b end
-  for k, v in pairs(a) do if not deep(v, b[k]) then return false end end
-  for k in pairs(b) do if a[k] == nil then return false end end
-  return true
-end
-local function eq(a, b, what)
-  if a ~= b then error(what .. ": expected " .. show(b) .. ", got " .. show(a), 2) end
-end
-local function same(a, b, what)
-  if not deep(a, b) then error(what .. ": expected " .. show(b) .. ", got " .. show(a), 2) end
-end
-local function ok(cond, what)
-  if not cond then error(what, 2) end
-end
-local function has(s, sub, what)
-  if type(s) ~= "string" or not string.find(s, sub, 1, true) then
-    error(what .. ": expected a string containing " .. show(sub) .. ", got " .. show(s), 2)
-  end
-end
-local function ids(list)
-  local out = {}
-  for i, e in ipairs(list) do out[i] = e.id end
-  return table.concat(out, ",")
-end
 -- Seed: one version (v1) with production/staging services and non-service entries.
 local seed = registry.snapshot():changes()
 seed:create({ id = "services:database", kind = "service",

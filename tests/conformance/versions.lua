@@ -5,46 +5,6 @@
 -- history) lists every version ascending, v0 included.
 local registry = require("registry")
 
--- assertion helpers (each script is self-contained)
-local function show(v)
-  if type(v) == "table" then
-    local keys = {}
-    for k in pairs(v) do table.insert(keys, k) end
-    table.sort(keys, function(a, b) return tostring(a) < tostring(b) end)
-    local parts = {}
-    for _, k in ipairs(keys) do table.insert(parts, tostring(k) .. "=" .. show(v[k])) end
-    return "{" .. table.concat(parts, ",") .. "}"
-  elseif type(v) == "string" then
-    return string.format("%q", v)
-  end
-  return tostring(v)
-end
-local function deep(a, b)
-  if type(a) ~= type(b) then return false end
-  if type(a) ~= "table" then return a == b end
-  for k, v in pairs(a) do if not deep(v, b[k]) then return false end end
-  for k in pairs(b) do if a[k] == nil then return false end end
-  return true
-end
-local function eq(a, b, what)
-  if a ~= b then error(what .. ": expected " .. show(b) .. ", got " .. show(a), 2) end
-end
-local function same(a, b, what)
-  if not deep(a, b) then error(what .. ": expected " .. show(b) .. ", got " .. show(a), 2) end
-end
-local function ok(cond, what)
-  if not cond then error(what, 2) end
-end
-local function has(s, sub, what)
-  if type(s) ~= "string" or not string.find(s, sub, 1, true) then
-    error(what .. ": expected a string containing " .. show(sub) .. ", got " .. show(s), 2)
-  end
-end
-local function ids(list)
-  local out = {}
-  for i, e in ipairs(list) do out[i] = e.id end
-  return table.concat(out, ",")
-end
 local history = registry.history()
 
 -- the root
@@ -111,11 +71,6 @@ eq(ops2[2].entry.id, "app:b", "v2 op2 id")
 eq(#v3:ops(), 1, "#v3 ops")
 
 -- versions(): ascending, v0 included, module and history agree
-local function idlist(vs)
-  local out = {}
-  for i, v in ipairs(vs) do out[i] = tostring(v:id()) end
-  return table.concat(out, ",")
-end
 eq(idlist(registry.versions()), "0,1,2,3", "registry.versions()")
 eq(idlist(history:versions()), "0,1,2,3", "history:versions()")
 for _, v in ipairs(registry.versions()) do

@@ -5,7 +5,7 @@
 //! anything else. Then `registry_init()` once; then for each call: `registry_alloc(len)`, write
 //! the request there, `registry_call(ptr, len)` returns `(response_ptr << 32) | response_len`
 //! (valid until the next call), `registry_free(ptr, len)`.
-#![allow(unsafe_code)]
+#![expect(unsafe_code)]
 
 use std::cell::RefCell;
 

@@ -15,7 +15,7 @@ use registry_core::{
 };
 
 #[cfg(target_arch = "wasm32")]
-#[allow(unsafe_code)] // declaring the linker-provided constructor entry point needs an unsafe extern block
+#[expect(unsafe_code)] // declaring the linker-provided constructor entry point needs an unsafe extern block
 mod imports {
     use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -57,7 +57,7 @@ pub fn clock_ms() -> f64 {
 /// The clocks of wasi-libc's `clock()` and `clock_gettime`, as `wasm/ehrt/shim.c` reads them:
 /// Luau's `os.clock` measures with the monotonic one, and seeds `math.random` from both.
 #[cfg(target_arch = "wasm32")]
-#[allow(unsafe_code)] // exporting unmangled symbols for the C shim to link against
+#[expect(unsafe_code)] // exporting unmangled symbols for the C shim to link against
 mod libc_clocks {
     /// Monotonic milliseconds, the clock of time limits.
     #[unsafe(no_mangle)]
@@ -143,7 +143,7 @@ pub fn init() {
         static DONE: AtomicBool = AtomicBool::new(false);
         if !DONE.swap(true, Ordering::Relaxed) {
             // SAFETY: called once, before any C++ code of Luau runs.
-            #[allow(unsafe_code)]
+            #[expect(unsafe_code)]
             unsafe {
                 imports::__wasm_call_ctors();
             }

@@ -2,10 +2,8 @@
 //! conformance scripts run through it.
 #![cfg(target_arch = "wasm32")]
 
-use std::path::Path;
-
 use js_sys::{Array, Function, Reflect};
-use registry_conformance::Outcome;
+use registry_conformance::{Case, Chunk, Outcome};
 use registry_wasm::js::JsRegistry;
 use serde_json::{Value, json};
 use wasm_bindgen::{JsCast, JsValue};
@@ -13,13 +11,25 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[allow(clippy::cast_precision_loss)] // 2026's milliseconds are exact in a double
+// 2026's milliseconds are exact in a double.
 const NOW_MS: f64 = registry_conformance::NOW_MS as f64;
 
-/// `(file name, source, seed source, expected output)` for every conformance script, embedded
-/// by build.rs.
-const CASES: &[(&str, &str, Option<&str>, Option<&str>)] =
-    include!(concat!(env!("OUT_DIR"), "/conformance_cases.rs"));
+/// Every conformance case as `(name, seed, script, expected output)`, with the seed as
+/// `(path, chunk name, source)` and the script as `(chunk name, source)`; embedded by build.rs.
+type EmbeddedCase = (
+    &'static str,
+    Option<(&'static str, &'static str, &'static str)>,
+    (&'static str, &'static str),
+    Option<&'static str>,
+);
+const CASES: &[EmbeddedCase] = include!(concat!(env!("OUT_DIR"), "/conformance_cases.rs"));
+
+fn chunk((name, source): (&str, &str)) -> Chunk {
+    Chunk {
+        name: name.to_owned(),
+        source: source.to_owned(),
+    }
+}
 
 /// A plain JavaScript value, as a page would pass it.
 fn js(value: Value) -> JsValue {
@@ -56,30 +66,28 @@ const SEED: &str = "local r = require('registry')
 #[wasm_bindgen_test]
 fn conformance_scripts_pass_in_the_browser() {
     let mut failures = Vec::new();
-    let run_case = |registry: &mut JsRegistry, name: &str, source: &str| {
-        let request = json!({"source": source, "chunk": name, "now_ms": NOW_MS});
-        let result = rust(&registry.run(js(request)).expect("limits are valid"));
-        Outcome {
-            printed: result["printed"].as_str().unwrap_or_default().to_owned(),
-            error: (!result["error"].is_null()).then(|| result["error"].to_string()),
-        }
-    };
-    for (name, source, seed, expected) in CASES {
+    for &(name, seed, script, expected) in CASES {
+        let case = Case {
+            name: name.to_owned(),
+            seed: seed.map(|(path, name, source)| (path.to_owned(), chunk((name, source)))),
+            script: chunk(script),
+            expected: expected.map(str::to_owned),
+        };
         let mut registry = registry();
-        if let Some(seed) = seed {
-            let outcome = run_case(&mut registry, "seed.lua", seed);
-            if let Err(failure) = registry_conformance::check_seed(Path::new("seed.lua"), &outcome)
-            {
-                failures.push(format!("{name}: {failure}"));
-                continue;
-            }
-        }
-        let outcome = run_case(&mut registry, name, source);
-        if let Err(failure) = registry_conformance::verdict(&outcome, *expected) {
+        let outcome = case.run(|chunk| {
+            let request = json!({"source": chunk.source, "chunk": chunk.name, "now_ms": NOW_MS});
+            let result = rust(&registry.run(js(request)).expect("limits are valid"));
+            Ok(Outcome {
+                printed: result["printed"].as_str().unwrap_or_default().to_owned(),
+                error: (!result["error"].is_null()).then(|| result["error"].to_string()),
+            })
+        });
+        let verdict = outcome.and_then(|o| registry_conformance::verdict(&o, expected));
+        if let Err(failure) = verdict {
             failures.push(format!("{name}: {failure}"));
         }
     }
-    assert!(CASES.len() >= 20, "the conformance scripts are embedded");
+    assert!(CASES.len() >= 20, "the conformance cases are embedded");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

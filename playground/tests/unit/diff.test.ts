@@ -14,14 +14,24 @@ test('fieldChanges walks maps and compares arrays and scalars whole', () => {
     { path: 'data.nested.list', before: [1, 2], after: [1, 2, 3] },
   ]);
   assert.deepEqual(fieldChanges({ x: [{ y: 1 }] }, { x: [{ y: 1 }] }, 'meta'), []);
-  assert.deepEqual(fieldChanges(undefined, 5, 'data'), [{ path: 'data', before: ABSENT, after: 5 }]);
+  assert.deepEqual(fieldChanges(undefined, 5, 'data'), [
+    { path: 'data', before: ABSENT, after: 5 },
+  ]);
 });
 
 test('describeDelta names each operation and the fields an update changed', () => {
-  const old: Entry = { id: 'services:api', kind: 'service', meta: { owner: 'sre', revision: 1 }, data: { port: 80 } };
+  const old: Entry = {
+    id: 'services:api',
+    kind: 'service',
+    meta: { owner: 'sre', revision: 1 },
+    data: { port: 80 },
+  };
   const ops: Op[] = [
     { kind: 'entry.create', entry: { id: 'services:new', kind: 'service', meta: {} } },
-    { kind: 'entry.update', entry: { id: 'services:api', kind: 'service', meta: { revision: 2 }, data: { port: 80 } } },
+    {
+      kind: 'entry.update',
+      entry: { id: 'services:api', kind: 'service', meta: { revision: 2 }, data: { port: 80 } },
+    },
     { kind: 'entry.delete', entry: { id: 'services:api' } },
   ];
   const rows = describeDelta(ops, new Map([[old.id, old]]));
@@ -42,7 +52,10 @@ test('describeDelta names each operation and the fields an update changed', () =
 
 test('an update that changes the kind says so first', () => {
   const old: Entry = { id: 'x:y', kind: 'a', meta: {} };
-  const [row] = describeDelta([{ kind: 'entry.update', entry: { id: 'x:y', kind: 'b', meta: {} } }], new Map([[old.id, old]]));
+  const [row] = describeDelta(
+    [{ kind: 'entry.update', entry: { id: 'x:y', kind: 'b', meta: {} } }],
+    new Map([[old.id, old]]),
+  );
   assert.deepEqual(row.changes, [{ path: 'kind', before: 'a', after: 'b' }]);
 });
 

@@ -16,6 +16,8 @@ test('scalars print as Lua prints them', () => {
 test('tables print as constructors, with quoted strings and bracketed keys where needed', () => {
   assert.equal(showLua([]), '{}');
   assert.equal(showLua([1, 'a', null]), '{\n  1,\n  "a",\n  nil\n}');
-  assert.equal(showLua({ name: 'x', 'not-ident': 1, end: true, nested: { y: [2] } }),
-    '{\n  name = "x",\n  ["not-ident"] = 1,\n  ["end"] = true,\n  nested = {\n    y = {\n      2\n    }\n  }\n}');
+  assert.equal(
+    showLua({ name: 'x', 'not-ident': 1, end: true, nested: { y: [2] } }),
+    '{\n  name = "x",\n  ["not-ident"] = 1,\n  ["end"] = true,\n  nested = {\n    y = {\n      2\n    }\n  }\n}',
+  );
 });

@@ -11,7 +11,12 @@ const history: HistoryExport = {
   head: 1,
   versions: [
     { id: 0, parent: null, time_ms: 0, ops: [] },
-    { id: 1, parent: 0, time_ms: 5, ops: [{ kind: 'entry.create', entry: { id: 'a:b', kind: 'k', meta: { x: 1 } } }] },
+    {
+      id: 1,
+      parent: 0,
+      time_ms: 5,
+      ops: [{ kind: 'entry.create', entry: { id: 'a:b', kind: 'k', meta: { x: 1 } } }],
+    },
   ],
 };
 
@@ -29,7 +34,14 @@ test('a link can carry the history too', async () => {
 });
 
 test('compression keeps repetitive histories far below the link limit', async () => {
-  const many = { ...history, versions: Array.from({ length: 200 }, (_, i) => ({ ...history.versions[1], id: i + 1, parent: i })) };
+  const many = {
+    ...history,
+    versions: Array.from({ length: 200 }, (_, i) => ({
+      ...history.versions[1],
+      id: i + 1,
+      parent: i,
+    })),
+  };
   const hash = await encodeLink('', many);
   assert.ok(hash.length < JSON.stringify(many).length / 10, `compressed to ${hash.length}`);
   assert.ok(hash.length < MAX_LINK_CHARS);
@@ -47,12 +59,18 @@ test('damaged links get a plain message naming the part', async () => {
     ['#code=AAAA', 'script'],
     [`#${good.slice(0, good.indexOf('&') - 6)}`, 'script'],
     [`#${good.slice(0, -8)}`, 'registry history'],
-    [`#code=${(await encodeLink(script)).slice(5)}&history=${(await encodeLink('not json')).slice(5)}`, 'registry history'],
+    [
+      `#code=${(await encodeLink(script)).slice(5)}&history=${(await encodeLink('not json')).slice(5)}`,
+      'registry history',
+    ],
   ];
   for (const [hash, part] of cases) {
     await assert.rejects(decodeLink(hash), (e: unknown) => {
       assert.ok(e instanceof DamagedLink, `${hash}: ${e}`);
-      assert.equal(e.message, `This link is damaged: its ${part} could not be read. It may have been cut short when it was copied.`);
+      assert.equal(
+        e.message,
+        `This link is damaged: its ${part} could not be read. It may have been cut short when it was copied.`,
+      );
       return true;
     });
   }

@@ -7,7 +7,7 @@
 //! CPU-bound and never sleeps (Luau's GC runs on the same thread), so on an idle machine its CPU
 //! time equals its wall time.
 #![allow(dead_code)]
-#![allow(unsafe_code)] // clock_gettime
+#![expect(unsafe_code)] // clock_gettime
 
 use std::rc::Rc;
 use std::time::Duration;

@@ -81,7 +81,6 @@ impl Walker {
         match value {
             LuaValue::Nil => Ok(Value::Null),
             LuaValue::Boolean(b) => Ok(Value::Bool(*b)),
-            #[allow(clippy::cast_precision_loss)]
             LuaValue::Integer(i) => Value::number(*i as f64).map_err(|e| invalid_value(path, e)),
             LuaValue::Number(n) => Value::number(*n).map_err(|e| invalid_value(path, e)),
             LuaValue::String(s) => match s.to_str() {
@@ -203,7 +202,6 @@ fn array_index(key: &LuaValue) -> Option<usize> {
         LuaValue::Integer(i) => usize::try_from(*i).ok(),
         LuaValue::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n < 9.0e15 =>
         {
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
             Some(*n as usize)
         }
         _ => None,
@@ -263,9 +261,7 @@ fn pushed<'a>(lua: &Lua, value: &'a Value) -> mlua::Result<Pushed<'a>> {
         Value::Null => NIL,
         Value::Bool(b) => Right(Left(*b)),
         // Luau numbers are doubles.
-        #[allow(clippy::cast_precision_loss)]
         Value::Integer(i) => Left(Right(*i as f64)),
-        #[allow(clippy::cast_precision_loss)]
         Value::Unsigned(u) => Left(Right(*u as f64)),
         Value::Float(f) => Left(Right(*f)),
         Value::String(s) => Left(Left(s)),
@@ -637,7 +633,6 @@ mod tests {
     }
 
     fn arb_number() -> impl Strategy<Value = f64> {
-        #[allow(clippy::cast_precision_loss)]
         let integral = any::<i64>().prop_map(|n| n as f64);
         prop_oneof![
             any::<f64>().prop_filter("finite", |n| n.is_finite()),
@@ -721,7 +716,6 @@ mod tests {
         }
     }
 
-    #[allow(clippy::cast_precision_loss)]
     fn number(value: &LuaValue) -> Option<f64> {
         match value {
             LuaValue::Integer(i) => Some(*i as f64),

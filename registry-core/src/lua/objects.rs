@@ -262,7 +262,6 @@ pub(crate) fn version_arg(
         return Ok(Ok(version.version));
     }
     let number = match args.get(n) {
-        #[allow(clippy::cast_precision_loss)]
         LuaValue::Integer(i) => *i as f64,
         LuaValue::Number(n) => *n,
         _ => return Err(args.bad(n, "version")),
@@ -320,7 +319,6 @@ const VERSION: &str = "version";
 
 fn version_id(lua: &Lua, args: Args) -> Call {
     let this = args.this::<VersionObject>(VERSION)?;
-    #[allow(clippy::cast_precision_loss)]
     returns(lua, this.version.id() as f64)
 }
 
@@ -343,7 +341,6 @@ fn version_string(lua: &Lua, args: Args) -> Call {
 
 fn version_time(lua: &Lua, args: Args) -> Call {
     let this = args.this::<VersionObject>(VERSION)?;
-    #[allow(clippy::cast_precision_loss)]
     returns(lua, this.version.time_ms() as f64)
 }
 

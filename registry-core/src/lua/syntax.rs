@@ -1,6 +1,6 @@
 //! Syntax errors located at line and column without running anything: Luau's own parser and
 //! compiler (`cpp/syntax.cpp`), which `mlua`'s compile errors report by line only.
-#![allow(unsafe_code)]
+#![expect(unsafe_code)]
 
 use std::ffi::c_int;
 

@@ -1,5 +1,5 @@
--- seed: ../../playground/src/seed.lua
--- Spec example "Operations Using Snapshots (When Consistency is Required)", exactly as written, on the playground's sample data (playground/src/seed.lua).
+-- seeds: empty, sample=../../playground/src/seed.lua
+-- Spec example "Operations Using Snapshots (When Consistency is Required)", exactly as written: on an empty registry and on the playground's sample data (playground/src/seed.lua).
 -- The first line of code is the spec's "Loading the Module".
 local registry = require("registry")
 

@@ -1,4 +1,5 @@
--- Spec example "Making Changes", exactly as written, on an empty registry.
+-- seeds: empty, sample=../../playground/src/seed.lua
+-- Spec example "Making Changes", exactly as written: on an empty registry and on the playground's sample data (playground/src/seed.lua).
 -- The first line of code is the spec's "Loading the Module".
 local registry = require("registry")
 

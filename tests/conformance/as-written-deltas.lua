@@ -1,5 +1,5 @@
--- seed: ../../playground/src/seed.lua
--- Spec example "Building and Applying State Deltas", exactly as written, on the playground's sample data (playground/src/seed.lua).
+-- seeds: empty, sample=../../playground/src/seed.lua
+-- Spec example "Building and Applying State Deltas", exactly as written: on an empty registry and on the playground's sample data (playground/src/seed.lua).
 -- Import the registry module
 local registry = require("registry")
 

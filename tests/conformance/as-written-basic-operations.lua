@@ -1,4 +1,5 @@
--- Spec example "Basic Operations Without Snapshots (Preferred for Read-Only)", exactly as written, on an empty registry.
+-- seeds: empty, sample=../../playground/src/seed.lua
+-- Spec example "Basic Operations Without Snapshots (Preferred for Read-Only)", exactly as written: on an empty registry and on the playground's sample data (playground/src/seed.lua).
 -- Import the registry module
 local registry = require("registry")
 
