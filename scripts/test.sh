@@ -24,6 +24,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 ./scripts/clippy-wasm.sh
 
 step "dependencies: licenses, bans and sources (cargo deny, offline, deny.toml)"
+cargo fetch --locked --quiet  # every feature's crates, which the offline check reads
 cargo deny --offline check licenses bans sources
 
 step "native tests (unit, property, conformance; the host under wasmtime)"

@@ -13,8 +13,8 @@ export function registryEvent(_ptr, _len) {}
 // Stored history is read through these only by a registry opened with the C ABI's open_stored
 // request, which JavaScript does not send.
 export function registryLoad(_ptr, _len) {
-  throw new Error("registryLoad: this host keeps no stored history");
+  throw new Error('registryLoad: this host keeps no stored history');
 }
 export function registryTake(_ptr, _len) {
-  throw new Error("registryTake: this host keeps no stored history");
+  throw new Error('registryTake: this host keeps no stored history');
 }
