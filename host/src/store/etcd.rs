@@ -1087,6 +1087,8 @@ impl RegistryStore for EtcdStore {
     }
 
     fn wait_for_change(&mut self, marker: i64) -> Result<()> {
+        // What comes after the wait is read afresh.
+        self.loaded.get_mut().take();
         let key = self.key("head");
         let start = marker + 1;
         let mut client = self.client.clone();

@@ -200,10 +200,7 @@ impl Walker {
 fn array_index(key: &LuaValue) -> Option<usize> {
     match key {
         LuaValue::Integer(i) => usize::try_from(*i).ok(),
-        LuaValue::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n < 9.0e15 =>
-        {
-            Some(*n as usize)
-        }
+        LuaValue::Number(n) if n.fract() == 0.0 && *n >= 0.0 && *n < 9.0e15 => Some(*n as usize),
         _ => None,
     }
 }
