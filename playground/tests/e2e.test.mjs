@@ -133,8 +133,9 @@ describe('playground', () => {
     const wasmRequests = [];
     context.on('request', (r) => r.url().endsWith('.wasm') && wasmRequests.push(r.url()));
     assert.equal(await page.title(), 'Luau Registry Playground');
-    assert.deepEqual(await entryIds(page), SAMPLE_IDS);
+    // The caption and the rows are written in one task, after the worker's answer.
     await waitCaption(page, '10 entries at head (v46)');
+    assert.deepEqual(await entryIds(page), SAMPLE_IDS);
     assert.match(await page.textContent('#status'), /47 versions, head v46/);
 
     const assets = readdirSync(path.join(playgroundDir, 'dist', 'assets')).filter((f) =>
