@@ -206,22 +206,30 @@ fn compare(registry: &Registry, model: &Model) {
             version.id()
         );
         assert_eq!(
-            &version.ops()[..],
+            &version.ops().expect("ops are in memory")[..],
             &expected.ops[..],
             "ops of v{}",
             version.id()
         );
-        let got: Vec<&Entry> = version.state().entries().map(|e| &**e).collect();
+        let got: Vec<&Entry> = version
+            .state()
+            .expect("the state is in memory")
+            .entries()
+            .map(|e| &**e)
+            .collect();
         let want: Vec<&Entry> = expected.entries.values().map(|(e, _)| e).collect();
         assert_eq!(got, want, "contents of v{}", version.id());
-        assert_eq!(version.state().len(), want.len());
+        assert_eq!(
+            version.state().expect("the state is in memory").len(),
+            want.len()
+        );
     }
 }
 
 /// The indexes answer like a scan; a delta from any version reaches any other.
 fn check_derived(registry: &Registry, u: &mut Unstructured) -> Result<()> {
     for version in registry.versions() {
-        let state = version.state();
+        let state = version.state().expect("the state is in memory");
         let mut queries: Vec<(&str, &str)> = Vec::new();
         queries.extend(KINDS.iter().map(|k| (".kind", *k)));
         queries.extend(IDS.iter().map(|i| (".id", *i)));
@@ -244,14 +252,23 @@ fn check_derived(registry: &Registry, u: &mut Unstructured) -> Result<()> {
         let from = u.int_in_range(0..=count - 1)?;
         let to = u.int_in_range(0..=count - 1)?;
         let ops = registry.delta(from, to).expect("versions exist");
-        let mut state = registry.version(from).expect("exists").state().clone();
+        let mut state = registry
+            .version(from)
+            .expect("exists")
+            .state()
+            .expect("the state is in memory")
+            .clone();
         for op in &ops {
             state
                 .apply(op)
                 .expect("a delta's operations apply in order");
         }
         let got: Vec<&Entry> = state.entries().map(|e| &**e).collect();
-        let target = registry.version(to).expect("exists").state();
+        let target = registry
+            .version(to)
+            .expect("exists")
+            .state()
+            .expect("the state is in memory");
         let want: Vec<&Entry> = target.entries().map(|e| &**e).collect();
         assert_eq!(got, want, "delta v{from} -> v{to} does not reach v{to}");
         if from == to {
@@ -307,10 +324,11 @@ fuzz_target!(|data: &[u8]| {
         compare(&registry, &model);
     }
     let _ = check_derived(&registry, &mut u);
-    let restored = Registry::from_json(&registry.to_json()).expect("an export imports");
+    let restored = Registry::from_json(&registry.to_json().expect("the history exports"))
+        .expect("an export imports");
     assert_eq!(
-        restored.export(),
-        registry.export(),
+        restored.export().expect("the history exports"),
+        registry.export().expect("the history exports"),
         "export/import round trip"
     );
 });

@@ -225,7 +225,7 @@ fuzz_target!(|input: Input| {
             .apply(0, &ops, 0)
             .expect("creates of distinct ids apply");
     }
-    let state = registry.head().state();
+    let state = registry.head().state().expect("the state is in memory");
 
     for criteria in whole.iter().chain(&from_query) {
         let scanned: Vec<&EntryId> = state

@@ -240,15 +240,19 @@ fn mutate_text(u: &mut Unstructured, text: &mut String) -> Result<()> {
 fn check_import(result: registry_core::Result<Registry>) -> Option<Registry> {
     match result {
         Ok(registry) => {
-            let export = registry.export();
+            let export = registry.export().expect("the history exports");
             assert_eq!(registry.versions().len(), export.versions.len());
             assert!(export.head < export.versions.len() as u64);
             let again = Registry::import(export.clone()).expect("an export of an import imports");
-            assert_eq!(again.export(), export, "export -> import is not identical");
-            let text = registry.to_json();
+            assert_eq!(
+                again.export().expect("the history exports"),
+                export,
+                "export -> import is not identical"
+            );
+            let text = registry.to_json().expect("the history exports");
             let from_text = Registry::from_json(&text).expect("to_json of an import imports");
             assert_eq!(
-                from_text.export(),
+                from_text.export().expect("the history exports"),
                 export,
                 "to_json -> from_json is not identical"
             );
@@ -279,7 +283,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(registry) = history(&mut u) else {
         return;
     };
-    let original = registry.export();
+    let original = registry.export().expect("the history exports");
     let mut export = original.clone();
     let mutations = u.int_in_range(0..=4u8).unwrap_or(0);
     for _ in 0..mutations {
@@ -298,7 +302,7 @@ fuzz_target!(|data: &[u8]| {
     if export == original && text == serde_json::to_string(&original).expect("serializes") {
         let imported = imported.expect("an unmutated export imports");
         assert_eq!(
-            imported.export(),
+            imported.export().expect("the history exports"),
             original,
             "an unmutated export changed on import"
         );

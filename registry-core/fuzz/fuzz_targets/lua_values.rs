@@ -377,10 +377,22 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(error.chunk, "fuzz.lua");
         }
         // Whatever a script managed to store must export and import back identically.
-        let export = fuzz.runner.registry().export();
-        let json = fuzz.runner.registry().to_json();
+        let export = fuzz
+            .runner
+            .registry()
+            .export()
+            .expect("the history exports");
+        let json = fuzz
+            .runner
+            .registry()
+            .to_json()
+            .expect("the history exports");
         match Registry::from_json(&json) {
-            Ok(restored) => assert_eq!(restored.export(), export, "export/import round trip"),
+            Ok(restored) => assert_eq!(
+                restored.export().expect("the history exports"),
+                export,
+                "export/import round trip"
+            ),
             Err(error) => panic!("what a script stored does not import back: {error}"),
         }
         // A fresh registry for the next input, so that memory stays flat over millions of runs.
