@@ -274,17 +274,7 @@ impl Registry {
         let mut registry = Self::new(root.time_ms);
         let loader = Rc::new(Loader { source, checkpoint });
         for summary in summaries {
-            let id = registry.next_id();
-            if summary.id != id {
-                return Err(invalid(format!(
-                    "version ids must be consecutive from 0: expected v{id}, found v{}",
-                    summary.id
-                )));
-            }
-            let parent = summary
-                .parent
-                .filter(|&p| p < id)
-                .ok_or_else(|| invalid(format!("v{id}: parent must be an earlier version")))?;
+            let (id, parent) = registry.next_link(summary.id, summary.parent)?;
             if summary.ops == 0 {
                 return Err(invalid(format!("v{id}: a version has operations")));
             }
@@ -371,23 +361,33 @@ impl Registry {
         Ok(self.head())
     }
 
+    /// Checks that a recorded version with `id` and `parent` can be the next one: the next id,
+    /// an earlier version as parent. Answers both.
+    fn next_link(
+        &self,
+        id: VersionId,
+        parent: Option<VersionId>,
+    ) -> Result<(VersionId, VersionId)> {
+        let invalid = |message: String| Error::new(ErrorKind::InvalidHistory, message);
+        let next = self.next_id();
+        if id != next {
+            return Err(invalid(format!(
+                "version ids must be consecutive from 0: expected v{next}, found v{id}"
+            )));
+        }
+        let parent = parent
+            .filter(|&p| p < next)
+            .ok_or_else(|| invalid(format!("v{next}: parent must be an earlier version")))?;
+        Ok((next, parent))
+    }
+
     /// Adds a version recorded elsewhere (in an export, or reported by another copy of the
     /// registry) and moves head to it, checked as an import checks it: the next id, an earlier
     /// version as parent, operations that apply to the parent's state. On an error
     /// (`invalid_history`, naming the version) nothing changes.
     pub fn append(&mut self, record: &VersionRecord) -> Result<&Rc<Version>> {
         let invalid = |message: String| Error::new(ErrorKind::InvalidHistory, message);
-        let id = self.next_id();
-        if record.id != id {
-            return Err(invalid(format!(
-                "version ids must be consecutive from 0: expected v{id}, found v{}",
-                record.id
-            )));
-        }
-        let parent = record
-            .parent
-            .filter(|&p| p < id)
-            .ok_or_else(|| invalid(format!("v{id}: parent must be an earlier version")))?;
+        let (id, parent) = self.next_link(record.id, record.parent)?;
         let head = std::mem::replace(&mut self.head, parent);
         if let Err(error) = self.apply(parent, &record.ops, record.time_ms) {
             self.head = head;
