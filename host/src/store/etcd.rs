@@ -39,14 +39,14 @@ use etcd_client::{
     Client, Compare, CompareOp, ConnectOptions, GetOptions, KvClient, LockOptions, Txn, TxnOp,
     WatchOptions,
 };
-use registry_core::protocol::{VersionList, VersionSummary};
+use registry_core::protocol::VersionList;
 use registry_core::{HistoryExport, VersionId, VersionRecord};
 use serde::{Deserialize, Serialize};
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 
 use super::integrity::{check_structure, checksum, version_checksum};
-use super::{Access, RegistryStore};
+use super::{Access, RegistryStore, listing_of, ops_json_of};
 
 /// The `format` record this build writes and reads.
 const FORMAT: &str = "luau-registry-etcd";
@@ -940,35 +940,11 @@ impl RegistryStore for EtcdStore {
     }
 
     fn listing(&self) -> Result<VersionList> {
-        let history = self.loaded()?;
-        Ok(VersionList {
-            head: history.head,
-            versions: history
-                .versions
-                .iter()
-                .map(|version| VersionSummary {
-                    id: version.id,
-                    parent: version.parent,
-                    time_ms: version.time_ms,
-                    ops: version.ops.len(),
-                })
-                .collect(),
-        })
+        Ok(listing_of(&*self.loaded()?))
     }
 
     fn ops_json(&self, versions: &[VersionId]) -> Result<String> {
-        let history = self.loaded()?;
-        let lists = versions
-            .iter()
-            .map(|&id| {
-                usize::try_from(id)
-                    .ok()
-                    .and_then(|i| history.versions.get(i))
-                    .map(|version| &version.ops)
-                    .ok_or_else(|| anyhow!("{}: v{id} is not stored", self.name))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(serde_json::to_string(&lists)?)
+        ops_json_of(&*self.loaded()?, versions, &self.name)
     }
 
     fn checkpoint_version(&self) -> Result<Option<VersionId>> {

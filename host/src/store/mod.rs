@@ -111,6 +111,30 @@ pub trait RegistryStore {
     fn wait_for_change(&mut self, marker: i64) -> Result<()>;
 }
 
+/// [`RegistryStore::listing`] of a history read whole (an etcd store, an SQLite store before
+/// schema 3).
+fn listing_of(history: &HistoryExport) -> VersionList {
+    VersionList {
+        head: history.head,
+        versions: history.versions.iter().map(summary_of).collect(),
+    }
+}
+
+/// [`RegistryStore::ops_json`] of a history read whole; `name` is the store's, for messages.
+fn ops_json_of(history: &HistoryExport, versions: &[VersionId], name: &str) -> Result<String> {
+    let lists = versions
+        .iter()
+        .map(|&id| {
+            usize::try_from(id)
+                .ok()
+                .and_then(|i| history.versions.get(i))
+                .map(|record| &record.ops)
+                .ok_or_else(|| anyhow!("{name}: v{id} is not stored"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(serde_json::to_string(&lists)?)
+}
+
 impl RegistryStore for SqliteStore {
     fn name(&self) -> &str {
         SqliteStore::name(self)
@@ -335,11 +359,7 @@ impl SqliteStore {
     /// are read whole).
     pub fn listing(&self) -> Result<VersionList> {
         if self.schema < 3 {
-            let history = self.history_before_3()?;
-            return Ok(VersionList {
-                head: history.head,
-                versions: history.versions.iter().map(summary_of).collect(),
-            });
+            return Ok(listing_of(&self.history_before_3()?));
         }
         let name = &self.name;
         self.reading(|| {
@@ -365,19 +385,7 @@ impl SqliteStore {
     pub fn ops_json(&self, versions: &[VersionId]) -> Result<String> {
         let name = &self.name;
         if self.schema < 3 {
-            let history = self.history_before_3()?;
-            let lists = versions
-                .iter()
-                .map(|&id| {
-                    let record = usize::try_from(id)
-                        .ok()
-                        .and_then(|i| history.versions.get(i));
-                    Ok(&record
-                        .ok_or_else(|| anyhow!("{name}: v{id} is not stored"))?
-                        .ops)
-                })
-                .collect::<Result<Vec<_>>>()?;
-            return Ok(serde_json::to_string(&lists)?);
+            return ops_json_of(&self.history_before_3()?, versions, name);
         }
         let mut json = String::from("[");
         for (n, id) in versions.iter().enumerate() {
