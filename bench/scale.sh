@@ -14,7 +14,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 sizes=${1:-1000/1000,10000/1000,100000/1000,100000/10000,1000000/1000}
 
 echo "== building registry-host and large_history (release)"
-cargo build --release --locked --quiet -p registry-host --example large_history
+cargo build --release --locked --quiet -p registry-host --bins --example large_history
 host=$PWD/target/release/registry-host
 generate=$PWD/target/release/examples/large_history
 work=$(mktemp -d)
