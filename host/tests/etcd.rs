@@ -594,6 +594,13 @@ assert(c:apply())"#,
         .keys("/big/g/00000000000000000001/o/00000000000000000001/")
         .len();
     assert!(parts > 1, "the operations were split into {parts} parts");
+    let parts = etcd
+        .keys("/big/g/00000000000000000001/c/00000000000000000001/")
+        .len();
+    assert!(
+        parts > 1,
+        "the checkpoint of v1 was split into {parts} parts"
+    );
     let shown = ok(dir, &on(&url, &["show", "--where", ".id=item:100000"]));
     assert_eq!(
         shown,
