@@ -478,6 +478,68 @@ fn a_store_is_opened_reading_only_what_the_command_needs() {
 }
 
 #[test]
+fn a_new_checkpoint_replaces_the_old_and_a_writer_clears_what_a_stopped_one_left() {
+    let etcd = Etcd::start();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let dir = dir.path();
+    let url = etcd.url("reg");
+    let generation = "/reg/g/00000000000000000001/";
+    write(dir, "items.lua", &items(CHECKPOINT_AFTER_OPS));
+    ok(dir, &on(&url, &["run", "--timeout", "60s", "items.lua"]));
+    write(
+        dir,
+        "more.lua",
+        &format!(
+            r#"local c = require("registry").snapshot():changes()
+for i = 1, {CHECKPOINT_AFTER_OPS} do c:update({{id = "item:" .. i, kind = "item", data = {{n = -i}}}}) end
+assert(c:apply())"#
+        ),
+    );
+    ok(dir, &on(&url, &["run", "--timeout", "60s", "more.lua"]));
+    let checkpoints = |store: &Etcd| -> BTreeSet<String> {
+        store
+            .keys(&format!("{generation}c/"))
+            .iter()
+            .filter_map(|key| key.split('/').nth(5).map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        checkpoints(&etcd),
+        BTreeSet::from(["00000000000000000002".to_owned()]),
+        "v2's checkpoint replaced v1's"
+    );
+    // What a writer stopped mid-way leaves: parts of a v3 and of a checkpoint never recorded.
+    let stray = [
+        format!("{generation}o/00000000000000000003/000001"),
+        format!("{generation}c/00000000000000000001/000000"),
+    ];
+    for key in &stray {
+        etcd.put(key, "left");
+    }
+    let shown = ok(dir, &on(&url, &["show", "--where", ".id=item:7"]));
+    assert_eq!(
+        shown,
+        "{\"data\":{\"n\":-7},\"id\":\"item:7\",\"kind\":\"item\",\"meta\":{}}\n"
+    );
+    write(dir, "create.lua", CREATE);
+    ok(dir, &on(&url, &["run", "create.lua"]));
+    let keys = etcd.keys("/reg/");
+    for key in &stray[1..] {
+        assert!(!keys.contains(key), "{key} was cleared");
+    }
+    let v3 = format!("{generation}o/00000000000000000003/000000");
+    assert_ne!(
+        etcd.entries(0, &v3)[0].1,
+        b"left",
+        "v3's operations are the run's"
+    );
+    assert_eq!(
+        ok(dir, &on(&url, &["show", "--where", ".kind=service"])),
+        "{\"data\":{\"port\":8080},\"id\":\"svc:api\",\"kind\":\"service\",\"meta\":{}}\n"
+    );
+}
+
+#[test]
 fn a_damaged_checkpoint_is_refused_naming_its_keys_and_nothing_is_written() {
     let etcd = Etcd::start();
     let dir = tempfile::tempdir().expect("a temporary folder");
