@@ -238,10 +238,11 @@ fn watch(global: &GlobalArgs, from: Option<u64>, now_ms: i64, out: &mut impl Wri
         let read = store.change_marker().and_then(|marker| {
             let listing = store.listing()?;
             let first = *next.get_or_insert(listing.versions.len() as u64);
-            let new = listing.versions.iter().skip_while(|v| v.id < first);
-            let versions = new
-                .map(|summary| stored_version(store.as_ref(), summary))
-                .collect::<Result<Vec<_>>>()?;
+            let new: Vec<VersionSummary> = (listing.versions.iter())
+                .skip_while(|v| v.id < first)
+                .cloned()
+                .collect();
+            let versions = stored_versions(store.as_ref(), &new)?;
             Ok((marker, versions))
         });
         let marker = match read {
@@ -442,17 +443,36 @@ fn real_time_ms() -> Result<i64> {
     Ok(i64::try_from(since_epoch.as_millis())?)
 }
 
-/// The stored version that `summary` lists, with its operations.
-fn stored_version(store: &dyn RegistryStore, summary: &VersionSummary) -> Result<VersionRecord> {
-    let ops: Vec<Vec<Op>> = serde_json::from_str(&store.ops_json(&[summary.id])?)
-        .with_context(|| format!("{}: v{}'s operations", store.name(), summary.id))?;
-    Ok(VersionRecord {
-        id: summary.id,
-        parent: summary.parent,
-        time_ms: summary.time_ms,
-        ops: ops.into_iter().next().unwrap_or_default(),
-    })
+/// The stored versions that `summaries` list, with their operations, read in one request.
+fn stored_versions(
+    store: &dyn RegistryStore,
+    summaries: &[VersionSummary],
+) -> Result<Vec<VersionRecord>> {
+    let ids: Vec<u64> = summaries.iter().map(|summary| summary.id).collect();
+    let ops: Vec<Vec<Op>> = serde_json::from_str(&store.ops_json(&ids)?)
+        .with_context(|| format!("{}: the operations of {ids:?}", store.name()))?;
+    ensure!(
+        ops.len() == summaries.len(),
+        "{}: the operations of {} versions were asked for, of {} given",
+        store.name(),
+        summaries.len(),
+        ops.len()
+    );
+    Ok(summaries
+        .iter()
+        .zip(ops)
+        .map(|(summary, ops)| VersionRecord {
+            id: summary.id,
+            parent: summary.parent,
+            time_ms: summary.time_ms,
+            ops,
+        })
+        .collect())
 }
+
+/// What `export` reads of the store per request: versions up to this many operations (or one
+/// larger version).
+const EXPORT_OPS_PER_READ: usize = 10_000;
 
 /// Writes the store's history in the core's export format, as [`terminal::json_pretty`] prints a
 /// [`HistoryExport`], one version at a time; returns what it wrote, for the summary line.
@@ -465,12 +485,28 @@ fn export(store: &dyn RegistryStore, out: &mut impl Write) -> Result<String> {
         registry_core::FORMAT_VERSION,
         listing.head
     )?;
-    for (n, summary) in listing.versions.iter().enumerate() {
-        let record = stored_version(store, summary)?;
-        out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
-        // Line breaks in the pretty text are its indentation's: nest it one level deeper.
-        let nested = terminal::json_pretty(&record).replace('\n', "\n    ");
-        write!(out, "    {nested}")?;
+    let (mut from, mut first) = (0, true);
+    while from < listing.versions.len() {
+        // A run of versions read at once, up to EXPORT_OPS_PER_READ operations.
+        let mut to = from + 1;
+        let mut ops = listing.versions[from].ops;
+        while let Some(next) = listing.versions.get(to)
+            && ops + next.ops <= EXPORT_OPS_PER_READ
+        {
+            ops += next.ops;
+            to += 1;
+        }
+        for record in stored_versions(store, &listing.versions[from..to])? {
+            out.write_all(if std::mem::take(&mut first) {
+                b"\n"
+            } else {
+                b",\n"
+            })?;
+            // Line breaks in the pretty text are its indentation's: nest it one level deeper.
+            let nested = terminal::json_pretty(&record).replace('\n', "\n    ");
+            write!(out, "    {nested}")?;
+        }
+        from = to;
     }
     writeln!(out, "\n  ]\n}}")?;
     out.flush()?;

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{CREATE, Outcome, head, run_host, run_script, stdout};
+use common::{CHILD_DEADLINE, CREATE, Outcome, Spawned, head, run_host, run_script, stdout};
 
 const STATE: &str = "b.db";
 
@@ -16,13 +16,13 @@ const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
 
 /// `registry-host ARGS` with its own cache folder.
 fn with_cache(cache: &Path, dir: &Path, args: &[&str]) -> Outcome {
-    Command::new(env!("CARGO_BIN_EXE_registry-host"))
-        .env("XDG_CACHE_HOME", cache)
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("registry-host starts")
-        .into()
+    Spawned::new(
+        Command::new(env!("CARGO_BIN_EXE_registry-host"))
+            .env("XDG_CACHE_HOME", cache)
+            .current_dir(dir)
+            .args(args),
+    )
+    .finish(CHILD_DEADLINE, &format!("registry-host {args:?} to exit"))
 }
 
 /// The one cached file whose name starts with `sha256`.
@@ -441,13 +441,13 @@ fn readers_read_a_store_in_a_folder_they_cannot_write() {
     for folder in [dir, &store] {
         std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o555)).expect("chmod");
     }
-    let outcome: Outcome = command
-        .env("XDG_CACHE_HOME", &cache)
-        .current_dir(&store)
-        .args(["--state", STATE, "log"])
-        .output()
-        .expect("registry-host starts")
-        .into();
+    let outcome = Spawned::new(
+        command
+            .env("XDG_CACHE_HOME", &cache)
+            .current_dir(&store)
+            .args(["--state", STATE, "log"]),
+    )
+    .finish(CHILD_DEADLINE, "`log` in a folder it cannot write to exit");
     for folder in [dir, &store] {
         std::fs::set_permissions(folder, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }

@@ -1,9 +1,7 @@
 //! `registry-host` as a user runs it: scripts, exit statuses, the store across runs, the
 //! inspection commands, and the sandbox's limits.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Once;
 use std::time::{Duration, Instant};
 
@@ -16,6 +14,7 @@ use tempfile::TempDir;
 mod common;
 
 use common::etcd::Etcd;
+use common::{CHILD_DEADLINE, Spawned};
 
 /// Defines each test once, as a function of the workspace, and runs it on both stores:
 /// `sqlite::NAME` and `etcd::NAME`.
@@ -68,6 +67,7 @@ impl Workspace {
         WARM.call_once(|| {
             Command::new(env!("CARGO_BIN_EXE_registry-host"))
                 .env("XDG_CACHE_HOME", cache_dir())
+                .timeout(CHILD_DEADLINE)
                 .current_dir(dir.path())
                 .args(["run", "--ephemeral", "-"])
                 .write_stdin("return 1")
@@ -140,6 +140,8 @@ impl Workspace {
         let mut command = Command::new(env!("CARGO_BIN_EXE_registry-host"));
         command
             .env("XDG_CACHE_HOME", cache_dir())
+            // A hang fails the test, its child killed, rather than stalling the suite.
+            .timeout(CHILD_DEADLINE)
             .current_dir(self.dir.path())
             .args(["--now", &NOW_MS.to_string()]);
         command
@@ -315,25 +317,22 @@ fn module_hash_names_the_embedded_module() {
 on_both_stores! {
     fn watch_prints_each_new_version_as_one_json_line(ws: &Workspace) {
         ws.run("create.lua", CREATE_API, &[]).success();
-        let mut watch = std::process::Command::new(env!("CARGO_BIN_EXE_registry-host"))
-            .env("XDG_CACHE_HOME", cache_dir())
-            .current_dir(ws.dir.path())
-            .args(["--now", &NOW_MS.to_string()])
-            .args(ws.store_args())
-            .args(["watch", "--from", "v1"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("registry-host starts");
-        let mut lines = BufReader::new(watch.stdout.take().expect("a piped stdout")).lines();
-        let mut next = || {
-            let line = lines.next().and_then(Result::ok).unwrap_or_default();
+        let mut watch = Spawned::new(
+            std::process::Command::new(env!("CARGO_BIN_EXE_registry-host"))
+                .env("XDG_CACHE_HOME", cache_dir())
+                .current_dir(ws.dir.path())
+                .args(["--now", &NOW_MS.to_string()])
+                .args(ws.store_args())
+                .args(["watch", "--from", "v1"]),
+        );
+        let mut next = |awaited: &str| {
+            let line = watch.next_line(Duration::from_secs(30), awaited);
             serde_json::from_str::<serde_json::Value>(&line).expect("a JSON line")
         };
-        let first = next();
+        let first = next("watch to print v1");
         ws.run("update.lua", UPDATE_API, &[]).success();
-        let second = next();
-        let _ = watch.kill();
-        let _ = watch.wait();
+        let second = next("watch to print v2, committed by another process");
+        watch.kill();
         let ops = |version: &serde_json::Value| version["ops"].as_array().map(Vec::len);
         assert_eq!(
             (&first["id"], &first["parent"], &first["time"], ops(&first)),

@@ -10,10 +10,12 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{CREATE, Outcome, UPDATE, export, head, host, run_host, run_script, stdout};
+use common::{
+    CHILD_DEADLINE, CREATE, Outcome, Spawned, UPDATE, export, head, host, run_host, run_script,
+    stdout,
+};
 use serde_json::json;
 
 const STATE: &str = "shared.db";
@@ -41,17 +43,12 @@ end
     )
 }
 
-fn spawn(dir: &std::path::Path, args: &[&str]) -> Child {
-    host(dir)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("registry-host starts")
+fn spawn(dir: &std::path::Path, args: &[&str]) -> Spawned {
+    Spawned::new(host(dir).args(args))
 }
 
-fn finish(child: Child) -> Outcome {
-    child.wait_with_output().expect("registry-host ends").into()
+fn finish(child: Spawned) -> Outcome {
+    child.finish(CHILD_DEADLINE, "a run to exit")
 }
 
 #[test]
@@ -64,7 +61,7 @@ fn concurrent_runs_take_turns_and_lose_no_update() {
         run_script(dir, STATE, "create.lua", create, &[]).code,
         Some(0)
     );
-    let children: Vec<Child> = (0..WRITERS)
+    let children: Vec<Spawned> = (0..WRITERS)
         .map(|writer| {
             let name = format!("writer{writer}.lua");
             std::fs::write(dir.join(&name), incrementer(writer)).expect("a writable folder");

@@ -6,14 +6,11 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::etcd::Etcd;
-use common::{CREATE, Outcome, host, run_host};
+use common::{CHILD_DEADLINE, CREATE, Spawned, host, run_host};
 use serde_json::Value;
 
 /// A short lease, so that a killed writer frees the lock quickly (other tests keep the default
@@ -192,10 +189,10 @@ fn a_writer_killed_holding_the_lock_frees_it_within_the_lease() {
             ],
         ),
     );
-    let lines = read_lines(&mut holder);
-    wait_for(&lines, 2);
-    let _ = holder.kill();
-    let _ = holder.wait();
+    for _ in 0..2 {
+        holder.next_line(LINE_DEADLINE, "the holder's v2 and `committed`");
+    }
+    holder.kill();
     let killed = Instant::now();
     write(dir, "next.lua", &increment(1, 0));
     let next = ok(dir, &on(&url, &["--wait", "30s", "run", "next.lua"]));
@@ -232,10 +229,11 @@ fn a_writer_that_lost_its_lease_stops_and_stores_nothing_more() {
         ),
     );
     let mut writer = spawn(dir, &on(&url, &["run", "two.lua"]));
-    let lines = read_lines(&mut writer);
-    wait_for(&lines, 2);
+    for _ in 0..2 {
+        writer.next_line(LINE_DEADLINE, "the writer's v2 and `committed`");
+    }
     assert_eq!(etcd.revoke_leases(), 1, "the writer's lease");
-    let outcome: Outcome = writer.wait_with_output().expect("the writer ends").into();
+    let outcome = writer.finish(CHILD_DEADLINE, "the writer that lost its lease to stop");
     assert_eq!(outcome.code, Some(2), "{outcome:?}");
     assert!(
         outcome.stderr.contains(&format!(
@@ -284,7 +282,7 @@ fn a_damaged_record_is_refused_naming_its_key_and_nothing_is_written() {
     ok(dir, &on(&url, &["run", "create.lua"]));
     let key = "/reg/g/00000000000000000001/v/00000000000000000001";
     let entries = etcd.entries(0, key);
-    let value = String::from_utf8_lossy(&entries[0].1).replace("8080", "8081");
+    let value = String::from_utf8_lossy(&entries[0].1).replace("\"ops\":2", "\"ops\":3");
     etcd.put(key, value);
     let before = etcd.entries(0, "/reg/");
     write(dir, "more.lua", &increment(0, 0));
@@ -299,16 +297,15 @@ fn a_damaged_record_is_refused_naming_its_key_and_nothing_is_written() {
             )
         );
     }
-    let after: Vec<_> = etcd
-        .entries(0, "/reg/")
-        .into_iter()
-        .filter(|(key, _)| !key.starts_with("/reg/lock/"))
-        .collect();
-    assert_eq!(after, before, "nothing was written");
+    assert_eq!(
+        without_lock(etcd.entries(0, "/reg/")),
+        without_lock(before),
+        "nothing was written"
+    );
 
     etcd.put(
         "/reg/format",
-        r#"{"format":"luau-registry-etcd","version":2}"#,
+        r#"{"format":"luau-registry-etcd","version":3}"#,
     );
     let outcome = run_host(dir, &on(&url, &["log"]));
     assert_eq!(outcome.code, Some(2));
@@ -317,6 +314,289 @@ fn a_damaged_record_is_refused_naming_its_key_and_nothing_is_written() {
             .stderr
             .contains("newer than this registry-host reads"),
         "{outcome:?}"
+    );
+}
+
+#[test]
+fn a_store_of_the_first_layout_is_refused_naming_export_and_import() {
+    let etcd = Etcd::start();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let dir = dir.path();
+    let url = etcd.url("old");
+    write(dir, "create.lua", CREATE);
+    ok(dir, &on(&url, &["run", "create.lua"]));
+    etcd.put(
+        "/old/format",
+        r#"{"format":"luau-registry-etcd","version":1}"#,
+    );
+    let before = etcd.entries(0, "/old/");
+    for args in [&["log"][..], &["run", "create.lua"], &["checkout", "v0"]] {
+        let outcome = run_host(dir, &on(&url, args));
+        assert_eq!(outcome.code, Some(2), "{args:?}: {outcome:?}");
+        assert_eq!(
+            outcome.stderr,
+            format!(
+                "error: {url}: the store has format version 1, which this registry-host no \
+                 longer reads (it reads version 2): `export` it with the registry-host that \
+                 wrote it, then `import` that file with this one into an empty prefix\n"
+            )
+        );
+    }
+    assert_eq!(
+        without_lock(etcd.entries(0, "/old/")),
+        without_lock(before),
+        "nothing was written"
+    );
+}
+
+/// Creates `item:1` to `item:N` in one changeset (with N of 10,000 or more, the host writes a
+/// checkpoint of the version after the run).
+fn items(n: usize) -> String {
+    format!(
+        r#"local c = require("registry").snapshot():changes()
+for i = 1, {n} do c:create({{id = "item:" .. i, kind = "item", data = {{n = i}}}}) end
+assert(c:apply())"#
+    )
+}
+
+/// The host's threshold for a new checkpoint, in operations.
+const CHECKPOINT_AFTER_OPS: usize = 10_000;
+
+/// Every entry but the writers' lock (a writer that stopped takes its lock with it).
+fn without_lock(entries: Vec<(String, Vec<u8>)>) -> Vec<(String, Vec<u8>)> {
+    entries
+        .into_iter()
+        .filter(|(key, _)| !key.contains("/lock/"))
+        .collect()
+}
+
+#[test]
+fn a_history_past_the_checkpoint_reads_the_same_on_etcd_as_on_sqlite() {
+    let etcd = Etcd::start();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let dir = dir.path();
+    let url = etcd.url("reg");
+    let stores = [vec!["--state", "reg.db"], vec!["--store", url.as_str()]];
+    write(dir, "items.lua", &items(CHECKPOINT_AFTER_OPS));
+    write(dir, "create.lua", CREATE);
+    write(
+        dir,
+        "more.lua",
+        r#"local c = require("registry").snapshot():changes()
+for i = 1, 3 do c:create({id = "more:" .. i, kind = "more"}) end
+assert(c:apply())"#,
+    );
+    for store in &stores {
+        for script in ["items.lua", "create.lua"] {
+            ok(
+                dir,
+                &[&store[..], &["run", "--timeout", "60s", script]].concat(),
+            );
+        }
+        ok(dir, &[&store[..], &["checkout", "v1"]].concat());
+        ok(dir, &[&store[..], &["run", "more.lua"]].concat());
+    }
+    let record = etcd.entries(0, "/reg/g/00000000000000000001/checkpoint");
+    let record: Value = serde_json::from_slice(&record[0].1).expect("a JSON record");
+    assert_eq!(
+        record["version"], 1,
+        "the run past the threshold left a checkpoint of v1"
+    );
+    assert!(
+        !etcd
+            .keys("/reg/g/00000000000000000001/c/00000000000000000001/")
+            .is_empty(),
+        "its bytes"
+    );
+    let verbs: [&[&str]; 7] = [
+        &["log"],
+        &["show"],
+        &["show", "v2", "--where", ".kind=service"],
+        &["show", "v1", "--where", ".id=item:9999"],
+        &["diff", "v2", "v3"],
+        &["diff", "v0", "v3"],
+        &["export", "-"],
+    ];
+    for verb in verbs {
+        let [sqlite, etcd] = [0, 1].map(|i| ok(dir, &[&stores[i][..], verb].concat()));
+        assert!(!sqlite.is_empty(), "{verb:?} printed something");
+        assert_eq!(sqlite, etcd, "{verb:?} prints the same on both stores");
+    }
+    let log = ok(dir, &on(&url, verbs[0]));
+    assert_eq!(
+        log,
+        "* v3  2026-01-01T00:00:00Z  3 ops      parent v1\n  \
+         v2  2026-01-01T00:00:00Z  2 ops      parent v1\n  \
+         v1  2026-01-01T00:00:00Z  10000 ops  parent v0\n  \
+         v0  2026-01-01T00:00:00Z  0 ops      root\n"
+    );
+}
+
+#[test]
+fn a_store_is_opened_reading_only_what_the_command_needs() {
+    let etcd = Etcd::start();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let dir = dir.path();
+    let url = etcd.url("reg");
+    write(dir, "create.lua", CREATE);
+    write(dir, "items.lua", &items(CHECKPOINT_AFTER_OPS));
+    ok(dir, &on(&url, &["run", "create.lua"]));
+    ok(dir, &on(&url, &["run", "--timeout", "60s", "items.lua"]));
+    // v1's operations damaged: only a command that reads them can notice.
+    let part = "/reg/g/00000000000000000001/o/00000000000000000001/000000";
+    let value = String::from_utf8_lossy(&etcd.entries(0, part)[0].1).replace("8080", "8081");
+    etcd.put(part, value);
+    let log = ok(dir, &on(&url, &["log"]));
+    assert!(
+        log.starts_with("* v2  2026-01-01T00:00:00Z  10000 ops  parent v1\n"),
+        "{log}"
+    );
+    // v2's state comes from its checkpoint: no operation of v1 or v2 is read.
+    let shown = ok(dir, &on(&url, &["show", "--where", ".kind=service"]));
+    assert_eq!(
+        shown,
+        "{\"data\":{\"port\":8080},\"id\":\"svc:api\",\"kind\":\"service\",\"meta\":{}}\n"
+    );
+    let damaged = format!(
+        "{url}: the operations of v1 under /reg/g/00000000000000000001/o/00000000000000000001/ \
+         are damaged or were changed outside registry-host (they do not match the checksum in \
+         /reg/g/00000000000000000001/v/00000000000000000001)"
+    );
+    let before = etcd.entries(0, "/reg/");
+    write(dir, "more.lua", &items(1));
+    for args in [&["show", "v1"][..], &["export", "-"], &["run", "more.lua"]] {
+        let outcome = run_host(dir, &on(&url, args));
+        assert_eq!(outcome.code, Some(2), "{args:?}: {outcome:?}");
+        assert!(outcome.stderr.contains(&damaged), "{args:?}: {outcome:?}");
+        assert_eq!(outcome.stdout, "", "{args:?}");
+    }
+    assert_eq!(
+        without_lock(etcd.entries(0, "/reg/")),
+        without_lock(before),
+        "nothing was written"
+    );
+}
+
+#[test]
+fn a_new_checkpoint_replaces_the_old_and_a_writer_clears_what_a_stopped_one_left() {
+    let etcd = Etcd::start();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let dir = dir.path();
+    let url = etcd.url("reg");
+    let generation = "/reg/g/00000000000000000001/";
+    write(dir, "items.lua", &items(CHECKPOINT_AFTER_OPS));
+    ok(dir, &on(&url, &["run", "--timeout", "60s", "items.lua"]));
+    write(
+        dir,
+        "more.lua",
+        &format!(
+            r#"local c = require("registry").snapshot():changes()
+for i = 1, {CHECKPOINT_AFTER_OPS} do c:update({{id = "item:" .. i, kind = "item", data = {{n = -i}}}}) end
+assert(c:apply())"#
+        ),
+    );
+    ok(dir, &on(&url, &["run", "--timeout", "60s", "more.lua"]));
+    let checkpoints = |store: &Etcd| -> BTreeSet<String> {
+        store
+            .keys(&format!("{generation}c/"))
+            .iter()
+            .filter_map(|key| key.split('/').nth(5).map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(
+        checkpoints(&etcd),
+        BTreeSet::from(["00000000000000000002".to_owned()]),
+        "v2's checkpoint replaced v1's"
+    );
+    // What a writer stopped mid-way leaves: parts of a v3 and of a checkpoint never recorded.
+    let stray = [
+        format!("{generation}o/00000000000000000003/000001"),
+        format!("{generation}c/00000000000000000001/000000"),
+    ];
+    for key in &stray {
+        etcd.put(key, "left");
+    }
+    let shown = ok(dir, &on(&url, &["show", "--where", ".id=item:7"]));
+    assert_eq!(
+        shown,
+        "{\"data\":{\"n\":-7},\"id\":\"item:7\",\"kind\":\"item\",\"meta\":{}}\n"
+    );
+    write(dir, "create.lua", CREATE);
+    ok(dir, &on(&url, &["run", "create.lua"]));
+    let keys = etcd.keys("/reg/");
+    for key in &stray[1..] {
+        assert!(!keys.contains(key), "{key} was cleared");
+    }
+    let v3 = format!("{generation}o/00000000000000000003/000000");
+    assert_ne!(
+        etcd.entries(0, &v3)[0].1,
+        b"left",
+        "v3's operations are the run's"
+    );
+    assert_eq!(
+        ok(dir, &on(&url, &["show", "--where", ".kind=service"])),
+        "{\"data\":{\"port\":8080},\"id\":\"svc:api\",\"kind\":\"service\",\"meta\":{}}\n"
+    );
+}
+
+#[test]
+fn a_damaged_checkpoint_is_refused_naming_its_keys_and_nothing_is_written() {
+    let etcd = Etcd::start();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let dir = dir.path();
+    let url = etcd.url("reg");
+    write(dir, "items.lua", &items(CHECKPOINT_AFTER_OPS));
+    ok(dir, &on(&url, &["run", "--timeout", "60s", "items.lua"]));
+    let record = "/reg/g/00000000000000000001/checkpoint";
+    let parts = "/reg/g/00000000000000000001/c/00000000000000000001/";
+    let part = format!("{parts}000000");
+    let mut bytes = etcd.entries(0, &part)[0].1.clone();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    etcd.put(&part, bytes);
+    let before = etcd.entries(0, "/reg/");
+    // The listing reads no checkpoint.
+    ok(dir, &on(&url, &["log"]));
+    write(dir, "more.lua", &items(1));
+    for args in [&["show"][..], &["run", "more.lua"], &["export", "-"]] {
+        let outcome = run_host(dir, &on(&url, args));
+        assert_eq!(outcome.code, Some(2), "{args:?}: {outcome:?}");
+        assert!(
+            outcome.stderr.contains(&format!(
+                "{url}: the checkpoint under {parts} is damaged or was changed outside \
+                 registry-host (it does not match the checksum in {record})"
+            )),
+            "{args:?}: {outcome:?}"
+        );
+        assert_eq!(outcome.stdout, "", "{args:?}");
+    }
+    assert_eq!(
+        without_lock(etcd.entries(0, "/reg/")),
+        without_lock(before),
+        "nothing was written"
+    );
+
+    let value = String::from_utf8_lossy(&etcd.entries(0, record)[0].1)
+        .replace("\"version\":1", "\"version\":99");
+    etcd.put(record, value);
+    let before = etcd.entries(0, "/reg/");
+    for args in [&["log"][..], &["run", "more.lua"]] {
+        let outcome = run_host(dir, &on(&url, args));
+        assert_eq!(outcome.code, Some(2), "{args:?}: {outcome:?}");
+        assert_eq!(
+            outcome.stderr,
+            format!(
+                "error: {url}: the key {record} is damaged or was changed outside registry-host \
+                 (it names v99 as the checkpoint's version, which is not in the history of v0 \
+                 to v1)\n"
+            ),
+            "{args:?}"
+        );
+    }
+    assert_eq!(
+        without_lock(etcd.entries(0, "/reg/")),
+        without_lock(before),
+        "nothing was written"
     );
 }
 
@@ -373,9 +653,16 @@ assert(c:apply())"#,
     );
     ok(dir, &on(&url, &["run", "--timeout", "60s", "many.lua"]));
     let parts = etcd
-        .keys("/big/g/00000000000000000001/p/00000000000000000001/")
+        .keys("/big/g/00000000000000000001/o/00000000000000000001/")
         .len();
     assert!(parts > 1, "the operations were split into {parts} parts");
+    let parts = etcd
+        .keys("/big/g/00000000000000000001/c/00000000000000000001/")
+        .len();
+    assert!(
+        parts > 1,
+        "the checkpoint of v1 was split into {parts} parts"
+    );
     let shown = ok(dir, &on(&url, &["show", "--where", ".id=item:100000"]));
     assert_eq!(
         shown,
@@ -400,21 +687,23 @@ fn watch_sees_every_version_of_another_host_once_in_order_across_a_lost_connecti
         dir,
         &on(&url, &["--connect-timeout", "1s", "watch", "--from", "v1"]),
     );
-    let lines = read_lines(&mut watch);
     let commit = |run: usize| {
         write(dir, "inc.lua", &increment(0, run));
         ok(dir, &on(&url, &["run", "inc.lua"]));
     };
+    let mut printed = Vec::new();
     commit(0);
     commit(1);
-    wait_for(&lines, 3);
+    for _ in 0..3 {
+        printed.push(watch.next_line(LINE_DEADLINE, "watch to print v1 to v3"));
+    }
     etcd.restart_all();
     commit(2);
     commit(3);
-    wait_for(&lines, 5);
-    let _ = watch.kill();
-    let outcome: Outcome = watch.wait_with_output().expect("watch ends").into();
-    let printed = lines.lock().expect("the lines").clone();
+    for _ in 0..2 {
+        printed.push(watch.next_line(LINE_DEADLINE, "watch to print v4 and v5 after a restart"));
+    }
+    let outcome = watch.kill();
     let ids: Vec<u64> = printed
         .iter()
         .map(|line| {
@@ -435,37 +724,9 @@ fn watch_sees_every_version_of_another_host_once_in_order_across_a_lost_connecti
     assert!(outcome.stderr.contains("trying again"), "{outcome:?}");
 }
 
-fn spawn(dir: &Path, args: &[&str]) -> Child {
-    host(dir)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("registry-host starts")
-}
+/// How long a test waits for a line that a child process prints.
+const LINE_DEADLINE: Duration = Duration::from_secs(30);
 
-/// Collects `child`'s standard output, line by line, as it comes.
-fn read_lines(child: &mut Child) -> Arc<Mutex<Vec<String>>> {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let stdout = child.stdout.take().expect("a piped stdout");
-    let collected = lines.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            collected.lock().expect("the lines").push(line);
-        }
-    });
-    lines
-}
-
-/// Waits until `count` lines came.
-fn wait_for(lines: &Mutex<Vec<String>>, count: usize) {
-    let started = Instant::now();
-    while lines.lock().expect("the lines").len() < count {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "printed {:?}",
-            lines.lock().expect("the lines")
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+fn spawn(dir: &Path, args: &[&str]) -> Spawned {
+    Spawned::new(host(dir).args(args))
 }

@@ -1,23 +1,34 @@
 //! The etcd store: one history shared by every `registry-host` that points at the same etcd
 //! cluster and prefix.
 //!
-//! # Layout (keys under `/PREFIX/`)
+//! # Layout (keys under `/PREFIX/`, format version 2)
 //!
-//! - `format`: `{"format":"luau-registry-etcd","version":1}`, written first; a prefix that
+//! - `format`: `{"format":"luau-registry-etcd","version":2}`, written first; a prefix that
 //!   holds keys without it is not a registry.
 //! - `head`: `{"generation":G,"head":H,"latest":L,"checksum":C}`: head is vH, the versions are
 //!   v0..=vL, all under generation G.
-//! - `g/G/v/ID` (G and ID in 20 digits, so that keys sort by number): a version,
-//!   `{"id","parent","time_ms","ops","checksum"}`, `ops` the JSON text of its operations; or,
-//!   when that text is larger than [`PART_BYTES`] (etcd refuses requests over 1.5 MiB by
-//!   default), `"parts":N` instead of `ops`, and the text in `g/G/p/ID/N` (6 digits), in order.
+//! - `g/G/v/ID` (G and ID in 20 digits, so that keys sort by number): a version's listing,
+//!   `{"id","parent","time_ms","ops","bytes","ops_checksum","checksum"}` (`ops` the operations'
+//!   count, `bytes` the length of their JSON text): versions are listed without reading any
+//!   operation.
+//! - `g/G/o/ID/NNNNNN` (6 digits): the version's operations as JSON text, in parts of at most
+//!   [`PART_BYTES`] (etcd refuses requests over 1.5 MiB by default), in order.
+//! - `g/G/checkpoint`: `{"version":V,"bytes":N,"checksum":C}`, the checkpoint of vV (SQLite's:
+//!   registry-core's encoding and `checkpoint_checksum`), its N bytes in parts `g/G/c/V/NNNNNN`.
 //! - `lock/LEASE`: etcd's lock (its Lock API) of the writer holding it, on the writer's lease.
 //!
 //! Checksums are SQLite's (see `integrity.rs`): the first 16 bytes of a SHA-256 of the record's
 //! fields, against damage. A generation changes only at an import, which writes the new history
 //! beside the old one and then switches `head` to it: readers see the one or the other, whole.
-//! A checkpoint of head's state (as SQLite's) would be one more key in the generation, under a
-//! new format version, which older hosts refuse rather than misread.
+//! Format version 1 kept each version's operations inside its record; this build refuses it and
+//! names export and import as the way across.
+//!
+//! # Reading
+//!
+//! A store is opened at one revision: the key names (a prefix of other keys is refused), the
+//! head, the checkpoint's record and every version's listing record. Operations and the
+//! checkpoint's bytes are read at that same revision when the registry first asks for them
+//! (ranged gets), and checked then. Readers keep that revision for the whole command.
 //!
 //! # Concurrency
 //!
@@ -25,42 +36,49 @@
 //! runs take turns across machines; a writer that dies releases the lock when its lease expires.
 //! Each version is written in one transaction that also moves head, and only if the writer still
 //! owns the lock (its key still carries the lease) and head is still at the revision the writer
-//! last saw: a writer whose lease was lost can never write over another. Parts of a large
-//! version are written first, each under the same conditions, where nothing refers to them until
-//! that transaction. Readers read at one etcd revision and take no lock.
+//! last saw: a writer whose lease was lost can never write over another. The checkpoint's record
+//! is written under the same conditions. Parts too large for that transaction are written
+//! first, each under the same conditions, where nothing refers to them yet; a writer clears what
+//! a writer that died left there before its own first write.
 
 use std::cell::{Ref, RefCell};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use etcd_client::{
-    Client, Compare, CompareOp, ConnectOptions, GetOptions, KvClient, LockOptions, Txn, TxnOp,
-    WatchOptions,
+    Client, Compare, CompareOp, ConnectOptions, DeleteOptions, GetOptions, KvClient, LockOptions,
+    Txn, TxnOp, WatchOptions,
 };
-use registry_core::protocol::VersionList;
+use registry_core::protocol::{VersionList, VersionSummary};
 use registry_core::{HistoryExport, VersionId, VersionRecord};
 use serde::{Deserialize, Serialize};
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 
-use super::integrity::{check_structure, checksum, version_checksum};
-use super::{Access, RegistryStore, listing_of, ops_json_of};
+use super::integrity::{
+    Listed, check_structure, checkpoint_checksum, checksum, ops_checksum_of, summary_checksum,
+};
+use super::schema::summary_of;
+use super::{Access, RegistryStore};
 
 /// The `format` record this build writes and reads.
 const FORMAT: &str = "luau-registry-etcd";
-const FORMAT_VERSION: u64 = 1;
+const FORMAT_VERSION: u64 = 2;
 
-/// Operations larger than this are split into parts: with the keys and the head, a transaction
+/// Values are split into parts of at most this: with the keys and the head, a transaction
 /// stays under etcd's default request limit of 1.5 MiB.
 const PART_BYTES: usize = 1 << 20;
-/// Versions read per request (each at most [`PART_BYTES`] and its fields).
-const VERSIONS_PER_PAGE: i64 = 64;
-/// What a response may hold: a page of versions.
+/// Keys read per request (each at most [`PART_BYTES`] and its key).
+const KEYS_PER_PAGE: i64 = 64;
+/// What a response may hold: a page of keys.
 const MAX_RESPONSE_BYTES: usize = 128 << 20;
-/// Versions written per transaction by an import, under etcd's 128 operations.
-const VERSIONS_PER_TXN: usize = 100;
+/// Puts per transaction, under etcd's 128 operations.
+const PUTS_PER_TXN: usize = 100;
+/// Versions whose operations `verify` reads per range.
+const VERSIONS_PER_CHECK: u64 = 256;
 
 /// etcd could not be reached (or did not answer) in time: `watch` retries, other commands stop.
 #[derive(Debug)]
@@ -164,16 +182,67 @@ impl HeadRecord {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// A version's listing record (`g/G/v/ID`); its operations are under `g/G/o/ID/`.
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 struct VersionEntry {
     id: u64,
     parent: Option<u64>,
     time_ms: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ops: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parts: Option<u32>,
+    /// How many operations.
+    ops: usize,
+    /// The length of the operations' JSON text.
+    bytes: u64,
+    ops_checksum: String,
+    checksum: String,
+}
+
+impl VersionEntry {
+    /// The record of `version`, whose operations are `ops` (JSON text).
+    fn new(version: &VersionRecord, ops: &str) -> Self {
+        let summary = summary_of(version);
+        let mut entry = Self {
+            id: summary.id,
+            parent: summary.parent,
+            time_ms: summary.time_ms,
+            ops: summary.ops,
+            bytes: ops.len() as u64,
+            ops_checksum: ops_checksum_of(ops),
+            checksum: String::new(),
+        };
+        entry.checksum = entry.expected_checksum();
+        entry
+    }
+
+    fn summary(&self) -> VersionSummary {
+        VersionSummary {
+            id: self.id,
+            parent: self.parent,
+            time_ms: self.time_ms,
+            ops: self.ops,
+        }
+    }
+
+    /// SQLite's row checksum, and the operations' length.
+    fn expected_checksum(&self) -> String {
+        let row = summary_checksum(&self.summary(), &self.ops_checksum);
+        checksum(format_args!("{row} {}", self.bytes))
+    }
+}
+
+impl Listed for VersionEntry {
+    fn id_and_parent(&self) -> (u64, Option<u64>) {
+        (self.id, self.parent)
+    }
+}
+
+/// The checkpoint's record (`g/G/checkpoint`); its bytes are under `g/G/c/V/`.
+#[derive(Debug, Serialize, Deserialize, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+struct CheckpointEntry {
+    version: u64,
+    bytes: u64,
+    /// [`checkpoint_checksum`] of the version and the bytes.
     checksum: String,
 }
 
@@ -190,6 +259,30 @@ struct Writer {
     keeper: JoinHandle<()>,
 }
 
+/// What a command reads of the store: everything but the operations and the checkpoint's bytes,
+/// which are read at the same revision when asked for.
+#[derive(Debug)]
+struct View {
+    /// The revision every read of this view is made at (a writer's: its last write).
+    revision: i64,
+    /// The generation read; none in an empty prefix (v0 only, written by the first writer).
+    generation: Option<u64>,
+    head: u64,
+    versions: Vec<VersionEntry>,
+    checkpoint: Option<CheckpointEntry>,
+}
+
+/// What [`EtcdStore::read_layout`] found.
+struct Layout {
+    revision: i64,
+    /// The head record and its mod revision; none in an empty prefix.
+    head: Option<(HeadRecord, i64)>,
+    checkpoint: Option<CheckpointEntry>,
+    /// Key ranges (from, to) that a writer that died left behind: another generation (an import
+    /// that did not finish), parts of a version or checkpoint it did not finish writing.
+    leftovers: Vec<(String, String)>,
+}
+
 /// One open etcd store.
 pub struct EtcdStore {
     runtime: Runtime,
@@ -204,9 +297,9 @@ pub struct EtcdStore {
     /// For an empty prefix, read before any writer: v0's time.
     now_ms: i64,
     writer: Option<Writer>,
-    /// The history as last read whole, at one revision. etcd holds no listing apart from the
-    /// operations and no checkpoint yet, so a registry opened on etcd reads its history once.
-    loaded: RefCell<Option<HistoryExport>>,
+    /// What this command reads, at one revision; read again after a change `watch` waited for,
+    /// or an import.
+    view: RefCell<Option<View>>,
 }
 
 impl fmt::Debug for EtcdStore {
@@ -265,13 +358,16 @@ impl EtcdStore {
             lease_ttl: options.lease_ttl,
             now_ms,
             writer: None,
-            loaded: RefCell::new(None),
+            view: RefCell::new(None),
         };
         // Reachable, and a registry (or empty), before any lock or write.
-        store.read_layout()?;
-        if access == Access::Write {
-            store.lock(options.wait)?;
-            store.prepare_writes()?;
+        let layout = store.read_layout()?;
+        match access {
+            Access::Write => {
+                store.lock(options.wait)?;
+                store.prepare_writes()?;
+            }
+            Access::Read => *store.view.get_mut() = Some(store.read_view(&layout)?),
         }
         Ok(store)
     }
@@ -280,12 +376,24 @@ impl EtcdStore {
         format!("{}{rest}", self.root)
     }
 
+    fn generation_prefix(&self, generation: u64) -> String {
+        self.key(&format!("g/{generation:020}/"))
+    }
+
     fn version_key(&self, generation: u64, id: u64) -> String {
         self.key(&format!("g/{generation:020}/v/{id:020}"))
     }
 
-    fn parts_prefix(&self, generation: u64, id: u64) -> String {
-        self.key(&format!("g/{generation:020}/p/{id:020}/"))
+    fn ops_prefix(&self, generation: u64, id: u64) -> String {
+        self.key(&format!("g/{generation:020}/o/{id:020}/"))
+    }
+
+    fn checkpoint_key(&self, generation: u64) -> String {
+        self.key(&format!("g/{generation:020}/checkpoint"))
+    }
+
+    fn checkpoint_prefix(&self, generation: u64, version: u64) -> String {
+        self.key(&format!("g/{generation:020}/c/{version:020}/"))
     }
 
     /// Runs one request with the store's timeout, retrying while etcd is unavailable (a member
@@ -319,8 +427,8 @@ impl EtcdStore {
         })
     }
 
-    /// Reads the format, the head and every key's name at one revision, and checks that the
-    /// prefix holds a registry or nothing.
+    /// Reads every key's name, the format, the head and the checkpoint's record at one revision,
+    /// and checks that the prefix holds a registry or nothing.
     fn read_layout(&self) -> Result<Layout> {
         let options = GetOptions::new().with_prefix().with_keys_only();
         let root = self.root.clone();
@@ -334,15 +442,13 @@ impl EtcdStore {
             .iter()
             .map(|kv| String::from_utf8_lossy(kv.key()).into_owned())
             .collect();
-        let at = |options: GetOptions| options.with_revision(revision);
+        let at = GetOptions::new().with_revision(revision);
         let format_key = self.key("format");
         let head_key = self.key("head");
+        let lock = self.key("lock/");
         let has = |key: &str| names.iter().any(|name| name == key);
         if !has(&format_key) {
-            if let Some(other) = names
-                .iter()
-                .find(|name| !name.starts_with(&self.key("lock/")))
-            {
+            if let Some(other) = names.iter().find(|name| !name.starts_with(&lock)) {
                 bail!(
                     "{}: the key {other} is not part of a registry store ({format_key} is \
                      missing): the prefix holds something else; choose another prefix",
@@ -350,12 +456,48 @@ impl EtcdStore {
                 );
             }
             return Ok(Layout {
-                head: None,
                 revision,
-                stale: false,
+                head: None,
+                checkpoint: None,
+                leftovers: Vec::new(),
             });
         }
-        let format = self.get_value(&format_key, at(GetOptions::new()))?;
+        self.check_format(&format_key, at.clone())?;
+        let (head, head_revision) = self.get_head(at.clone())?;
+        let generation = self.generation_prefix(head.generation);
+        for name in &names {
+            let known = *name == format_key
+                || *name == head_key
+                || name.starts_with(&lock)
+                || name.starts_with(&self.key("g/")) && !name.starts_with(&generation)
+                || name
+                    .strip_prefix(&generation)
+                    .is_some_and(|rest| known_in_generation(rest, head.latest));
+            ensure!(
+                known,
+                "{}: the key {name} is not part of a registry store: the store is damaged or \
+                 was changed outside registry-host",
+                self.name
+            );
+        }
+        let checkpoint_key = self.checkpoint_key(head.generation);
+        let checkpoint = if has(&checkpoint_key) {
+            Some(self.get_checkpoint(&checkpoint_key, &head, at)?)
+        } else {
+            None
+        };
+        let leftovers = self.leftovers(&names, &head, checkpoint.as_ref());
+        Ok(Layout {
+            revision,
+            head: Some((head, head_revision)),
+            checkpoint,
+            leftovers,
+        })
+    }
+
+    /// Refuses a format record of another format or version.
+    fn check_format(&self, format_key: &str, at: GetOptions) -> Result<()> {
+        let format = self.get_value(format_key, at)?;
         let record: FormatRecord = serde_json::from_slice(&format).map_err(|_| {
             anyhow!(
                 "{}: the key {format_key} is not a registry store's format record: the prefix \
@@ -377,31 +519,85 @@ impl EtcdStore {
             self.name,
             record.version
         );
-        let (head, head_revision) = self.get_head(at(GetOptions::new()))?;
-        let generation = self.key(&format!("g/{:020}/", head.generation));
-        for name in &names {
-            let known = *name == format_key
-                || *name == head_key
-                || name.starts_with(&self.key("lock/"))
-                || name.starts_with(&self.key("g/")) && !name.starts_with(&generation)
-                || name
-                    .strip_prefix(&generation)
-                    .is_some_and(|rest| known_in_generation(rest, head.latest));
-            ensure!(
-                known,
-                "{}: the key {name} is not part of a registry store: the store is damaged or \
-                 was changed outside registry-host",
+        ensure!(
+            record.version == FORMAT_VERSION,
+            "{}: the store has format version {}, which this registry-host no longer reads \
+             (it reads version {FORMAT_VERSION}): `export` it with the registry-host that wrote \
+             it, then `import` that file with this one into an empty prefix",
+            self.name,
+            record.version
+        );
+        Ok(())
+    }
+
+    /// The checkpoint's record, which must name a version of `head`'s history.
+    fn get_checkpoint(
+        &self,
+        key: &str,
+        head: &HeadRecord,
+        at: GetOptions,
+    ) -> Result<CheckpointEntry> {
+        let value = self.get_value(key, at)?;
+        let entry: CheckpointEntry = serde_json::from_slice(&value).map_err(|error| {
+            anyhow!(
+                "{}: the key {key} is damaged or was changed outside registry-host (not a \
+                 checkpoint's record: {error})",
                 self.name
-            );
+            )
+        })?;
+        ensure!(
+            entry.version <= head.latest,
+            "{}: the key {key} is damaged or was changed outside registry-host (it names v{} as \
+             the checkpoint's version, which is not in the history of v0 to v{})",
+            self.name,
+            entry.version,
+            head.latest
+        );
+        Ok(entry)
+    }
+
+    /// What a writer that died left behind, among `names`, as key ranges.
+    fn leftovers(
+        &self,
+        names: &[String],
+        head: &HeadRecord,
+        checkpoint: Option<&CheckpointEntry>,
+    ) -> Vec<(String, String)> {
+        let all = self.key("g/");
+        let generation = self.generation_prefix(head.generation);
+        let ops = format!("{generation}o/");
+        let first_unused = format!("{ops}{:020}/", head.latest + 1);
+        let parts = format!("{generation}c/");
+        let kept = checkpoint.map(|entry| self.checkpoint_prefix(head.generation, entry.version));
+        let mut ranges = Vec::new();
+        let mut leave = |from: String, to: String, left: &dyn Fn(&str) -> bool| {
+            if names.iter().any(|name| left(name)) {
+                ranges.push((from, to));
+            }
+        };
+        leave(all.clone(), generation.clone(), &|name| {
+            name.starts_with(&all) && *name < *generation
+        });
+        leave(prefix_end(&generation), prefix_end(&all), &|name| {
+            name.starts_with(&all) && *name >= *prefix_end(&generation)
+        });
+        leave(first_unused.clone(), prefix_end(&ops), &|name| {
+            name.starts_with(&ops) && *name >= *first_unused
+        });
+        match &kept {
+            Some(kept) => {
+                leave(parts.clone(), kept.clone(), &|name| {
+                    name.starts_with(&parts) && *name < **kept
+                });
+                leave(prefix_end(kept), prefix_end(&parts), &|name| {
+                    name.starts_with(&parts) && *name >= *prefix_end(kept)
+                });
+            }
+            None => leave(parts.clone(), prefix_end(&parts), &|name| {
+                name.starts_with(&parts)
+            }),
         }
-        let stale = names
-            .iter()
-            .any(|name| name.starts_with(&self.key("g/")) && !name.starts_with(&generation));
-        Ok(Layout {
-            head: Some((head, head_revision)),
-            revision,
-            stale,
-        })
+        ranges
     }
 
     fn get_value(&self, key: &str, options: GetOptions) -> Result<Vec<u8>> {
@@ -440,43 +636,97 @@ impl EtcdStore {
         Ok((head, kv.mod_revision()))
     }
 
-    /// Every version of `head`'s generation at `revision`, checked.
-    fn read_versions(&self, head: &HeadRecord, revision: i64) -> Result<Vec<VersionRecord>> {
-        let start = self.version_key(head.generation, 0);
-        let end = self.key(&format!("g/{:020}/w", head.generation));
+    /// The view of `layout`: every version's listing record at its revision, checked.
+    fn read_view(&self, layout: &Layout) -> Result<View> {
+        let Some((head, _)) = &layout.head else {
+            let v0 = VersionRecord {
+                id: 0,
+                parent: None,
+                time_ms: self.now_ms,
+                ops: Vec::new(),
+            };
+            return Ok(View {
+                revision: layout.revision,
+                generation: None,
+                head: 0,
+                versions: vec![VersionEntry::new(&v0, "[]")],
+                checkpoint: None,
+            });
+        };
+        let prefix = self.key(&format!("g/{:020}/v/", head.generation));
         let mut versions = Vec::new();
-        let mut from = start;
+        self.read_range(
+            &prefix,
+            &prefix_end(&prefix),
+            layout.revision,
+            |key, value| {
+                versions.push(self.version_from(head.generation, key, value)?);
+                Ok(())
+            },
+        )?;
+        check_structure(&versions, head.head).with_context(|| self.name.clone())?;
+        ensure!(
+            versions.len() as u64 == head.latest + 1,
+            "{}: the head record names v{} as the latest version, but v{} is the last stored",
+            self.name,
+            head.latest,
+            versions.len().saturating_sub(1)
+        );
+        Ok(View {
+            revision: layout.revision,
+            generation: Some(head.generation),
+            head: head.head,
+            versions,
+            checkpoint: layout.checkpoint.clone(),
+        })
+    }
+
+    /// The view, read at the latest revision when there is none.
+    fn view(&self) -> Result<Ref<'_, View>> {
+        if self.view.borrow().is_none() {
+            let view = self.read_view(&self.read_layout()?)?;
+            *self.view.borrow_mut() = Some(view);
+        }
+        Ok(Ref::map(self.view.borrow(), |view| {
+            view.as_ref().expect("read above")
+        }))
+    }
+
+    /// Calls `each` with every key in `from..to` and its value at `revision`, in key order, a
+    /// page at a time.
+    fn read_range(
+        &self,
+        from: &str,
+        to: &str,
+        revision: i64,
+        mut each: impl FnMut(&str, &[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let mut next = from.to_owned();
         loop {
             let options = GetOptions::new()
-                .with_range(end.clone())
-                .with_limit(VERSIONS_PER_PAGE)
+                .with_range(to)
+                .with_limit(KEYS_PER_PAGE)
                 .with_revision(revision);
-            let page = self.call("read the versions in", |mut kv, _| {
-                let (from, options) = (from.clone(), options.clone());
-                async move { kv.get(from, Some(options)).await }
+            let page = self.call("read", |mut kv, _| {
+                let (next, options) = (next.clone(), options.clone());
+                async move { kv.get(next, Some(options)).await }
             })?;
             for kv in page.kvs() {
-                let key = String::from_utf8_lossy(kv.key()).into_owned();
-                versions.push(self.version_from(head.generation, &key, kv.value(), revision)?);
+                each(&String::from_utf8_lossy(kv.key()), kv.value())?;
             }
             match page.kvs().last() {
                 Some(last) if page.more() => {
-                    let mut next = last.key().to_vec();
-                    next.push(0);
-                    from = String::from_utf8_lossy(&next).into_owned();
+                    let mut after = last.key().to_vec();
+                    after.push(0);
+                    next = String::from_utf8_lossy(&after).into_owned();
                 }
-                _ => return Ok(versions),
+                _ => return Ok(()),
             }
         }
     }
 
-    fn version_from(
-        &self,
-        generation: u64,
-        key: &str,
-        value: &[u8],
-        revision: i64,
-    ) -> Result<VersionRecord> {
+    /// A version's listing record, checked.
+    fn version_from(&self, generation: u64, key: &str, value: &[u8]) -> Result<VersionEntry> {
         let damaged = |what: &str| {
             anyhow!(
                 "{}: the key {key} is damaged or was changed outside registry-host ({what})",
@@ -486,41 +736,98 @@ impl EtcdStore {
         let entry: VersionEntry =
             serde_json::from_slice(value).map_err(|e| damaged(&format!("not a version: {e}")))?;
         ensure!(
+            entry.checksum == entry.expected_checksum(),
+            damaged("it does not match its checksum")
+        );
+        ensure!(
             *key == self.version_key(generation, entry.id),
             damaged("its id does not match its key")
         );
-        let ops_text = match (entry.ops, entry.parts) {
-            (Some(ops), None) => ops,
-            (None, Some(parts)) => self.read_parts(generation, entry.id, parts, revision)?,
-            _ => bail!(damaged("it has neither operations nor parts")),
-        };
-        let record = VersionRecord {
-            id: entry.id,
-            parent: entry.parent,
-            time_ms: entry.time_ms,
-            ops: serde_json::from_str(&ops_text)
-                .map_err(|e| damaged(&format!("its operations are not a JSON array: {e}")))?,
-        };
-        ensure!(
-            entry.checksum == version_checksum(&record, &ops_text),
-            damaged("it does not match its checksum")
-        );
-        Ok(record)
+        Ok(entry)
     }
 
-    fn read_parts(&self, generation: u64, id: u64, parts: u32, revision: i64) -> Result<String> {
-        let prefix = self.parts_prefix(generation, id);
-        let mut text = Vec::new();
-        for part in 0..parts {
-            let key = format!("{prefix}{part:06}");
-            text.extend(self.get_value(&key, GetOptions::new().with_revision(revision))?);
+    /// The operations' JSON text of `ids` (each a stored version) in `view`, read at its
+    /// revision, consecutive ids in one ranged read, each checked against its listing record.
+    fn read_ops(&self, view: &View, ids: &[VersionId]) -> Result<BTreeMap<VersionId, String>> {
+        let mut sorted: Vec<VersionId> = ids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let entry = |id: VersionId| {
+            usize::try_from(id)
+                .ok()
+                .and_then(|i| view.versions.get(i))
+                .ok_or_else(|| anyhow!("{}: v{id} is not stored", self.name))
+        };
+        let Some(generation) = view.generation else {
+            // An empty prefix: v0, without operations.
+            return sorted
+                .into_iter()
+                .map(|id| Ok((entry(id)?.id, "[]".to_owned())))
+                .collect();
+        };
+        let mut texts: BTreeMap<VersionId, Vec<u8>> = BTreeMap::new();
+        let all = self.key(&format!("g/{generation:020}/o/"));
+        for run in sorted.chunk_by(|a, b| *b == a + 1) {
+            let (first, last) = (run[0], run[run.len() - 1]);
+            entry(last)?;
+            let from = self.ops_prefix(generation, first);
+            let to = prefix_end(&self.ops_prefix(generation, last));
+            self.read_range(&from, &to, view.revision, |key, value| {
+                let id = key
+                    .strip_prefix(&all)
+                    .and_then(|rest| rest.split_once('/'))
+                    .and_then(|(id, _)| id.parse::<VersionId>().ok());
+                if let Some(id) = id {
+                    texts.entry(id).or_default().extend_from_slice(value);
+                }
+                Ok(())
+            })?;
         }
-        String::from_utf8(text).map_err(|_| {
-            anyhow!(
-                "{}: the parts under {prefix} are damaged (not UTF-8)",
-                self.name
-            )
-        })
+        sorted
+            .into_iter()
+            .map(|id| {
+                let entry = entry(id)?;
+                let text = texts.remove(&id).unwrap_or_default();
+                let text = String::from_utf8(text)
+                    .ok()
+                    .filter(|text| {
+                        text.len() as u64 == entry.bytes
+                            && ops_checksum_of(text) == entry.ops_checksum
+                    })
+                    .ok_or_else(|| {
+                        anyhow!(
+                            "{}: the operations of v{id} under {} are damaged or were changed \
+                             outside registry-host (they do not match the checksum in {})",
+                            self.name,
+                            self.ops_prefix(generation, id),
+                            self.version_key(generation, id)
+                        )
+                    })?;
+                Ok((id, text))
+            })
+            .collect()
+    }
+
+    /// The checkpoint of `view`, read at its revision and checked.
+    fn read_checkpoint(&self, view: &View) -> Result<(VersionId, Vec<u8>)> {
+        let (Some(generation), Some(entry)) = (view.generation, &view.checkpoint) else {
+            bail!("{} holds no checkpoint", self.name);
+        };
+        let prefix = self.checkpoint_prefix(generation, entry.version);
+        let mut bytes = Vec::new();
+        self.read_range(&prefix, &prefix_end(&prefix), view.revision, |_, value| {
+            bytes.extend_from_slice(value);
+            Ok(())
+        })?;
+        ensure!(
+            bytes.len() as u64 == entry.bytes
+                && checkpoint_checksum(entry.version, &bytes) == entry.checksum,
+            "{}: the checkpoint under {prefix} is damaged or was changed outside registry-host \
+             (it does not match the checksum in {})",
+            self.name,
+            self.checkpoint_key(generation)
+        );
+        Ok((entry.version, bytes))
     }
 
     /// Takes the writers' lock on a new lease kept alive from now on.
@@ -593,29 +900,34 @@ impl EtcdStore {
         });
     }
 
-    /// Under the lock: reads the head (creating the store in an empty prefix), and clears what
-    /// a writer that died left behind (another generation of an unfinished import).
+    /// Under the lock: reads the head (creating the store in an empty prefix), clears what a
+    /// writer that died left behind, and checks every stored byte before the first write, as
+    /// SQLite's writers do, so that nothing is written to a damaged store.
     fn prepare_writes(&mut self) -> Result<()> {
-        let layout = self.read_layout()?;
-        let (head, head_revision) = match layout.head {
-            Some(head) => head,
+        let mut layout = self.read_layout()?;
+        let existed = layout.head.is_some();
+        let (head, head_revision) = match &layout.head {
+            Some(head) => head.clone(),
             None => self.create()?,
         };
-        let current = self.key(&format!("g/{:020}/", head.generation));
         let writer = self.writer.as_mut().context("no lock is held")?;
         writer.head = head;
         writer.head_revision = head_revision;
-        let ranges = [
-            (self.key("g/"), current.clone()),
-            (prefix_end(&current), prefix_end(&self.key("g/"))),
-        ];
-        for (from, to) in ranges.into_iter().filter(|_| layout.stale) {
-            self.write("clear an unfinished import in", |when| {
-                Txn::new().when(when).and_then(vec![TxnOp::delete(
-                    from.clone(),
-                    Some(etcd_client::DeleteOptions::new().with_range(to.clone())),
-                )])
+        if existed {
+            *self.view.get_mut() = Some(self.read_view(&layout)?);
+            self.verify()?;
+        }
+        for (from, to) in &layout.leftovers {
+            self.write("clear what a stopped writer left in", |when| {
+                let range = DeleteOptions::new().with_range(to.clone());
+                Txn::new()
+                    .when(when)
+                    .and_then(vec![TxnOp::delete(from.clone(), Some(range))])
             })?;
+        }
+        if !existed || !layout.leftovers.is_empty() {
+            layout = self.read_layout()?;
+            *self.view.get_mut() = Some(self.read_view(&layout)?);
         }
         Ok(())
     }
@@ -633,7 +945,6 @@ impl EtcdStore {
             format: FORMAT.to_owned(),
             version: FORMAT_VERSION,
         })?;
-        let (version_key, value) = self.entry(1, &v0, None)?;
         let lease_compare = self.lease_compare()?;
         let txn = Txn::new()
             .when(vec![
@@ -643,7 +954,12 @@ impl EtcdStore {
             .and_then(vec![
                 TxnOp::put(self.key("format"), format, None),
                 TxnOp::put(self.key("head"), serde_json::to_string(&head)?, None),
-                TxnOp::put(version_key, value, None),
+                TxnOp::put(
+                    self.version_key(1, 0),
+                    serde_json::to_string(&VersionEntry::new(&v0, "[]"))?,
+                    None,
+                ),
+                TxnOp::put(format!("{}{:06}", self.ops_prefix(1, 0), 0), "[]", None),
             ]);
         let answer = self.call("create the store in", |mut kv, _| {
             let txn = txn.clone();
@@ -695,31 +1011,9 @@ impl EtcdStore {
         }
     }
 
-    /// A version's key and value; its operations' text goes to parts when `parts` is given.
-    fn entry(
-        &self,
-        generation: u64,
-        version: &VersionRecord,
-        parts: Option<u32>,
-    ) -> Result<(String, String)> {
-        let ops = serde_json::to_string(&version.ops)?;
-        let entry = VersionEntry {
-            id: version.id,
-            parent: version.parent,
-            time_ms: version.time_ms,
-            checksum: version_checksum(version, &ops),
-            ops: parts.is_none().then_some(ops),
-            parts,
-        };
-        Ok((
-            self.version_key(generation, version.id),
-            serde_json::to_string(&entry)?,
-        ))
-    }
-
-    /// Runs a transaction built on the writer's conditions (the lock held, head unchanged),
-    /// and notes the head's new revision when it moves head.
-    fn write(&mut self, doing: &str, build: impl Fn(Vec<Compare>) -> Txn) -> Result<i64> {
+    /// Runs a transaction built on the writer's conditions (the lock held, head unchanged);
+    /// returns its revision.
+    fn write(&self, doing: &str, build: impl Fn(Vec<Compare>) -> Txn) -> Result<i64> {
         let writer = self.writer.as_ref().context("no lock is held")?;
         let when = vec![
             self.lease_compare()?,
@@ -737,38 +1031,62 @@ impl EtcdStore {
         Ok(answer.header().map_or(0, |header| header.revision()))
     }
 
-    /// Writes a version's parts, if it needs them, where nothing refers to them yet.
-    fn write_parts(&mut self, generation: u64, version: &VersionRecord) -> Result<Option<u32>> {
-        let ops = serde_json::to_string(&version.ops)?;
-        if ops.len() <= PART_BYTES {
-            return Ok(None);
+    /// Adds a put of `value` at `key` to `batch`, first writing what `batch` holds when the two
+    /// would not fit in one transaction.
+    fn stage(&self, batch: &mut Batch, doing: &str, key: String, value: Vec<u8>) -> Result<()> {
+        let bytes = key.len() + value.len();
+        if !batch.puts.is_empty()
+            && (batch.puts.len() == PUTS_PER_TXN || batch.bytes + bytes > PART_BYTES)
+        {
+            let puts = std::mem::take(&mut batch.puts);
+            self.write(doing, |when| Txn::new().when(when).and_then(puts.clone()))?;
+            batch.bytes = 0;
         }
-        let prefix = self.parts_prefix(generation, version.id);
-        let chunks = ops.as_bytes().chunks(PART_BYTES);
-        let count = u32::try_from(chunks.len())?;
-        self.write("clear old parts in", |when| {
-            Txn::new().when(when).and_then(vec![TxnOp::delete(
-                prefix.clone(),
-                Some(etcd_client::DeleteOptions::new().with_prefix()),
-            )])
-        })?;
-        for (part, chunk) in chunks.enumerate() {
-            let key = format!("{prefix}{part:06}");
-            self.write(&format!("save a part of v{} in", version.id), |when| {
-                Txn::new()
-                    .when(when)
-                    .and_then(vec![TxnOp::put(key.clone(), chunk.to_vec(), None)])
-            })?;
-        }
-        Ok(Some(count))
+        batch.bytes += bytes;
+        batch.puts.push(TxnOp::put(key, value, None));
+        Ok(())
     }
 
-    /// Writes a new head record with the version puts `ops`, in one transaction.
-    fn move_head(&mut self, doing: &str, head: HeadRecord, ops: Vec<TxnOp>) -> Result<()> {
+    /// Stages `bytes` in parts under `prefix`.
+    fn stage_parts(
+        &self,
+        batch: &mut Batch,
+        doing: &str,
+        prefix: &str,
+        bytes: &[u8],
+    ) -> Result<()> {
+        if bytes.is_empty() {
+            return self.stage(batch, doing, format!("{prefix}{:06}", 0), Vec::new());
+        }
+        for (part, chunk) in bytes.chunks(PART_BYTES).enumerate() {
+            self.stage(batch, doing, format!("{prefix}{part:06}"), chunk.to_vec())?;
+        }
+        Ok(())
+    }
+
+    /// Stages a version: its operations' parts, then its listing record.
+    fn stage_version(
+        &self,
+        batch: &mut Batch,
+        doing: &str,
+        generation: u64,
+        version: &VersionRecord,
+    ) -> Result<VersionEntry> {
+        let ops = serde_json::to_string(&version.ops)?;
+        let prefix = self.ops_prefix(generation, version.id);
+        self.stage_parts(batch, doing, &prefix, ops.as_bytes())?;
+        let entry = VersionEntry::new(version, &ops);
+        let key = self.version_key(generation, version.id);
+        self.stage(batch, doing, key, serde_json::to_vec(&entry)?)?;
+        Ok(entry)
+    }
+
+    /// Writes a new head record with `batch`, in one transaction; returns its revision.
+    fn move_head(&mut self, doing: &str, head: HeadRecord, batch: Batch) -> Result<i64> {
         let head_key = self.key("head");
         let head_value = serde_json::to_string(&head)?;
         let written = self.write(doing, |when| {
-            let mut ops = ops.clone();
+            let mut ops = batch.puts.clone();
             ops.push(TxnOp::put(head_key.clone(), head_value.clone(), None));
             Txn::new().when(when).and_then(ops)
         });
@@ -785,7 +1103,7 @@ impl EtcdStore {
         let writer = self.writer.as_mut().context("no lock is held")?;
         writer.head = head;
         writer.head_revision = revision;
-        Ok(())
+        Ok(revision)
     }
 
     fn writer_head(&self) -> Result<HeadRecord> {
@@ -796,27 +1114,21 @@ impl EtcdStore {
             .head
             .clone())
     }
-}
 
-/// What [`EtcdStore::read_layout`] found.
-struct Layout {
-    /// The head record and its mod revision; none in an empty prefix.
-    head: Option<(HeadRecord, i64)>,
-    revision: i64,
-    /// Whether keys of another generation (an import that did not finish) are left.
-    stale: bool,
-}
-
-/// Whether `rest`, a key under the head's generation, is a version up to `latest` or a part.
-fn known_in_generation(rest: &str, latest: u64) -> bool {
-    let digits =
-        |text: &str, len: usize| text.len() == len && text.bytes().all(|b| b.is_ascii_digit());
-    if let Some(id) = rest.strip_prefix("v/") {
-        return digits(id, 20) && id.parse::<u64>().is_ok_and(|id| id <= latest);
+    /// The writer's view, to note what it wrote.
+    fn written_view(&mut self) -> Result<&mut View> {
+        self.view
+            .get_mut()
+            .as_mut()
+            .context("the store was not read")
     }
-    rest.strip_prefix("p/")
-        .and_then(|rest| rest.split_once('/'))
-        .is_some_and(|(id, part)| digits(id, 20) && digits(part, 6))
+}
+
+/// Puts to write in one transaction, and their size.
+#[derive(Default)]
+struct Batch {
+    puts: Vec<TxnOp>,
+    bytes: usize,
 }
 
 /// The first key after every key starting with `prefix`.
@@ -895,43 +1207,21 @@ impl Drop for EtcdStore {
     }
 }
 
-impl EtcdStore {
-    /// The history, read whole at one revision on first use and kept until this store writes.
-    fn loaded(&self) -> Result<Ref<'_, HistoryExport>> {
-        if self.loaded.borrow().is_none() {
-            let history = self.read_history()?;
-            *self.loaded.borrow_mut() = Some(history);
-        }
-        Ok(Ref::map(self.loaded.borrow(), |history| {
-            history.as_ref().expect("loaded above")
-        }))
+/// Whether `rest`, a key under the head's generation, is one of its records: a version up to
+/// `latest`, operations' or checkpoint's parts, the checkpoint's record.
+fn known_in_generation(rest: &str, latest: u64) -> bool {
+    let digits =
+        |text: &str, len: usize| text.len() == len && text.bytes().all(|b| b.is_ascii_digit());
+    let part = |rest: &str| {
+        rest.split_once('/')
+            .is_some_and(|(id, part)| digits(id, 20) && digits(part, 6))
+    };
+    if let Some(id) = rest.strip_prefix("v/") {
+        return digits(id, 20) && id.parse::<u64>().is_ok_and(|id| id <= latest);
     }
-
-    /// Every version and the head, read at one revision and checked.
-    fn read_history(&self) -> Result<HistoryExport> {
-        let layout = self.read_layout()?;
-        let Some((head, _)) = layout.head else {
-            return Ok(HistoryExport::new(
-                0,
-                vec![VersionRecord {
-                    id: 0,
-                    parent: None,
-                    time_ms: self.now_ms,
-                    ops: Vec::new(),
-                }],
-            ));
-        };
-        let versions = self.read_versions(&head, layout.revision)?;
-        check_structure(&versions, head.head).with_context(|| self.name.clone())?;
-        ensure!(
-            versions.len() as u64 == head.latest + 1,
-            "{}: the head record names v{} as the latest version, but v{} is the last stored",
-            self.name,
-            head.latest,
-            versions.len().saturating_sub(1)
-        );
-        Ok(HistoryExport::new(head.head, versions))
-    }
+    rest == "checkpoint"
+        || rest.strip_prefix("o/").is_some_and(part)
+        || rest.strip_prefix("c/").is_some_and(part)
 }
 
 impl RegistryStore for EtcdStore {
@@ -940,50 +1230,115 @@ impl RegistryStore for EtcdStore {
     }
 
     fn listing(&self) -> Result<VersionList> {
-        Ok(listing_of(&*self.loaded()?))
+        let view = self.view()?;
+        Ok(VersionList {
+            head: view.head,
+            versions: view.versions.iter().map(VersionEntry::summary).collect(),
+        })
     }
 
     fn ops_json(&self, versions: &[VersionId]) -> Result<String> {
-        ops_json_of(&*self.loaded()?, versions, &self.name)
+        let mut texts = self.read_ops(&*self.view()?, versions)?;
+        let mut json = String::from("[");
+        for (n, id) in versions.iter().enumerate() {
+            if n > 0 {
+                json.push(',');
+            }
+            // Read once per id; a repeated id is read again.
+            let text = match texts.remove(id) {
+                Some(text) => text,
+                None => self
+                    .read_ops(&*self.view()?, &[*id])?
+                    .remove(id)
+                    .unwrap_or_default(),
+            };
+            json.push_str(&text);
+        }
+        json.push(']');
+        Ok(json)
     }
 
     fn checkpoint_version(&self) -> Result<Option<VersionId>> {
-        Ok(None)
+        Ok(self.view()?.checkpoint.as_ref().map(|entry| entry.version))
     }
 
     fn checkpoint(&self) -> Result<(VersionId, Vec<u8>)> {
-        bail!("{}: an etcd store holds no checkpoint", self.name)
+        self.read_checkpoint(&*self.view()?)
     }
 
-    /// etcd keeps no checkpoint yet: a registry opened on it is built from v0 as it is read.
-    fn save_checkpoint(&mut self, _version: VersionId, _bytes: &[u8]) -> Result<()> {
+    /// Writes the parts, the record and the removal of the previous checkpoint's parts under the
+    /// writer's conditions, the record last: a reader sees the old checkpoint or the new one.
+    fn save_checkpoint(&mut self, version: VersionId, bytes: &[u8]) -> Result<()> {
+        let head = self.writer_head()?;
+        let previous = self.checkpoint_version()?;
+        if previous == Some(version) {
+            // A version's state never changes: the stored checkpoint holds it already.
+            return Ok(());
+        }
+        ensure!(
+            version <= head.latest,
+            "{}: v{version} is not a stored version",
+            self.name
+        );
+        let doing = "save the checkpoint in";
+        let mut batch = Batch::default();
+        let prefix = self.checkpoint_prefix(head.generation, version);
+        self.stage_parts(&mut batch, doing, &prefix, bytes)?;
+        let entry = CheckpointEntry {
+            version,
+            bytes: bytes.len() as u64,
+            checksum: checkpoint_checksum(version, bytes),
+        };
+        let key = self.checkpoint_key(head.generation);
+        self.stage(&mut batch, doing, key, serde_json::to_vec(&entry)?)?;
+        let mut ops = batch.puts;
+        if let Some(previous) = previous {
+            let old = self.checkpoint_prefix(head.generation, previous);
+            let range = DeleteOptions::new().with_range(prefix_end(&old));
+            ops.push(TxnOp::delete(old, Some(range)));
+        }
+        let revision = self.write(doing, |when| Txn::new().when(when).and_then(ops.clone()))?;
+        let view = self.written_view()?;
+        view.checkpoint = Some(entry);
+        view.revision = revision;
         Ok(())
     }
 
+    /// Every operation and the checkpoint, read at the view's revision and checked.
     fn verify(&self) -> Result<()> {
-        self.loaded().map(drop)
+        let latest = self.view()?.versions.len() as u64;
+        let mut from = 0;
+        while from < latest {
+            let to = (from + VERSIONS_PER_CHECK).min(latest);
+            self.read_ops(&*self.view()?, &(from..to).collect::<Vec<_>>())?;
+            from = to;
+        }
+        if self.checkpoint_version()?.is_some() {
+            self.checkpoint()?;
+        }
+        Ok(())
     }
 
     fn hold_snapshot(&self) -> Result<()> {
-        self.loaded().map(drop)
+        // The view read at opening is kept until the store is dropped.
+        self.view().map(drop)
     }
 
+    /// The operations' and the checkpoint's bytes.
     fn size(&self) -> Result<u64> {
-        Ok(serde_json::to_vec(&*self.loaded()?)?.len() as u64)
+        let view = self.view()?;
+        let ops: u64 = view.versions.iter().map(|entry| entry.bytes).sum();
+        Ok(ops + view.checkpoint.as_ref().map_or(0, |entry| entry.bytes))
     }
 
     fn head(&self) -> Result<u64> {
         if let Some(writer) = &self.writer {
             return Ok(writer.head.head);
         }
-        Ok(match self.read_layout()?.head {
-            Some((head, _)) => head.head,
-            None => 0,
-        })
+        Ok(self.view()?.head)
     }
 
     fn commit(&mut self, version: &VersionRecord) -> Result<()> {
-        self.loaded.get_mut().take();
         let head = self.writer_head()?;
         ensure!(
             version.id == head.latest + 1,
@@ -992,62 +1347,64 @@ impl RegistryStore for EtcdStore {
             version.id,
             head.latest
         );
-        let parts = self.write_parts(head.generation, version)?;
-        let (key, value) = self.entry(head.generation, version, parts)?;
-        self.move_head(
-            &format!("save v{} in", version.id),
-            HeadRecord::new(head.generation, version.id, version.id),
-            vec![TxnOp::put(key, value, None)],
-        )
+        let doing = format!("save v{} in", version.id);
+        let mut batch = Batch::default();
+        let entry = self.stage_version(&mut batch, &doing, head.generation, version)?;
+        let new_head = HeadRecord::new(head.generation, version.id, version.id);
+        let revision = self.move_head(&doing, new_head, batch)?;
+        let view = self.written_view()?;
+        view.versions.push(entry);
+        view.head = version.id;
+        view.revision = revision;
+        Ok(())
     }
 
     fn set_head(&mut self, head: u64) -> Result<()> {
-        self.loaded.get_mut().take();
         let current = self.writer_head()?;
         ensure!(
             head <= current.latest,
             "{}: v{head} is not a stored version",
             self.name
         );
-        self.move_head(
-            "save the head in",
-            HeadRecord::new(current.generation, head, current.latest),
-            Vec::new(),
-        )
+        let new_head = HeadRecord::new(current.generation, head, current.latest);
+        let revision = self.move_head("save the head in", new_head, Batch::default())?;
+        let view = self.written_view()?;
+        view.head = head;
+        view.revision = revision;
+        Ok(())
     }
 
-    /// Writes no checkpoint (see [`RegistryStore::save_checkpoint`] above).
-    fn replace(&mut self, history: &HistoryExport, _checkpoint: &[u8]) -> Result<()> {
-        self.loaded.get_mut().take();
+    /// Writes `history` and the checkpoint of its head as a new generation, switches head to
+    /// it, then clears the old one.
+    fn replace(&mut self, history: &HistoryExport, checkpoint: &[u8]) -> Result<()> {
         let old = self.writer_head()?;
         let generation = old.generation + 1;
-        let mut batch = Vec::new();
-        let mut batch_bytes = 0;
+        let doing = "import into";
+        let mut batch = Batch::default();
         for version in &history.versions {
-            let parts = self.write_parts(generation, version)?;
-            let (key, value) = self.entry(generation, version, parts)?;
-            let full = batch.len() == VERSIONS_PER_TXN || batch_bytes + value.len() > PART_BYTES;
-            if full && !batch.is_empty() {
-                let ops = std::mem::take(&mut batch);
-                self.write("import into", |when| {
-                    Txn::new().when(when).and_then(ops.clone())
-                })?;
-                batch_bytes = 0;
-            }
-            batch_bytes += key.len() + value.len();
-            batch.push(TxnOp::put(key, value, None));
+            self.stage_version(&mut batch, doing, generation, version)?;
         }
+        let prefix = self.checkpoint_prefix(generation, history.head);
+        self.stage_parts(&mut batch, doing, &prefix, checkpoint)?;
+        let entry = CheckpointEntry {
+            version: history.head,
+            bytes: checkpoint.len() as u64,
+            checksum: checkpoint_checksum(history.head, checkpoint),
+        };
+        let key = self.checkpoint_key(generation);
+        self.stage(&mut batch, doing, key, serde_json::to_vec(&entry)?)?;
         let latest = history.versions.len().saturating_sub(1) as u64;
         self.move_head(
-            "import into",
+            doing,
             HeadRecord::new(generation, history.head, latest),
             batch,
         )?;
-        let old_generation = self.key(&format!("g/{:020}/", old.generation));
+        *self.view.get_mut() = None;
+        let old_generation = self.generation_prefix(old.generation);
         self.write("clear the replaced history in", |when| {
             Txn::new().when(when).and_then(vec![TxnOp::delete(
                 old_generation.clone(),
-                Some(etcd_client::DeleteOptions::new().with_prefix()),
+                Some(DeleteOptions::new().with_prefix()),
             )])
         })?;
         Ok(())
@@ -1064,7 +1421,7 @@ impl RegistryStore for EtcdStore {
 
     fn wait_for_change(&mut self, marker: i64) -> Result<()> {
         // What comes after the wait is read afresh.
-        self.loaded.get_mut().take();
+        *self.view.get_mut() = None;
         let key = self.key("head");
         let start = marker + 1;
         let mut client = self.client.clone();

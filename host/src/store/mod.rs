@@ -111,8 +111,7 @@ pub trait RegistryStore {
     fn wait_for_change(&mut self, marker: i64) -> Result<()>;
 }
 
-/// [`RegistryStore::listing`] of a history read whole (an etcd store, an SQLite store before
-/// schema 3).
+/// [`RegistryStore::listing`] of a history read whole (an SQLite store before schema 3).
 fn listing_of(history: &HistoryExport) -> VersionList {
     VersionList {
         head: history.head,

@@ -5,9 +5,13 @@
 // Each test crate uses its own part of this module.
 #![allow(dead_code)]
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Once;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -75,13 +79,133 @@ impl From<Output> for Outcome {
     }
 }
 
-/// Runs `registry-host ARGS` in `dir`.
+/// Runs `registry-host ARGS` in `dir`, within [`CHILD_DEADLINE`].
 pub fn run_host(dir: &Path, args: &[&str]) -> Outcome {
-    host(dir)
-        .args(args)
-        .output()
-        .expect("registry-host starts")
-        .into()
+    Spawned::new(host(dir).args(args))
+        .finish(CHILD_DEADLINE, &format!("registry-host {args:?} to exit"))
+}
+
+/// How long a test waits for a child process to exit when nothing else is said: far more than
+/// any command of the tests takes, and a hang still fails in minutes, not hours.
+pub const CHILD_DEADLINE: Duration = Duration::from_secs(180);
+
+/// A child process that a test reads and waits on, always with a deadline: one it misses kills
+/// the child and fails the test, saying what was awaited. A dropped one is killed.
+#[derive(Debug)]
+pub struct Spawned {
+    child: Child,
+    /// Standard output, a line (with its line break) at a time, as it comes.
+    lines: Receiver<String>,
+    /// What came of standard output so far.
+    stdout: String,
+    stderr: Option<JoinHandle<String>>,
+}
+
+impl Spawned {
+    /// Starts `command` with its standard output and error piped, its standard input closed.
+    pub fn new(command: &mut Command) -> Self {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the child process starts");
+        let stdout = child.stdout.take().expect("a piped stdout");
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut stdout = BufReader::new(stdout);
+            loop {
+                let mut line = Vec::new();
+                match stdout.read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {
+                        let line = String::from_utf8_lossy(&line).into_owned();
+                        if send.send(line).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        let mut stderr = child.stderr.take().expect("a piped stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = stderr.read_to_end(&mut text);
+            String::from_utf8_lossy(&text).into_owned()
+        });
+        Self {
+            child,
+            lines,
+            stdout: String::new(),
+            stderr: Some(stderr),
+        }
+    }
+
+    /// The next line of standard output, without its line break, within `deadline`.
+    pub fn next_line(&mut self, deadline: Duration, awaited: &str) -> String {
+        match self.lines.recv_timeout(deadline) {
+            Ok(line) => {
+                self.stdout.push_str(&line);
+                line.trim_end_matches('\n').to_owned()
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                self.fail(&format!("awaited {awaited} for {deadline:?} in vain"))
+            }
+            Err(RecvTimeoutError::Disconnected) => self.fail(&format!(
+                "awaited {awaited}, but the child closed its output"
+            )),
+        }
+    }
+
+    /// Waits for the child to exit within `deadline`; what it did.
+    pub fn finish(mut self, deadline: Duration, awaited: &str) -> Outcome {
+        let started = Instant::now();
+        while self.child.try_wait().expect("the child's status").is_none() {
+            if started.elapsed() > deadline {
+                self.fail(&format!("awaited {awaited} for {deadline:?} in vain"));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.outcome()
+    }
+
+    /// Kills the child (if it still runs); what it did.
+    pub fn kill(&mut self) -> Outcome {
+        let _ = self.child.kill();
+        self.outcome()
+    }
+
+    /// Kills the child and fails the test with `problem`.
+    #[expect(clippy::panic, reason = "fails the test, as an assertion does")]
+    fn fail(&mut self, problem: &str) -> ! {
+        let outcome = self.kill();
+        panic!("{problem}; killed the child: {outcome:?}")
+    }
+
+    /// What the child did, once it ended.
+    fn outcome(&mut self) -> Outcome {
+        let status = self.child.wait().expect("the child's status");
+        // Its output ends with it (registry-host starts no process of its own).
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
+            self.stdout.push_str(&line);
+        }
+        let stderr = self
+            .stderr
+            .take()
+            .map(|reader| reader.join().unwrap_or_default());
+        Outcome {
+            code: status.code(),
+            stdout: std::mem::take(&mut self.stdout),
+            stderr: stderr.unwrap_or_default(),
+        }
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Runs `args`, which must succeed, and returns what it printed.
