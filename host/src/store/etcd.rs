@@ -1428,22 +1428,20 @@ impl RegistryStore for EtcdStore {
         let endpoints = self.endpoints.clone();
         let timeout = self.timeout;
         self.runtime.block_on(async move {
-            let lost = |error: &dyn fmt::Display| {
-                unreachable_error(&endpoints, timeout, &error.to_string())
-            };
+            let lost = |problem: &str| unreachable_error(&endpoints, timeout, problem);
             let options = WatchOptions::new().with_start_revision(start);
             let mut stream = tokio::time::timeout(timeout, client.watch(key, Some(options)))
                 .await
-                .map_err(|_| lost(&"no answer"))?
-                .map_err(|error| lost(&error))?;
+                .map_err(|_| lost("no answer"))?
+                .map_err(|error| lost(&problem(&error)))?;
             loop {
                 match stream.message().await {
                     Ok(Some(answer)) if answer.canceled() || !answer.events().is_empty() => {
                         return Ok(());
                     }
                     Ok(Some(_)) => {}
-                    Ok(None) => return Err(lost(&"the watch ended")),
-                    Err(error) => return Err(lost(&error)),
+                    Ok(None) => return Err(lost("the watch ended")),
+                    Err(error) => return Err(lost(&problem(&error))),
                 }
             }
         })
