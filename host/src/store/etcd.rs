@@ -947,12 +947,15 @@ impl RegistryStore for EtcdStore {
         ops_json_of(&*self.loaded()?, versions, &self.name)
     }
 
-    fn checkpoint_version(&self) -> Result<Option<VersionId>> {
-        Ok(None)
+    fn checkpoint_versions(&self) -> Result<Vec<VersionId>> {
+        Ok(Vec::new())
     }
 
-    fn checkpoint(&self) -> Result<(VersionId, Vec<u8>)> {
-        bail!("{}: an etcd store holds no checkpoint", self.name)
+    fn checkpoint(&self, version: VersionId) -> Result<Vec<u8>> {
+        bail!(
+            "{}: an etcd store holds no checkpoint (of v{version})",
+            self.name
+        )
     }
 
     /// etcd keeps no checkpoint yet: a registry opened on it is built from v0 as it is read.
@@ -1017,7 +1020,11 @@ impl RegistryStore for EtcdStore {
     }
 
     /// Writes no checkpoint (see [`RegistryStore::save_checkpoint`] above).
-    fn replace(&mut self, history: &HistoryExport, _checkpoint: &[u8]) -> Result<()> {
+    fn replace(
+        &mut self,
+        history: &HistoryExport,
+        _checkpoints: &[(VersionId, Vec<u8>)],
+    ) -> Result<()> {
         self.loaded.get_mut().take();
         let old = self.writer_head()?;
         let generation = old.generation + 1;
