@@ -313,12 +313,11 @@ fn checkpoint_versions(path: &Path) -> Vec<u64> {
     let mut statement = conn
         .prepare("SELECT version FROM checkpoints ORDER BY version")
         .expect("the table");
-    let versions = statement
+    statement
         .query_map([], |row| row.get(0))
         .expect("rows")
         .collect::<rusqlite::Result<_>>()
-        .expect("versions");
-    versions
+        .expect("versions")
 }
 
 /// Flips one bit, in its middle, of the stored checkpoint of `version`.
