@@ -92,7 +92,7 @@ fn run(u: &mut Unstructured) -> Result<()> {
                 bytes.extend_from_slice(&2_u32.to_le_bytes());
             }
         }
-        bytes.extend_from_slice(u.take_rest());
+        bytes.extend_from_slice(u.bytes(u.len())?);
         check(&bytes);
         return Ok(());
     }
