@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO_ROOT=$(pwd)
 FUZZ_DIR="$REPO_ROOT/registry-core/fuzz"
-ALL_TARGETS=(criteria lua_values history_import changesets)
+ALL_TARGETS=(criteria lua_values history_import changesets checkpoint)
 CARGO_FUZZ_VERSION=0.13.2
 
 usage() {

@@ -56,6 +56,10 @@ pub struct GlobalArgs {
     /// in whole seconds, e.g. 10s
     #[arg(long, global = true, value_name = "DURATION", default_value = "10s", value_parser = parse_lease_ttl)]
     pub lease_ttl: Duration,
+    /// The most one command (a run, or a read such as show) may spend loading the store's
+    /// history: a script's --timeout does not count it, e.g. 2m
+    #[arg(long, global = true, value_name = "DURATION", default_value = "60s", value_parser = parse_timeout)]
+    pub load_timeout: Duration,
 }
 
 impl GlobalArgs {

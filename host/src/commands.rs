@@ -11,11 +11,10 @@ use anyhow::{Context, Result, anyhow, bail, ensure};
 use registry_core::protocol::{
     FailureKind, Request, RunRequest, RunResult, ServiceError, VersionList, VersionSummary,
 };
-use registry_core::{
-    Entry, ErrorKind, HistoryExport, Op, Registry, VersionRecord, encode_checkpoint,
-};
+use registry_core::{Entry, ErrorKind, HistoryExport, Op, Registry, VersionRecord};
 use serde::Serialize;
 
+use crate::checkpoints;
 use crate::cli::{Cli, Command, GlobalArgs, RunArgs};
 use crate::engine::{ModuleSource, Runtime};
 use crate::guest::{GrowthLimits, Guest, Stopped};
@@ -38,7 +37,7 @@ const MODULE_HEADROOM: u64 = 64 << 20;
 /// Luau's limit again (host/tests/limits.rs measures it). Twice the limit lets Luau's own,
 /// catchable, out-of-memory error come first, as natively.
 const LUAU_MEMORY_FACTOR: u64 = 2;
-/// What the module loads of the store (operations, the checkpoint) it holds decoded, with the
+/// What the module loads of the store (operations, checkpoints) it holds decoded, with the
 /// states they build: allow this many times the store's size.
 const STORE_FACTOR: u64 = 12;
 /// The 32-bit module cannot address more.
@@ -120,12 +119,11 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
                 .and_then(Registry::import)
                 .map_err(|error| anyhow!("cannot import {}: {error}", file.display()))?;
             let history = registry.export()?;
-            let head = registry.head();
-            let checkpoint = encode_checkpoint(head.id(), head.state()?);
+            let checkpoints = checkpoints::for_import(&registry)?;
             let mut store = open_store(global, Access::Write, now_ms)?;
             // A damaged store is refused and left as it is, even by an import that would
-            // replace it: `replace` checks every row and the checkpoint first.
-            store.replace(&history, &checkpoint)?;
+            // replace it: `replace` checks every row and checkpoint first.
+            store.replace(&history, &checkpoints)?;
             writeln!(
                 out,
                 "imported {} from {}",
@@ -165,13 +163,13 @@ fn open(
     let name = store.name().to_owned();
     let request = Request::OpenStored {
         versions: store.listing()?,
-        checkpoint: store.checkpoint_version()?,
+        checkpoints: store.checkpoint_versions()?,
     };
     // The user's limits bound the script; the store's size bounds the module's own work.
     let data = STORE_FACTOR * store.size()?;
     let cap = (LUAU_MEMORY_FACTOR * luau_memory + output_bytes + MODULE_HEADROOM + data)
         .min(MAX_MODULE_MEMORY);
-    guest.attach(store, cap)?;
+    guest.attach(store, cap, global.load_timeout)?;
     // A store the module refuses is a store problem (exit 2), not a refused request.
     guest
         .request::<()>(&request)

@@ -14,6 +14,7 @@ use std::fmt;
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -22,8 +23,7 @@ use registry_core::protocol::{
     Event, LoadRequest, PROTOCOL_VERSION, Request, Response, ServiceError,
 };
 use registry_core::{
-    Error as CoreError, ErrorKind, HistorySource, Op, Registry, State, VersionId,
-    decode_checkpoint, encode_checkpoint,
+    Error as CoreError, ErrorKind, HistorySource, Op, Registry, State, VersionId, decode_checkpoint,
 };
 use serde::de::DeserializeOwned;
 use wasmtime::{
@@ -31,20 +31,19 @@ use wasmtime::{
     StoreLimitsBuilder, Tag, Trap, TypedFunc, ValType,
 };
 
+use crate::checkpoints;
 use crate::engine::Runtime;
 use crate::store::RegistryStore;
 
 /// Requests other than `run` must be answered within this long, plus [`DEADLINE_PER_MIB`] for
-/// each MiB of the request and of the store (which the module may load): far more than the
-/// module needs, and a module that loops cannot hang a command. A run's deadline gets the
-/// store's share too, since a script's first read loads what it reads.
+/// each MiB of the request and of the store (whose data the answer may hold): far more than the
+/// module needs, and a module that loops cannot hang a command. Loading stored history is
+/// timed apart, against the command's load timeout ([`LoadClock`]).
 const REQUEST_DEADLINE: Duration = Duration::from_secs(3);
 const DEADLINE_PER_MIB: Duration = Duration::from_secs(1);
 
-/// The host writes a new checkpoint at the end of a command that moved head this many
-/// operations past the last one (on head's path from v0): opening then replays at most that
-/// many, and a checkpoint's cost is spread over as many operations.
-const CHECKPOINT_AFTER_OPS: usize = 10_000;
+/// How often the outer fence looks again while the module loads stored history.
+const LOAD_POLL: Duration = Duration::from_millis(50);
 
 /// What one run may commit before the host stops it, unless the command line raises it.
 #[derive(Debug, Clone, Copy)]
@@ -65,6 +64,8 @@ pub enum Stopped {
     Deadline { limit: Duration, deadline: Duration },
     /// The module did not answer a request other than `run` in time.
     Unanswered { op: &'static str, after: Duration },
+    /// Loading stored history took longer than the load timeout.
+    Load { limit: Duration },
     /// The module needed more memory than the host's cap.
     Memory { cap: u64 },
     /// The run committed as much as one run may; `option` raises the bound.
@@ -86,6 +87,12 @@ impl fmt::Display for Stopped {
                 f,
                 "the module did not answer its {op} request within {} ms: stopped by the host",
                 after.as_millis()
+            ),
+            Stopped::Load { limit } => write!(
+                f,
+                "loading the store took longer than {} ms, the most one command may spend \
+                 loading (raise it with --load-timeout)",
+                limit.as_millis()
             ),
             Stopped::Memory { cap } => write!(
                 f,
@@ -137,8 +144,53 @@ fn per_mib(bytes: u64) -> Duration {
     DEADLINE_PER_MIB.saturating_mul(u32::try_from(bytes >> 20).unwrap_or(u32::MAX))
 }
 
+/// The time spent loading stored history (the module's loads, from its first request for
+/// operations or checkpoints to its `loaded`, and the host's own copy's), kept apart: a
+/// script's clock stands still while it loads, so its time limit measures the script, and the
+/// outer fence bounds loading by the load timeout instead. Shared with the fence's thread.
+#[derive(Debug, Default)]
+struct LoadClock(Mutex<LoadTimes>);
+
+#[derive(Debug, Default)]
+struct LoadTimes {
+    /// Every finished load's time.
+    total: Duration,
+    /// When the load under way began.
+    since: Option<Instant>,
+    /// Whether the fence stopped the module for loading too long.
+    overran: bool,
+}
+
+impl LoadClock {
+    fn times(&self) -> std::sync::MutexGuard<'_, LoadTimes> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A load begins, unless one is under way.
+    fn begin(&self) {
+        self.times().since.get_or_insert_with(Instant::now);
+    }
+
+    /// The load under way, if any, ends.
+    fn end(&self) {
+        let mut times = self.times();
+        if let Some(since) = times.since.take() {
+            times.total += since.elapsed();
+        }
+    }
+
+    /// The time spent loading until `now`, and whether a load is under way.
+    fn spent(&self, now: Instant) -> (Duration, bool) {
+        let times = self.times();
+        let running = times
+            .since
+            .map(|since| now.saturating_duration_since(since));
+        (times.total + running.unwrap_or_default(), running.is_some())
+    }
+}
+
 /// What the host functions reach: the store and the host's copy of the history for events,
-/// the memory cap, the clock's origin.
+/// the memory cap, the clock's origin and the time spent loading.
 struct HostState {
     store: Option<SharedStore>,
     /// The store's size when attached, for deadlines.
@@ -152,6 +204,18 @@ struct HostState {
     run: Option<RunInProgress>,
     limits: MemoryCap,
     started: Instant,
+    loads: Arc<LoadClock>,
+    /// The most one call into the module may spend loading stored history.
+    load_timeout: Duration,
+}
+
+impl HostState {
+    /// The module's monotonic clock: time since it started, loading left out.
+    fn clock(&self) -> Duration {
+        let now = Instant::now();
+        now.saturating_duration_since(self.started)
+            .saturating_sub(self.loads.spent(now).0)
+    }
 }
 
 /// What events of a run need: its time (of the versions it commits), where its printed text
@@ -228,6 +292,8 @@ impl Guest {
             run: None,
             limits: MemoryCap::new(memory_cap),
             started: Instant::now(),
+            loads: Arc::default(),
+            load_timeout: Duration::MAX,
         };
         let mut wasm = wasmtime::Store::new(&runtime.engine, state);
         wasm.limiter(|state| &mut state.limits);
@@ -271,14 +337,21 @@ impl Guest {
         Ok(guest)
     }
 
-    /// Gives the module's events and loads a store (none is accepted before), and caps the
-    /// module's memory at `memory_cap` bytes from now on.
-    pub fn attach(&mut self, store: Box<dyn RegistryStore>, memory_cap: u64) -> Result<()> {
+    /// Gives the module's events and loads a store (none is accepted before), caps the
+    /// module's memory at `memory_cap` bytes from now on, and what one call may spend loading
+    /// from the store at `load_timeout`.
+    pub fn attach(
+        &mut self,
+        store: Box<dyn RegistryStore>,
+        memory_cap: u64,
+        load_timeout: Duration,
+    ) -> Result<()> {
         let state = self.store.data_mut();
         state.store_bytes = store.size()?;
         state.store = Some(Rc::new(RefCell::new(store)));
         state.history = None;
         state.limits = MemoryCap::new(memory_cap);
+        state.load_timeout = load_timeout;
         Ok(())
     }
 
@@ -308,11 +381,10 @@ impl Guest {
             bail!("not a run request: {}", request.op());
         };
         let bytes = serde_json::to_vec(request)?;
+        // Loading stored history is left out of the run's time and bounded apart.
         let deadline = Deadline::Run {
             limit,
-            after: limit
-                .saturating_add(grace)
-                .saturating_add(per_mib(self.store.data().store_bytes)),
+            after: limit.saturating_add(grace),
         };
         self.store.data_mut().run = Some(RunInProgress {
             time_ms: run.now_ms,
@@ -334,48 +406,39 @@ impl Guest {
     /// Moves the stored head to `head` once the host's copy of the history knows it as a
     /// version (a command's own head move, after the module's).
     pub fn set_head(&mut self, head: VersionId) -> Result<()> {
-        let HostState { store, history, .. } = self.store.data_mut();
-        let (store, history) = stored_history(store, history)?;
+        let HostState {
+            store,
+            history,
+            loads,
+            ..
+        } = self.store.data_mut();
+        let (store, history) = stored_history(store, history, loads)?;
         history
             .apply_version(head)
             .map_err(|error| anyhow!("cannot move head: {error}"))?;
         store.borrow_mut().set_head(head)
     }
 
-    /// At the end of a command that wrote: a new checkpoint of head when head is
-    /// [`CHECKPOINT_AFTER_OPS`] operations or more past the stored one, so that the next command
-    /// replays less (built by the host's own copy of the history, not the module).
+    /// At the end of a command that wrote: a checkpoint of head when one is due
+    /// ([`checkpoints::for_head`]), so that the next command replays less (built by the host's
+    /// own copy of the history, not the module).
     pub fn refresh_checkpoint(&mut self) -> Result<()> {
-        let HostState { store, history, .. } = self.store.data_mut();
+        let HostState {
+            store,
+            history,
+            loads,
+            ..
+        } = self.store.data_mut();
         if history.is_none() {
             // Nothing moved head: the host never needed its copy.
             return Ok(());
         }
-        let (store, history) = stored_history(store, history)?;
-        let checkpoint = store.borrow().checkpoint_version()?;
-        let head = history.head();
-        if checkpoint == Some(head.id()) {
-            return Ok(());
+        let (store, history) = stored_history(store, history, loads)?;
+        let existing = store.borrow().checkpoint_versions()?;
+        if let Some((version, bytes)) = checkpoints::for_head(history, &existing)? {
+            store.borrow_mut().save_checkpoint(version, &bytes)?;
         }
-        // The operations a registry opened on the store replays to reach head.
-        let mut replay = 0;
-        let mut at = Some(Rc::clone(head));
-        while let Some(version) = at.filter(|v| Some(v.id()) != checkpoint) {
-            replay += version.op_count();
-            at = version
-                .parent()
-                .and_then(|parent| history.version(parent).ok())
-                .cloned();
-        }
-        if replay < CHECKPOINT_AFTER_OPS {
-            return Ok(());
-        }
-        let bytes = encode_checkpoint(
-            head.id(),
-            head.state()
-                .map_err(|error| anyhow!("cannot build the checkpoint: {error}"))?,
-        );
-        store.borrow_mut().save_checkpoint(head.id(), &bytes)
+        Ok(())
     }
 
     fn exchange<T: DeserializeOwned>(&mut self, request: &[u8], deadline: Deadline) -> Result<T> {
@@ -416,6 +479,7 @@ impl Guest {
             let _watchdog = Watchdog::start(&mut self.store, deadline.after());
             call(&mut self.store)
         };
+        self.store.data().loads.end();
         result.map_err(|error| stopped(&self.store, error, deadline))
     }
 }
@@ -446,7 +510,11 @@ fn stopped(
 ) -> anyhow::Error {
     let trap = error.downcast_ref::<Trap>().copied();
     let limits = &store.data().limits;
+    let overran = std::mem::take(&mut store.data().loads.times().overran);
     let stopped = match (trap, deadline) {
+        (Some(Trap::Interrupt), _) if overran => Stopped::Load {
+            limit: store.data().load_timeout,
+        },
         (Some(Trap::Interrupt), Deadline::Run { limit, after }) => Stopped::Deadline {
             limit,
             deadline: after,
@@ -471,7 +539,8 @@ fn stopped(
 }
 
 /// The outer time fence: arms the store's epoch deadline, then bumps the engine's epoch, which
-/// traps the module, once `after` has passed, unless the call finishes first and drops it.
+/// traps the module, once the call has worked for `after` (loading stored history left out) or
+/// loaded for longer than the load timeout, unless the call finishes first and drops it.
 struct Watchdog {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
@@ -482,10 +551,37 @@ impl Watchdog {
         // The epoch only moves when a deadline passes, so one tick is enough.
         store.set_epoch_deadline(1);
         let engine: Engine = store.engine().clone();
+        let loads = Arc::clone(&store.data().loads);
+        let load_timeout = store.data().load_timeout;
         let (stop, stopped) = mpsc::channel();
         let thread = std::thread::spawn(move || {
-            if stopped.recv_timeout(after) == Err(RecvTimeoutError::Timeout) {
+            let started = Instant::now();
+            let (loaded_before, _) = loads.spent(started);
+            loop {
+                let now = Instant::now();
+                let (loaded, loading) = loads.spent(now);
+                let loaded = loaded.saturating_sub(loaded_before);
+                let worked = now
+                    .saturating_duration_since(started)
+                    .saturating_sub(loaded);
+                if loaded >= load_timeout {
+                    loads.times().overran = true;
+                } else if worked < after {
+                    // While loading, work stands still but the load may end at any moment;
+                    // otherwise either may run out first.
+                    let left = load_timeout - loaded;
+                    let wait = if loading {
+                        LOAD_POLL.min(left)
+                    } else {
+                        (after - worked).min(left)
+                    };
+                    match stopped.recv_timeout(wait) {
+                        Err(RecvTimeoutError::Timeout) => continue,
+                        _ => return,
+                    }
+                }
                 engine.increment_epoch();
+                return;
             }
         });
         Self {
@@ -518,7 +614,7 @@ fn imports(
             Ok(match import.ty() {
                 ExternType::Func(_) if is_import(name, "registryClockMs") => {
                     Func::wrap(&mut *store, |caller: Caller<'_, HostState>| {
-                        caller.data().started.elapsed().as_secs_f64() * 1000.0
+                        caller.data().clock().as_secs_f64() * 1000.0
                     })
                     .into()
                 }
@@ -591,8 +687,8 @@ fn on_event(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::
 }
 
 /// `registryLoad(ptr, len) -> len`: reads what the module asks for ([`LoadRequest`]) from the
-/// store, checked, and keeps it for `registryTake`. A damaged store traps the module with the
-/// store's problem.
+/// store, checked, and keeps it for `registryTake`; times the load. A damaged store traps the
+/// module with the store's problem.
 fn on_load(mut caller: Caller<'_, HostState>, ptr: u32, len: u32) -> wasmtime::Result<u32> {
     load(&mut caller, ptr as usize, len as usize)
         .map_err(|error| wasmtime::Error::new(HostFailed(error)))
@@ -613,10 +709,15 @@ fn load(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> Result<u3
     let request: LoadRequest = serde_json::from_slice(request)
         .context("the module sent a load request the host cannot read")?;
     let state = caller.data_mut();
+    match request {
+        LoadRequest::Loaded => state.loads.end(),
+        _ => state.loads.begin(),
+    }
     let store = state.store.as_ref().context("no store is open")?.borrow();
     let answer = match request {
-        LoadRequest::Checkpoint => store.checkpoint()?.1,
+        LoadRequest::Checkpoint { version } => store.checkpoint(version)?,
         LoadRequest::Ops { versions } => store.ops_json(&versions)?.into_bytes(),
+        LoadRequest::Loaded => Vec::new(),
     };
     drop(store);
     let len = u32::try_from(answer.len()).context("the answer is larger than 4 GiB")?;
@@ -673,6 +774,7 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
         store,
         history,
         run,
+        loads,
         ..
     } = caller.data_mut();
     let refused = |what: String| anyhow!("the module reported {what}; registry-host refused it");
@@ -710,7 +812,7 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
                     option: "--max-commit-bytes",
                 });
             }
-            let (store, history) = stored_history(store, history)?;
+            let (store, history) = stored_history(store, history, loads)?;
             let head = history.head().id();
             ensure!(
                 version.parent == Some(head),
@@ -736,7 +838,7 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
             Ok(())
         }
         Event::HeadMoved { head } => {
-            let (store, history) = stored_history(store, history)?;
+            let (store, history) = stored_history(store, history, loads)?;
             history.apply_version(head).map_err(|_| {
                 refused(format!("a move of head to v{head}, which is not a version"))
             })?;
@@ -746,33 +848,34 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
 }
 
 /// The open store, and the host's copy of its history, opened on the store's listing at the
-/// first change of a command.
+/// first change of a command; its loads are timed with the module's.
 fn stored_history<'a>(
     store: &'a Option<SharedStore>,
     history: &'a mut Option<Registry>,
+    loads: &Arc<LoadClock>,
 ) -> Result<(&'a SharedStore, &'a mut Registry)> {
     let store = store.as_ref().context("no store is open")?;
     let history = match history {
         Some(history) => history,
-        empty => empty.insert(open_history(store)?),
+        empty => empty.insert(open_history(store, loads)?),
     };
     Ok((store, history))
 }
 
 /// A registry over the store's history, read as it is needed: the host's copy.
-fn open_history(store: &SharedStore) -> Result<Registry> {
-    let (listing, checkpoint) = {
+fn open_history(store: &SharedStore, loads: &Arc<LoadClock>) -> Result<Registry> {
+    let (listing, checkpoints) = {
         let store = store.borrow();
-        (store.listing()?, store.checkpoint_version()?)
+        (store.listing()?, store.checkpoint_versions()?)
     };
     let source = StoreHistory {
         store: Rc::clone(store),
-        checkpoint,
+        loads: Arc::clone(loads),
     };
     Registry::open(
         &listing.versions,
         listing.head,
-        checkpoint,
+        &checkpoints,
         Box::new(source),
     )
     .context("the stored history cannot be loaded")
@@ -781,24 +884,35 @@ fn open_history(store: &SharedStore) -> Result<Registry> {
 /// The store as the host's copy of the history reads it.
 struct StoreHistory {
     store: SharedStore,
-    checkpoint: Option<VersionId>,
+    loads: Arc<LoadClock>,
 }
 
 impl HistorySource for StoreHistory {
     fn ops(&self, versions: &[VersionId]) -> registry_core::Result<Vec<Vec<Op>>> {
+        self.loads.begin();
         let json = self.store.borrow().ops_json(versions).map_err(unreadable)?;
         serde_json::from_str(&json).map_err(|error| unreadable(anyhow!(error)))
     }
 
-    fn checkpoint(&self) -> registry_core::Result<State> {
-        let (version, bytes) = self.store.borrow().checkpoint().map_err(unreadable)?;
+    fn checkpoint(&self, version: VersionId) -> registry_core::Result<State> {
+        self.loads.begin();
+        let bytes = self
+            .store
+            .borrow()
+            .checkpoint(version)
+            .map_err(unreadable)?;
         let (held, state) = decode_checkpoint(&bytes)?;
-        if Some(held) != self.checkpoint || held != version {
+        if held != version {
+            let name = self.store.borrow().name().to_owned();
             return Err(unreadable(anyhow!(
-                "the checkpoint holds v{held}, not the v{version} its row names"
+                "{name}: the checkpoint of v{version} holds v{held}"
             )));
         }
         Ok(state)
+    }
+
+    fn loaded(&self) {
+        self.loads.end();
     }
 }
 

@@ -12,6 +12,7 @@
 //!
 //! The protocol's values and the history format are registry-core's (without its Luau binding).
 
+mod checkpoints;
 mod cli;
 mod commands;
 mod engine;

@@ -272,7 +272,7 @@ fn store_urls_name_sqlite_or_etcd() {
 fn a_store_from_a_newer_host_is_refused() {
     let ws = Workspace::new();
     rusqlite::Connection::open(ws.path("registry.db"))
-        .and_then(|db| db.pragma_update(None, "user_version", 4))
+        .and_then(|db| db.pragma_update(None, "user_version", 5))
         .expect("an SQLite file");
     ws.host()
         .arg("log")

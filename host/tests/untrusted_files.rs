@@ -146,7 +146,7 @@ fn edit(sql: String) -> impl FnOnce(&Path) {
     }
 }
 
-/// A checksum as registry-host computes it (schema 3): the first 16 bytes of the SHA-256 of
+/// A checksum as registry-host computes it (schemas 3 and 4): the first 16 bytes of the SHA-256 of
 /// `v{id} {parent} {time_ms} {op count} {operations' checksum}`, of the operations' text, or of
 /// `head {version}`, in hex.
 fn checksum(text: &str) -> String {
@@ -309,8 +309,8 @@ fn hand_edited_histories_are_refused() {
         ),
         ("DROP TABLE head".to_owned(), "no such table: head"),
         (
-            "PRAGMA user_version = 4".to_owned(),
-            "store.db has store schema 4, newer than this registry-host reads (schema 3): use a \
+            "PRAGMA user_version = 5".to_owned(),
+            "store.db has store schema 5, newer than this registry-host reads (schema 4): use a \
              newer registry-host",
         ),
         (
@@ -318,7 +318,7 @@ fn hand_edited_histories_are_refused() {
             "store.db has an unknown store schema -3",
         ),
         (
-            "DROP TABLE versions; DROP TABLE head; DROP TABLE checkpoint; PRAGMA user_version = 0; \
+            "DROP TABLE versions; DROP TABLE head; DROP TABLE checkpoints; PRAGMA user_version = 0; \
              CREATE TABLE notes (x)"
                 .to_owned(),
             "store.db is an SQLite database but not a registry store (it has notes)",

@@ -21,19 +21,23 @@ use crate::state::State;
 pub type VersionId = u64;
 
 /// Where a registry opened on stored history ([`Registry::open`]) reads what it has not loaded:
-/// versions' operations and the checkpoint's state. A front end implements it over its store;
+/// versions' operations and checkpoints' states. A front end implements it over its store;
 /// whatever it hands back is checked as an import is.
 pub trait HistorySource {
     /// The operations of each of `versions`, in the order asked.
     fn ops(&self, versions: &[VersionId]) -> Result<Vec<Vec<Op>>>;
-    /// The state of the checkpoint's version (see [`Registry::open`]).
-    fn checkpoint(&self) -> Result<State>;
+    /// The state of `version`, one of the checkpoints' versions (see [`Registry::open`]).
+    fn checkpoint(&self, version: VersionId) -> Result<State>;
+    /// Called when what was asked since the last call (operations, checkpoints) is loaded and
+    /// built into the state or operations a caller wanted, or failed to: a front end can time
+    /// loading apart from the work that needed it.
+    fn loaded(&self) {}
 }
 
-/// A stored history's source, and the version whose state its checkpoint holds.
+/// A stored history's source, and the versions whose states its checkpoints hold.
 struct Loader {
     source: Box<dyn HistorySource>,
-    checkpoint: Option<VersionId>,
+    checkpoints: BTreeSet<VersionId>,
 }
 
 /// One version: where it came from, when, what it changed, and the state it produced. A version
@@ -100,17 +104,17 @@ impl Version {
     /// first asked.
     pub fn ops(&self) -> Result<&Rc<[Op]>> {
         if self.ops.get().is_none() {
-            self.load_ops(&[self])?;
+            self.loading(|| self.load_ops(&[self]))?;
         }
         self.ops.get().ok_or_else(|| unloaded(self.id))
     }
 
     /// The registry's contents at this version. A version of stored history builds its state
-    /// when first asked, from the nearest ancestor whose state is known (or the checkpoint) and
-    /// the operations since, and keeps it: later calls are O(1).
+    /// when first asked, from the nearest ancestor whose state is known or checkpointed and the
+    /// operations since, and keeps it: later calls are O(1).
     pub fn state(&self) -> Result<&State> {
         if self.state.get().is_none() {
-            self.materialize()?;
+            self.loading(|| self.materialize())?;
         }
         self.state.get().ok_or_else(|| unloaded(self.id))
     }
@@ -125,6 +129,15 @@ impl Version {
         })
     }
 
+    /// Runs `load`, then tells the source that it is done ([`HistorySource::loaded`]).
+    fn loading(&self, load: impl FnOnce() -> Result<()>) -> Result<()> {
+        let result = load();
+        if let Some(loader) = &self.loader {
+            loader.source.loaded();
+        }
+        result
+    }
+
     fn materialize(&self) -> Result<()> {
         // The versions to build, from this one up to (not including) a known state.
         let mut chain = Vec::new();
@@ -133,8 +146,12 @@ impl Version {
             if let Some(state) = at.state.get() {
                 break state.clone();
             }
-            if let Some(loader) = at.loader.as_ref().filter(|l| l.checkpoint == Some(at.id)) {
-                let state = loader.source.checkpoint()?;
+            if let Some(loader) = at
+                .loader
+                .as_ref()
+                .filter(|l| l.checkpoints.contains(&at.id))
+            {
+                let state = loader.source.checkpoint(at.id)?;
                 let _ = at.state.set(state.clone());
                 break state;
             }
@@ -252,13 +269,14 @@ impl Registry {
 
     /// A registry over stored history: the versions as listed (ascending from v0, with parents,
     /// times and op counts) and the head. Nothing else is read until it is needed: operations
-    /// and states are loaded from `source` when first asked, a state from the nearest known
-    /// ancestor's, or from the checkpoint's when `checkpoint` (the version whose state the source's
-    /// checkpoint holds) is on the way. The listing is checked as an import checks it.
+    /// and states are loaded from `source` when first asked, a state from the nearest ancestor
+    /// whose state is known or is one of `checkpoints` (the versions whose states the source
+    /// holds), so never from v0 when a checkpoint lies on the way. The listing is checked as an
+    /// import checks it.
     pub fn open(
         listing: &[VersionSummary],
         head: VersionId,
-        checkpoint: Option<VersionId>,
+        checkpoints: &[VersionId],
         source: Box<dyn HistorySource>,
     ) -> Result<Self> {
         let invalid = |message: String| Error::new(ErrorKind::InvalidHistory, message);
@@ -272,7 +290,10 @@ impl Registry {
             ));
         }
         let mut registry = Self::new(root.time_ms);
-        let loader = Rc::new(Loader { source, checkpoint });
+        let loader = Rc::new(Loader {
+            source,
+            checkpoints: checkpoints.iter().copied().collect(),
+        });
         for summary in summaries {
             let (id, parent) = registry.next_link(summary.id, summary.parent)?;
             if summary.ops == 0 {
@@ -288,7 +309,7 @@ impl Registry {
                 loader: Some(Rc::clone(&loader)),
             }));
         }
-        if let Some(checkpoint) = checkpoint {
+        for &checkpoint in checkpoints {
             registry.version(checkpoint).map_err(|_| {
                 invalid(format!(
                     "the checkpoint's v{checkpoint} is not a version of this history"
@@ -493,7 +514,7 @@ impl Registry {
             .filter(|version| version.ops.get().is_none())
             .collect();
         if let Some(first) = missing.first() {
-            first.load_ops(&missing)?;
+            first.loading(|| first.load_ops(&missing))?;
         }
         Ok(HistoryExport::new(
             self.head,

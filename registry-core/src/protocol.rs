@@ -16,7 +16,7 @@ use crate::value::Value;
 
 /// The version of this protocol. A module exports it (`registry_protocol_version`), and a
 /// front end refuses a module that speaks another one before sending it anything.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Luau's memory limit for a run that names none.
 pub const DEFAULT_MEMORY_LIMIT: usize = 256 << 20;
@@ -38,14 +38,14 @@ pub enum Request {
         now_ms: i64,
     },
     /// Opens the registry on stored history without reading it: the versions as listed, and the
-    /// version whose state the store's checkpoint holds. The module asks its host for operations
-    /// and the checkpoint ([`LoadRequest`]) when a request or a script first needs them.
+    /// versions whose states the store's checkpoints hold. The module asks its host for
+    /// operations and checkpoints ([`LoadRequest`]) when a request or a script first needs them.
     /// Answers `null`.
     OpenStored {
         versions: VersionList,
         #[serde(default)]
-        #[cfg_attr(test, ts(optional = nullable))]
-        checkpoint: Option<VersionId>,
+        #[cfg_attr(test, ts(as = "Option<Vec<VersionId>>", optional))]
+        checkpoints: Vec<VersionId>,
     },
     /// Runs a script. Answers a [`RunResult`].
     Run(RunRequest),
@@ -353,10 +353,13 @@ impl VersionList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "load", rename_all = "snake_case", deny_unknown_fields)]
 pub enum LoadRequest {
-    /// The checkpoint's bytes ([`crate::encode_checkpoint`]'s format).
-    Checkpoint,
+    /// The bytes of the checkpoint of `version` ([`crate::encode_checkpoint`]'s format).
+    Checkpoint { version: VersionId },
     /// The operations of these versions: a JSON array of their operation arrays, in this order.
     Ops { versions: Vec<VersionId> },
+    /// Not a load: what was loaded since the last `loaded` is built (or failed to be), so the
+    /// host can stop timing a load ([`crate::HistorySource::loaded`]). Answered with nothing.
+    Loaded,
 }
 
 /// A change a script made, or text it printed, reported while it runs (before the script goes

@@ -344,16 +344,20 @@ impl Serialize for Map {
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         if deserializer.is_human_readable() {
-            deserializer.deserialize_any(ValueVisitor)
+            deserializer.deserialize_any(ValueVisitor { depth: 0 })
         } else {
-            deserializer.deserialize_enum("Tagged", TAGS, ValueVisitor)
+            BinaryValue { depth: 0 }.deserialize(deserializer)
         }
     }
 }
 
 impl<'de> Deserialize<'de> for Map {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        deserializer.deserialize_map(MapVisitor)
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_map(MapVisitor)
+        } else {
+            Contents::<Map>::inside(0).deserialize(deserializer)
+        }
     }
 }
 
@@ -362,7 +366,102 @@ const TAGS: &[&str] = &[
     "Null", "Bool", "Integer", "Unsigned", "Float", "String", "Array", "Object",
 ];
 
-struct ValueVisitor;
+/// Binary values nested deeper than this are refused: postcard, unlike serde_json (128), has no
+/// recursion limit of its own, and hostile bytes must not overflow the stack. Every value a
+/// script (100 levels) or an import (under serde_json's limit) can store fits.
+pub(crate) const MAX_BINARY_DEPTH: usize = 128;
+
+/// A value of the binary form, inside `depth` containers.
+struct BinaryValue {
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for BinaryValue {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Value, D::Error> {
+        d.deserialize_enum("Tagged", TAGS, ValueVisitor { depth: self.depth })
+    }
+}
+
+/// The items of a binary array (`Vec<Value>`) or the pairs of a binary map (`Map`), inside
+/// `depth` containers.
+struct Contents<T> {
+    depth: usize,
+    of: std::marker::PhantomData<T>,
+}
+
+impl<T> Contents<T> {
+    fn inside(depth: usize) -> Self {
+        Self {
+            depth: depth + 1,
+            of: std::marker::PhantomData,
+        }
+    }
+
+    /// The seed of one item or value, refused beyond [`MAX_BINARY_DEPTH`].
+    fn item<E: de::Error>(&self) -> std::result::Result<BinaryValue, E> {
+        if self.depth > MAX_BINARY_DEPTH {
+            return Err(E::custom(format!(
+                "values nested deeper than {MAX_BINARY_DEPTH} levels"
+            )));
+        }
+        Ok(BinaryValue { depth: self.depth })
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Contents<Vec<Value>> {
+    type Value = Vec<Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Vec<Value>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for Contents<Vec<Value>> {
+    type Value = Vec<Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<Value>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element_seed(self.item()?)? {
+            items.push(item);
+        }
+        Ok(items)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Contents<Map> {
+    type Value = Map;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Map, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for Contents<Map> {
+    type Value = Map;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map with string keys")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Map, A::Error> {
+        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+        while let Some(key) = map.next_key_seed(SharedStr)? {
+            pairs.push((key, map.next_value_seed(self.item()?)?));
+        }
+        Ok(from_pairs(pairs))
+    }
+}
+
+struct ValueVisitor {
+    /// Containers around this value (binary form only; serde_json bounds its own).
+    depth: usize,
+}
 
 fn canonical<E: de::Error>(n: f64) -> std::result::Result<Value, E> {
     Value::number(n).map_err(E::custom)
@@ -428,8 +527,12 @@ impl<'de> de::Visitor<'de> for ValueVisitor {
             3 => variant.newtype_variant::<u64>().map(Value::from),
             4 => canonical(variant.newtype_variant()?),
             5 => variant.newtype_variant_seed(SharedStr).map(Value::String),
-            6 => variant.newtype_variant::<Vec<Value>>().map(Value::from),
-            7 => variant.newtype_variant().map(Value::Object),
+            6 => variant
+                .newtype_variant_seed(Contents::<Vec<Value>>::inside(self.depth))
+                .map(Value::from),
+            7 => variant
+                .newtype_variant_seed(Contents::<Map>::inside(self.depth))
+                .map(Value::Object),
             other => Err(de::Error::invalid_value(
                 de::Unexpected::Unsigned(u64::from(other)),
                 &"a value tag 0..=7",
@@ -595,5 +698,38 @@ mod tests {
             Err(postcard::Error::SerdeDeCustom)
         );
         assert!(postcard::from_bytes::<Value>(&[9]).is_err(), "unknown tag");
+    }
+
+    /// `levels` arrays, each holding the next, the innermost holding a null, in binary form.
+    fn nested_arrays(levels: usize) -> Vec<u8> {
+        let mut bytes = [6, 1].repeat(levels);
+        bytes.push(0);
+        bytes
+    }
+
+    #[test]
+    fn binary_values_nested_beyond_the_limit_are_refused_without_recursing_further() {
+        let deepest = postcard::from_bytes::<Value>(&nested_arrays(MAX_BINARY_DEPTH));
+        assert_eq!(
+            deepest.map(|value| value.to_string().len()),
+            Ok(2 * MAX_BINARY_DEPTH + 4),
+            "as deep as a stored value may be"
+        );
+        for levels in [MAX_BINARY_DEPTH + 1, 1_000_000] {
+            assert_eq!(
+                postcard::from_bytes::<Value>(&nested_arrays(levels)),
+                Err(postcard::Error::SerdeDeCustom),
+                "{levels} levels"
+            );
+        }
+        // Maps too, and a map read as itself (an entry's meta) counts as a level.
+        let mut map = [7, 1, 1, b'k'].repeat(MAX_BINARY_DEPTH);
+        map.push(0);
+        assert!(postcard::from_bytes::<Value>(&map).is_ok());
+        assert!(postcard::from_bytes::<Map>(&map[1..]).is_ok());
+        let mut deeper = [7, 1, 1, b'k'].repeat(MAX_BINARY_DEPTH + 1);
+        deeper.push(0);
+        assert!(postcard::from_bytes::<Value>(&deeper).is_err());
+        assert!(postcard::from_bytes::<Map>(&deeper[1..]).is_err());
     }
 }

@@ -440,10 +440,11 @@ fn errors_carry_their_details() -> Result<()> {
     Ok(())
 }
 
-/// A history source over an export, recording what it is asked.
+/// A history source over an export and checkpoints of some of its versions, recording what it
+/// is asked.
 struct Recorded {
     history: registry_core::HistoryExport,
-    checkpoint: Vec<u8>,
+    checkpoints: Vec<(u64, Vec<u8>)>,
     asked: Rc<std::cell::RefCell<Vec<String>>>,
 }
 
@@ -456,9 +457,21 @@ impl registry_core::HistorySource for Recorded {
             .collect())
     }
 
-    fn checkpoint(&self) -> Result<registry_core::State> {
-        self.asked.borrow_mut().push("checkpoint".into());
-        Ok(registry_core::decode_checkpoint(&self.checkpoint)?.1)
+    fn checkpoint(&self, version: u64) -> Result<registry_core::State> {
+        self.asked
+            .borrow_mut()
+            .push(format!("checkpoint v{version}"));
+        let bytes = self
+            .checkpoints
+            .iter()
+            .find(|(at, _)| *at == version)
+            .map(|(_, bytes)| bytes.as_slice())
+            .unwrap_or_default();
+        Ok(registry_core::decode_checkpoint(bytes)?.1)
+    }
+
+    fn loaded(&self) {
+        self.asked.borrow_mut().push("loaded".into());
     }
 }
 
@@ -474,20 +487,25 @@ fn branched() -> Result<Registry> {
 
 fn opened(
     registry: &Registry,
-    checkpoint: Option<u64>,
+    checkpoints: &[u64],
 ) -> Result<(Registry, Rc<std::cell::RefCell<Vec<String>>>)> {
     let asked = Rc::default();
     let listing = registry_core::protocol::VersionList::of(registry);
-    let at = checkpoint.unwrap_or(0);
     let source = Recorded {
         history: registry.export()?,
-        checkpoint: registry_core::encode_checkpoint(at, registry.version(at)?.state()?),
+        checkpoints: checkpoints
+            .iter()
+            .map(|&at| {
+                let state = registry.version(at)?.state()?;
+                Ok((at, registry_core::encode_checkpoint(at, state)))
+            })
+            .collect::<Result<_>>()?,
         asked: Rc::clone(&asked),
     };
     let opened = Registry::open(
         &listing.versions,
         listing.head,
-        checkpoint,
+        checkpoints,
         Box::new(source),
     )?;
     Ok((opened, asked))
@@ -496,28 +514,68 @@ fn opened(
 #[test]
 fn an_opened_history_loads_only_what_is_read() -> Result<()> {
     let registry = branched()?;
-    let (opened, asked) = opened(&registry, Some(3))?;
+    let (opened, asked) = opened(&registry, &[3])?;
     assert_eq!(opened.versions().len(), 4);
     assert_eq!(opened.head().op_count(), 1);
     assert!(asked.borrow().is_empty(), "opening reads nothing");
     assert_eq!(ids_at(&opened, 3), ["a:x"]);
-    assert_eq!(*asked.borrow(), ["checkpoint"]);
+    assert_eq!(*asked.borrow(), ["checkpoint v3", "loaded"]);
     assert_eq!(ids_at(&opened, 2), ["a:x", "a:y"]);
-    assert_eq!(*asked.borrow(), ["checkpoint", "ops [1, 2]"]);
+    assert_eq!(
+        *asked.borrow(),
+        ["checkpoint v3", "loaded", "ops [1, 2]", "loaded"]
+    );
     assert_eq!(opened.delta(2, 3)?, registry.delta(2, 3)?);
     assert_eq!(opened.export()?, registry.export()?);
     assert_eq!(
-        *asked.borrow(),
-        ["checkpoint", "ops [1, 2]", "ops [3]"],
+        asked.borrow()[4..],
+        ["ops [3]", "loaded"],
         "then v3's ops, the only ones left"
     );
     Ok(())
 }
 
 #[test]
+fn a_state_is_built_from_the_nearest_checkpoint_on_its_path() -> Result<()> {
+    // v1..v6 in a line, then v7 on v2.
+    let mut registry = Registry::new(5);
+    for n in 1..=6 {
+        registry.apply(n - 1, &[create(&format!("a:{n}"), "k")], 10)?;
+    }
+    registry.apply_version(2)?;
+    registry.apply(2, &[create("a:7", "k")], 10)?;
+    let (opened, asked) = opened(&registry, &[1, 4])?;
+    assert_eq!(ids_at(&opened, 6).len(), 6);
+    assert_eq!(
+        *asked.borrow(),
+        ["checkpoint v4", "ops [5, 6]", "loaded"],
+        "from v4, not v1 or v0"
+    );
+    asked.borrow_mut().clear();
+    assert_eq!(ids_at(&opened, 3), ["a:1", "a:2", "a:3"]);
+    assert_eq!(*asked.borrow(), ["checkpoint v1", "ops [2, 3]", "loaded"]);
+    asked.borrow_mut().clear();
+    assert_eq!(ids_at(&opened, 7), ["a:1", "a:2", "a:7"]);
+    assert_eq!(
+        *asked.borrow(),
+        ["ops [7]", "loaded"],
+        "from v1 again, v2's operations loaded already"
+    );
+    for version in opened.versions() {
+        assert!(
+            version
+                .state()?
+                .delta(registry.version(version.id())?.state()?)
+                .is_empty()
+        );
+    }
+    Ok(())
+}
+
+#[test]
 fn an_opened_history_commits_and_checks_conflicts_like_the_original() -> Result<()> {
     let mut original = branched()?;
-    let (mut opened, _) = opened(&original, None)?;
+    let (mut opened, _) = opened(&original, &[])?;
     for registry in [&mut original, &mut opened] {
         assert_eq!(
             error_of(registry.apply(2, &[update("a:x", "k", value(json!(3)))], 40)),
@@ -542,22 +600,22 @@ fn an_opened_history_commits_and_checks_conflicts_like_the_original() -> Result<
 fn an_opened_history_refuses_a_bad_listing_or_source() -> Result<()> {
     let registry = branched()?;
     let mut listing = registry_core::protocol::VersionList::of(&registry);
-    let open = |listing: &registry_core::protocol::VersionList, checkpoint| {
+    let open = |listing: &registry_core::protocol::VersionList, checkpoints: &[u64]| {
         let source = Recorded {
             history: registry.export().expect("exports"),
-            checkpoint: Vec::new(),
+            checkpoints: Vec::new(),
             asked: Rc::default(),
         };
         Registry::open(
             &listing.versions,
             listing.head,
-            checkpoint,
+            checkpoints,
             Box::new(source),
         )
         .map(|_| ())
     };
     assert_eq!(
-        error_of(open(&listing, Some(9))),
+        error_of(open(&listing, &[1, 9])),
         (
             ErrorKind::InvalidHistory,
             "the checkpoint's v9 is not a version of this history".into()
@@ -565,7 +623,7 @@ fn an_opened_history_refuses_a_bad_listing_or_source() -> Result<()> {
     );
     listing.versions[2].parent = Some(2);
     assert_eq!(
-        error_of(open(&listing, None)).1,
+        error_of(open(&listing, &[])).1,
         "v2: parent must be an earlier version"
     );
     let mut history = registry.export()?;
@@ -573,10 +631,10 @@ fn an_opened_history_refuses_a_bad_listing_or_source() -> Result<()> {
     let listing = registry_core::protocol::VersionList::of(&registry);
     let source = Recorded {
         history,
-        checkpoint: Vec::new(),
+        checkpoints: Vec::new(),
         asked: Rc::default(),
     };
-    let opened = Registry::open(&listing.versions, listing.head, None, Box::new(source))?;
+    let opened = Registry::open(&listing.versions, listing.head, &[], Box::new(source))?;
     assert_eq!(
         error_of(opened.version(2)?.state().map(|_| ())),
         (

@@ -5,7 +5,7 @@
 /**
  * One request to the module, tagged by `op`. The comment of each names its answer.
  */
-export type RegistryRequest = { "op": "open", history?: HistoryExport | null, now_ms: number, } | { "op": "open_stored", versions: VersionList, checkpoint?: number | null, } | { "op": "run" } & RunRequest | { "op": "versions" } | { "op": "entries", version?: number | null, filter?: string | null, } | { "op": "delta", from: number, to: number, } | { "op": "apply_version", version: number, } | { "op": "export" } | { "op": "import", history: HistoryExport, } | { "op": "check", source: string, };
+export type RegistryRequest = { "op": "open", history?: HistoryExport | null, now_ms: number, } | { "op": "open_stored", versions: VersionList, checkpoints?: Array<number>, } | { "op": "run" } & RunRequest | { "op": "versions" } | { "op": "entries", version?: number | null, filter?: string | null, } | { "op": "delta", from: number, to: number, } | { "op": "apply_version", version: number, } | { "op": "export" } | { "op": "import", history: HistoryExport, } | { "op": "check", source: string, };
 
 /**
  * One script run: the source, its chunk name, the current time and the limits.

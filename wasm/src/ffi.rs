@@ -51,12 +51,12 @@ fn dispatch(request: Request) -> ServiceResult<serde_json::Value> {
     }
     if let Request::OpenStored {
         versions,
-        checkpoint,
+        checkpoints,
     } = request
     {
-        let source = Box::new(host::StoredHistory { checkpoint });
+        let source = Box::new(host::StoredHistory);
         let mut service =
-            Service::open_stored(&versions, checkpoint, source, Box::new(host::clock_ms))?;
+            Service::open_stored(&versions, &checkpoints, source, Box::new(host::clock_ms))?;
         service.set_event_listener(Some(Box::new(send)));
         SERVICE.with(|slot| *slot.borrow_mut() = Some(service));
         return answer(());

@@ -81,14 +81,11 @@ pub fn send_event(json: &[u8]) {
     let _ = json;
 }
 
-/// Stored history from the host: the operations and the checkpoint a registry opened with
+/// Stored history from the host: the operations and checkpoints a registry opened with
 /// [`registry_core::protocol::Request::OpenStored`] reads when it first needs them. A host that
 /// cannot answer (a damaged store) stops the module with its own error instead.
 #[derive(Debug)]
-pub struct StoredHistory {
-    /// The version whose state the checkpoint holds.
-    pub checkpoint: Option<VersionId>,
-}
+pub struct StoredHistory;
 
 impl HistorySource for StoredHistory {
     fn ops(&self, versions: &[VersionId]) -> Result<Vec<Vec<Op>>> {
@@ -99,15 +96,19 @@ impl HistorySource for StoredHistory {
             .map_err(|error| invalid(format!("the host's operations cannot be read: {error}")))
     }
 
-    fn checkpoint(&self) -> Result<State> {
-        let (version, state) = decode_checkpoint(&load(&LoadRequest::Checkpoint)?)?;
-        if Some(version) != self.checkpoint {
+    fn checkpoint(&self, version: VersionId) -> Result<State> {
+        let (held, state) = decode_checkpoint(&load(&LoadRequest::Checkpoint { version })?)?;
+        if held != version {
             return Err(invalid(format!(
-                "the host's checkpoint holds v{version}, not the v{} it listed",
-                self.checkpoint.unwrap_or_default()
+                "the host's checkpoint of v{version} holds v{held}"
             )));
         }
         Ok(state)
+    }
+
+    fn loaded(&self) {
+        // The host answers with nothing; a host that cannot time loads has stopped the module.
+        let _ = load(&LoadRequest::Loaded);
     }
 }
 

@@ -42,12 +42,12 @@ impl Service {
     /// [`Registry::open`]).
     pub fn open_stored(
         versions: &VersionList,
-        checkpoint: Option<VersionId>,
+        checkpoints: &[VersionId],
         source: Box<dyn HistorySource>,
         clock: Clock,
     ) -> ServiceResult<Self> {
         crate::host::init();
-        let registry = Registry::open(&versions.versions, versions.head, checkpoint, source)?;
+        let registry = Registry::open(&versions.versions, versions.head, checkpoints, source)?;
         let mut runner = Runner::new(registry)?;
         runner.set_clock(clock);
         Ok(Self { runner })

@@ -808,6 +808,11 @@ impl EtcdStore {
             .collect()
     }
 
+    /// The version of the one checkpoint the store keeps, if any.
+    fn stored_checkpoint(&self) -> Result<Option<VersionId>> {
+        Ok(self.view()?.checkpoint.as_ref().map(|entry| entry.version))
+    }
+
     /// The checkpoint of `view`, read at its revision and checked.
     fn read_checkpoint(&self, view: &View) -> Result<(VersionId, Vec<u8>)> {
         let (Some(generation), Some(entry)) = (view.generation, &view.checkpoint) else {
@@ -1258,19 +1263,27 @@ impl RegistryStore for EtcdStore {
         Ok(json)
     }
 
-    fn checkpoint_version(&self) -> Result<Option<VersionId>> {
-        Ok(self.view()?.checkpoint.as_ref().map(|entry| entry.version))
+    /// etcd keeps one checkpoint, the latest saved (see [`RegistryStore::save_checkpoint`]).
+    fn checkpoint_versions(&self) -> Result<Vec<VersionId>> {
+        Ok(self.stored_checkpoint()?.into_iter().collect())
     }
 
-    fn checkpoint(&self) -> Result<(VersionId, Vec<u8>)> {
-        self.read_checkpoint(&*self.view()?)
+    fn checkpoint(&self, version: VersionId) -> Result<Vec<u8>> {
+        let (held, bytes) = self.read_checkpoint(&*self.view()?)?;
+        ensure!(
+            held == version,
+            "{}: the store's checkpoint holds v{held}, not v{version}",
+            self.name
+        );
+        Ok(bytes)
     }
 
-    /// Writes the parts, the record and the removal of the previous checkpoint's parts under the
-    /// writer's conditions, the record last: a reader sees the old checkpoint or the new one.
+    /// Replaces the one checkpoint etcd keeps: writes the parts, the record and the removal of
+    /// the previous checkpoint's parts under the writer's conditions, the record last: a reader
+    /// sees the old checkpoint or the new one.
     fn save_checkpoint(&mut self, version: VersionId, bytes: &[u8]) -> Result<()> {
         let head = self.writer_head()?;
-        let previous = self.checkpoint_version()?;
+        let previous = self.stored_checkpoint()?;
         if previous == Some(version) {
             // A version's state never changes: the stored checkpoint holds it already.
             return Ok(());
@@ -1313,8 +1326,8 @@ impl RegistryStore for EtcdStore {
             self.read_ops(&*self.view()?, &(from..to).collect::<Vec<_>>())?;
             from = to;
         }
-        if self.checkpoint_version()?.is_some() {
-            self.checkpoint()?;
+        if self.view()?.checkpoint.is_some() {
+            self.read_checkpoint(&*self.view()?)?;
         }
         Ok(())
     }
@@ -1374,9 +1387,13 @@ impl RegistryStore for EtcdStore {
         Ok(())
     }
 
-    /// Writes `history` and the checkpoint of its head as a new generation, switches head to
-    /// it, then clears the old one.
-    fn replace(&mut self, history: &HistoryExport, checkpoint: &[u8]) -> Result<()> {
+    /// Writes `history` and the checkpoint of its head (etcd keeps one: head's, or else the
+    /// latest given) as a new generation, switches head to it, then clears the old one.
+    fn replace(
+        &mut self,
+        history: &HistoryExport,
+        checkpoints: &[(VersionId, Vec<u8>)],
+    ) -> Result<()> {
         let old = self.writer_head()?;
         let generation = old.generation + 1;
         let doing = "import into";
@@ -1384,15 +1401,21 @@ impl RegistryStore for EtcdStore {
         for version in &history.versions {
             self.stage_version(&mut batch, doing, generation, version)?;
         }
-        let prefix = self.checkpoint_prefix(generation, history.head);
-        self.stage_parts(&mut batch, doing, &prefix, checkpoint)?;
-        let entry = CheckpointEntry {
-            version: history.head,
-            bytes: checkpoint.len() as u64,
-            checksum: checkpoint_checksum(history.head, checkpoint),
-        };
-        let key = self.checkpoint_key(generation);
-        self.stage(&mut batch, doing, key, serde_json::to_vec(&entry)?)?;
+        let kept = checkpoints
+            .iter()
+            .find(|(version, _)| *version == history.head)
+            .or(checkpoints.last());
+        if let Some((version, bytes)) = kept {
+            let prefix = self.checkpoint_prefix(generation, *version);
+            self.stage_parts(&mut batch, doing, &prefix, bytes)?;
+            let entry = CheckpointEntry {
+                version: *version,
+                bytes: bytes.len() as u64,
+                checksum: checkpoint_checksum(*version, bytes),
+            };
+            let key = self.checkpoint_key(generation);
+            self.stage(&mut batch, doing, key, serde_json::to_vec(&entry)?)?;
+        }
         let latest = history.versions.len().saturating_sub(1) as u64;
         self.move_head(
             doing,

@@ -73,9 +73,9 @@ pub enum Access {
 }
 
 /// What the host needs of a store backend: the version list and what a registry opened on it
-/// loads (operations, the checkpoint), each change a run makes, written as it happens, and the
-/// checkpoint it keeps. A backend is opened for [`Access::Read`] (a consistent view, no lock) or
-/// [`Access::Write`] (the writers' lock held until it is dropped). Every read is checked; the
+/// loads (operations, checkpoints), each change a run makes, written as it happens, and the
+/// checkpoints it keeps. A backend is opened for [`Access::Read`] (a consistent view, no lock)
+/// or [`Access::Write`] (the writers' lock held until it is dropped). Every read is checked; a
 /// checkpoint's encoding is registry-core's and its checksum `integrity::checkpoint_checksum`.
 pub trait RegistryStore {
     /// The store's location, for messages.
@@ -84,11 +84,11 @@ pub trait RegistryStore {
     fn listing(&self) -> Result<VersionList>;
     /// The operations of `versions` as one JSON array of their arrays, in that order, checked.
     fn ops_json(&self, versions: &[VersionId]) -> Result<String>;
-    /// The version whose state the checkpoint holds, if there is one.
-    fn checkpoint_version(&self) -> Result<Option<VersionId>>;
-    /// The checkpoint's version and bytes, checked.
-    fn checkpoint(&self) -> Result<(VersionId, Vec<u8>)>;
-    /// Replaces the checkpoint.
+    /// The versions whose states the checkpoints hold, ascending.
+    fn checkpoint_versions(&self) -> Result<Vec<VersionId>>;
+    /// The bytes of the checkpoint of `version`, checked.
+    fn checkpoint(&self, version: VersionId) -> Result<Vec<u8>>;
+    /// Adds the checkpoint of `version` (the others stay).
     fn save_checkpoint(&mut self, version: VersionId, bytes: &[u8]) -> Result<()>;
     /// Checks every stored byte a listing does not read.
     fn verify(&self) -> Result<()>;
@@ -102,8 +102,13 @@ pub trait RegistryStore {
     fn commit(&mut self, version: &VersionRecord) -> Result<()>;
     /// Saves a move of head to an existing version.
     fn set_head(&mut self, head: u64) -> Result<()>;
-    /// Replaces everything with `history` and the checkpoint of its head, at once.
-    fn replace(&mut self, history: &HistoryExport, checkpoint: &[u8]) -> Result<()>;
+    /// Replaces everything with `history` and `checkpoints` (a version and its checkpoint's
+    /// bytes each), at once.
+    fn replace(
+        &mut self,
+        history: &HistoryExport,
+        checkpoints: &[(VersionId, Vec<u8>)],
+    ) -> Result<()>;
     /// A mark of the store's state now, for [`wait_for_change`](Self::wait_for_change): taken
     /// before a read of the history, no change after that read is missed.
     fn change_marker(&self) -> Result<i64>;
@@ -144,11 +149,11 @@ impl RegistryStore for SqliteStore {
     fn ops_json(&self, versions: &[VersionId]) -> Result<String> {
         SqliteStore::ops_json(self, versions)
     }
-    fn checkpoint_version(&self) -> Result<Option<VersionId>> {
-        SqliteStore::checkpoint_version(self)
+    fn checkpoint_versions(&self) -> Result<Vec<VersionId>> {
+        SqliteStore::checkpoint_versions(self)
     }
-    fn checkpoint(&self) -> Result<(VersionId, Vec<u8>)> {
-        SqliteStore::checkpoint(self)
+    fn checkpoint(&self, version: VersionId) -> Result<Vec<u8>> {
+        SqliteStore::checkpoint(self, version)
     }
     fn save_checkpoint(&mut self, version: VersionId, bytes: &[u8]) -> Result<()> {
         SqliteStore::save_checkpoint(self, version, bytes)
@@ -171,8 +176,12 @@ impl RegistryStore for SqliteStore {
     fn set_head(&mut self, head: u64) -> Result<()> {
         SqliteStore::set_head(self, head)
     }
-    fn replace(&mut self, history: &HistoryExport, checkpoint: &[u8]) -> Result<()> {
-        SqliteStore::replace(self, history, checkpoint)
+    fn replace(
+        &mut self,
+        history: &HistoryExport,
+        checkpoints: &[(VersionId, Vec<u8>)],
+    ) -> Result<()> {
+        SqliteStore::replace(self, history, checkpoints)
     }
     fn change_marker(&self) -> Result<i64> {
         SqliteStore::change_marker(self)
@@ -342,7 +351,7 @@ impl SqliteStore {
     }
 
     /// Holds one read transaction until the store is dropped: a reader's later reads (the
-    /// operations and checkpoint its module asks for) see the same snapshot as its listing, even
+    /// operations and checkpoints its module asks for) see the same snapshot as its listing, even
     /// while a writer commits or imports.
     pub fn hold_snapshot(&self) -> Result<()> {
         self.conn
@@ -418,7 +427,7 @@ impl SqliteStore {
     }
 
     /// Checks every stored byte a listing does not: each version's operations against its
-    /// checksum, and the checkpoint. A writer does it before its first write, so that nothing is
+    /// checksum, and the checkpoints. A writer does it before its first write, so that nothing is
     /// written to a damaged store; readers check what they read, when they read it.
     pub fn verify(&self) -> Result<()> {
         if self.schema < 3 {
@@ -442,69 +451,83 @@ impl SqliteStore {
                     summary_from_row(values).with_context(|| name.clone())?;
                 ops_from_row(summary.id, ops, &ops_checksum).with_context(|| name.clone())?;
             }
-            if self.checkpoint_version()?.is_some() {
-                self.checkpoint()?;
+            for version in self.checkpoint_versions()? {
+                self.checkpoint(version)?;
             }
             Ok(())
         })
     }
 
-    /// The version whose state the checkpoint holds, if there is one (its bytes are checked
-    /// when read, by [`Store::checkpoint`]).
-    pub fn checkpoint_version(&self) -> Result<Option<VersionId>> {
-        if self.schema < 3 {
-            return Ok(None);
-        }
-        let rows = read_rows(&self.conn, "SELECT version FROM checkpoint")
-            .map_err(|e| self.problem(e, "read the checkpoint in"))?;
-        match rows.as_slice() {
-            [] => Ok(None),
-            [row] => match row[0] {
-                rusqlite::types::Value::Integer(v) if v >= 0 => Ok(Some(v.unsigned_abs())),
-                _ => Err(anyhow!(
-                    "{}: the checkpoint's version is not a version number",
-                    self.name
-                )),
-            },
-            _ => Err(anyhow!("{}: there are several checkpoints", self.name)),
+    /// The table of the checkpoints: `checkpoints` from schema 4, schema 3's single
+    /// `checkpoint`, none before.
+    fn checkpoint_table(&self) -> Option<&'static str> {
+        match self.schema {
+            ..3 => None,
+            3 => Some("checkpoint"),
+            _ => Some("checkpoints"),
         }
     }
 
-    /// The checkpoint's version and bytes, checked against its checksum.
-    pub fn checkpoint(&self) -> Result<(VersionId, Vec<u8>)> {
+    /// The versions whose states the checkpoints hold, ascending (their bytes are checked when
+    /// read, by [`SqliteStore::checkpoint`]).
+    pub fn checkpoint_versions(&self) -> Result<Vec<VersionId>> {
+        let Some(table) = self.checkpoint_table() else {
+            return Ok(Vec::new());
+        };
+        let rows = read_rows(
+            &self.conn,
+            &format!("SELECT version FROM {table} ORDER BY version"),
+        )
+        .map_err(|e| self.problem(e, "read the checkpoints in"))?;
+        rows.into_iter()
+            .map(|row| match row.first() {
+                Some(rusqlite::types::Value::Integer(v)) if *v >= 0 => Ok(v.unsigned_abs()),
+                _ => Err(anyhow!(
+                    "{}: a checkpoint's version is not a version number",
+                    self.name
+                )),
+            })
+            .collect()
+    }
+
+    /// The bytes of the checkpoint of `version`, checked against its checksum (which covers
+    /// the version its row names).
+    pub fn checkpoint(&self, version: VersionId) -> Result<Vec<u8>> {
         let name = &self.name;
+        let table = self
+            .checkpoint_table()
+            .ok_or_else(|| anyhow!("{name} holds no checkpoint"))?;
         let row = self
             .conn
             .query_row(
-                "SELECT version, bytes, checksum FROM checkpoint",
-                [],
+                &format!("SELECT bytes, checksum FROM {table} WHERE version = ?1"),
+                [version],
                 |row| {
                     Ok((
                         row.get::<_, rusqlite::types::Value>(0)?,
                         row.get::<_, rusqlite::types::Value>(1)?,
-                        row.get::<_, rusqlite::types::Value>(2)?,
                     ))
                 },
             )
             .map_err(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => anyhow!("{name} holds no checkpoint"),
-                other => self.problem(other, "read the checkpoint in"),
+                rusqlite::Error::QueryReturnedNoRows => {
+                    anyhow!("{name} holds no checkpoint of v{version}")
+                }
+                other => self.problem(other, "read the checkpoints in"),
             })?;
         use rusqlite::types::Value as V;
-        let (V::Integer(version), V::Blob(bytes), V::Text(checksum)) = row else {
-            anyhow::bail!("{name}: the checkpoint's row holds values of the wrong types");
+        let (V::Blob(bytes), V::Text(checksum)) = row else {
+            anyhow::bail!("{name}: the checkpoint of v{version} holds values of the wrong types");
         };
-        let version = u64::try_from(version)
-            .map_err(|_| anyhow!("{name}: the checkpoint's version is negative"))?;
         ensure!(
             checkpoint_checksum(version, &bytes) == checksum,
-            "{name}: the checkpoint does not match its checksum: the file is damaged or was \
-             changed outside registry-host"
+            "{name}: the checkpoint of v{version} does not match its checksum: the file is \
+             damaged or was changed outside registry-host"
         );
-        Ok((version, bytes))
+        Ok(bytes)
     }
 
-    /// Replaces the checkpoint with `bytes`, the state of `version`.
+    /// Adds `bytes`, the checkpoint of `version`; the others stay.
     pub fn save_checkpoint(&mut self, version: VersionId, bytes: &[u8]) -> Result<()> {
         self.prepare_writes()?;
         save_checkpoint(&self.conn, version, bytes)
@@ -570,11 +593,15 @@ impl SqliteStore {
         set_head(&self.conn, head).map_err(|e| self.problem(e, "save the head in"))
     }
 
-    /// Replaces everything with `history` and the checkpoint of its head (`checkpoint`), in one
-    /// transaction.
-    pub fn replace(&mut self, history: &HistoryExport, checkpoint: &[u8]) -> Result<()> {
+    /// Replaces everything with `history` and `checkpoints` (a version and its checkpoint's
+    /// bytes each), in one transaction.
+    pub fn replace(
+        &mut self,
+        history: &HistoryExport,
+        checkpoints: &[(VersionId, Vec<u8>)],
+    ) -> Result<()> {
         self.prepare_writes()?;
-        replace(&mut self.conn, history, checkpoint)
+        replace(&mut self.conn, history, checkpoints)
             .map_err(|e| self.problem(e, "replace the history in"))
     }
 
@@ -611,15 +638,18 @@ fn commit(conn: &mut Connection, version: &VersionRecord) -> rusqlite::Result<()
 fn replace(
     conn: &mut Connection,
     history: &HistoryExport,
-    checkpoint: &[u8],
+    checkpoints: &[(VersionId, Vec<u8>)],
 ) -> rusqlite::Result<()> {
     let tx = conn.transaction()?;
     tx.execute("DELETE FROM versions", [])?;
+    tx.execute("DELETE FROM checkpoints", [])?;
     for version in &history.versions {
         insert(&tx, version)?;
     }
     set_head(&tx, history.head)?;
-    save_checkpoint(&tx, history.head, checkpoint)?;
+    for (version, bytes) in checkpoints {
+        save_checkpoint(&tx, *version, bytes)?;
+    }
     tx.commit()
 }
 
@@ -645,8 +675,7 @@ fn insert(conn: &Connection, version: &VersionRecord) -> rusqlite::Result<()> {
 
 fn save_checkpoint(conn: &Connection, version: VersionId, bytes: &[u8]) -> rusqlite::Result<()> {
     conn.execute(
-        "INSERT OR REPLACE INTO checkpoint (singleton, version, bytes, checksum) \
-         VALUES (1, ?1, ?2, ?3)",
+        "INSERT OR REPLACE INTO checkpoints (version, bytes, checksum) VALUES (?1, ?2, ?3)",
         params![version, bytes, checkpoint_checksum(version, bytes)],
     )?;
     Ok(())

@@ -14,7 +14,7 @@ use registry_core::protocol::VersionSummary;
 
 /// The schema this build writes, SQLite's `user_version`. It reads this one and older ones, and
 /// upgrades an older one at its first write ([`SqliteStore::prepare_writes`]).
-pub(super) const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 4;
 
 /// Schema 1: the versions and the head.
 pub(super) const SCHEMA_1: &str = "
@@ -39,7 +39,7 @@ pub(super) const SCHEMA_2_FROM_1: &str = "
 /// Schema 3 lists versions without reading their operations: each row keeps its operation count
 /// and its operations' checksum, and its checksum covers those instead of the operations. The
 /// checkpoint holds the state of one version in registry-core's binary form, so that opening
-/// replays only the versions since (see the README's "SqliteStore layout").
+/// replays only the versions since (see the README's "Store layout").
 pub(super) const SCHEMA_3_FROM_2: &str = "
     ALTER TABLE versions ADD COLUMN op_count INTEGER;
     ALTER TABLE versions ADD COLUMN ops_checksum TEXT;
@@ -51,12 +51,25 @@ pub(super) const SCHEMA_3_FROM_2: &str = "
     );
 ";
 
+/// Schema 4 keeps several checkpoints, one row per version (the checksums stay schema 3's), so
+/// that any version's state is built from the nearest checkpoint on its way from v0.
+pub(super) const SCHEMA_4_FROM_3: &str = "
+    CREATE TABLE checkpoints (
+        version  INTEGER PRIMARY KEY CHECK (version >= 0),
+        bytes    BLOB NOT NULL,
+        checksum TEXT NOT NULL
+    );
+    INSERT INTO checkpoints (version, bytes, checksum)
+        SELECT version, bytes, checksum FROM checkpoint;
+    DROP TABLE checkpoint;
+";
+
 /// The tables of a store of `schema`.
 fn tables_of(schema: i64) -> &'static [&'static str] {
-    if schema >= 3 {
-        &["checkpoint", "head", "versions"]
-    } else {
-        &["head", "versions"]
+    match schema {
+        ..3 => &["head", "versions"],
+        3 => &["checkpoint", "head", "versions"],
+        _ => &["checkpoints", "head", "versions"],
     }
 }
 
@@ -182,6 +195,20 @@ impl SqliteStore {
             self.upgrade_from_2()
                 .map_err(|e| anyhow!("cannot upgrade {} to schema 3: {e:#}", self.name))?;
         }
+        if self.schema == 3 {
+            self.upgrade_from_3()
+                .map_err(|e| anyhow!("cannot upgrade {} to schema 4: {e:#}", self.name))?;
+        }
+        Ok(())
+    }
+
+    /// Schema 3 to 4: its one checkpoint, checked already, moves to the table of several.
+    pub(super) fn upgrade_from_3(&mut self) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute_batch(SCHEMA_4_FROM_3)?;
+        tx.pragma_update(None, "user_version", 4)?;
+        tx.commit()?;
+        self.schema = 4;
         Ok(())
     }
 
@@ -248,6 +275,7 @@ impl SqliteStore {
         tx.execute_batch(SCHEMA_1)?;
         tx.execute_batch(SCHEMA_2_FROM_1)?;
         tx.execute_batch(SCHEMA_3_FROM_2)?;
+        tx.execute_batch(SCHEMA_4_FROM_3)?;
         insert(
             &tx,
             &VersionRecord {

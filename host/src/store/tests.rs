@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use std::time::Duration;
 
 use super::integrity::check_structure;
-use super::schema::SCHEMA_1;
+use super::schema::{SCHEMA_1, SCHEMA_VERSION};
 use super::*;
 
 const WAIT: Duration = Duration::from_secs(5);
@@ -73,7 +73,7 @@ fn replace_is_all_or_nothing() -> Result<()> {
     let mut broken = before.clone();
     broken.versions.push(version(2, 1));
     broken.versions.push(version(2, 1));
-    assert!(store.replace(&broken, b"").is_err(), "duplicate ids");
+    assert!(store.replace(&broken, &[]).is_err(), "duplicate ids");
     assert_eq!(store.history()?, before);
     Ok(())
 }
@@ -82,7 +82,7 @@ fn replace_is_all_or_nothing() -> Result<()> {
 fn newer_and_foreign_databases_are_refused() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let newer = dir.path().join("newer.db");
-    Connection::open(&newer)?.pragma_update(None, "user_version", 4)?;
+    Connection::open(&newer)?.pragma_update(None, "user_version", 5)?;
     let error = SqliteStore::open(&newer, Access::Read, 0, WAIT)
         .err()
         .map(|e| e.to_string());
@@ -317,7 +317,7 @@ fn a_schema_1_store_is_read_as_is_and_upgraded_at_the_first_write() -> Result<()
     store.commit(&version(2, 1))?;
     drop(store);
     let store = SqliteStore::open(&path, Access::Read, 0, WAIT)?;
-    assert_eq!(store.schema, 3);
+    assert_eq!(store.schema, SCHEMA_VERSION);
     let history = store.history()?;
     assert_eq!((history.head, history.versions.len()), (2, 3));
     let conn = Connection::open(&path)?;
@@ -373,7 +373,7 @@ fn a_schema_2_store_is_listed_whole_and_upgraded_at_the_first_write() -> Result<
     let conn = Connection::open(&path)?;
     let ops = serde_json::to_string(&version(1, 0).ops)?;
     conn.execute_batch(
-        "DROP TABLE checkpoint; ALTER TABLE versions DROP COLUMN op_count; \
+        "DROP TABLE checkpoints; ALTER TABLE versions DROP COLUMN op_count; \
          ALTER TABLE versions DROP COLUMN ops_checksum; PRAGMA user_version = 2;",
     )?;
     for record in [
@@ -397,39 +397,49 @@ fn a_schema_2_store_is_listed_whole_and_upgraded_at_the_first_write() -> Result<
     }
     drop(conn);
     let store = SqliteStore::open(&path, Access::Read, 0, WAIT)?;
-    assert_eq!((store.schema, store.checkpoint_version()?), (2, None));
+    assert_eq!((store.schema, store.checkpoint_versions()?), (2, vec![]));
     let listing = store.listing()?;
     assert_eq!(listing.versions[1].ops, 1);
     assert_eq!(store.ops_json(&[1, 0])?, format!("[{ops},[]]"));
     drop(store);
     let mut store = SqliteStore::open(&path, Access::Write, 0, WAIT)?;
     store.commit(&version(2, 1))?;
-    assert_eq!(store.schema, 3);
+    assert_eq!(store.schema, SCHEMA_VERSION);
     assert_eq!(store.listing()?.versions.len(), 3);
     assert_eq!(store.ops_json(&[1])?, format!("[{ops}]"));
     Ok(())
 }
 
 #[test]
-fn the_checkpoint_is_checked_when_read_and_before_the_first_write() -> Result<()> {
+fn checkpoints_are_checked_when_read_and_before_the_first_write() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("r.db");
     let name = path.display().to_string();
     {
         let mut store = SqliteStore::open(&path, Access::Write, 0, WAIT)?;
         store.commit(&version(1, 0))?;
-        store.save_checkpoint(1, b"LRCP state")?;
-        assert_eq!(store.checkpoint()?, (1, b"LRCP state".to_vec()));
+        store.commit(&version(2, 1))?;
+        store.save_checkpoint(2, b"LRCP two")?;
+        store.save_checkpoint(1, b"LRCP one")?;
+        assert_eq!(store.checkpoint_versions()?, [1, 2], "both kept, ascending");
+        assert_eq!(store.checkpoint(1)?, b"LRCP one");
+        assert_eq!(store.checkpoint(2)?, b"LRCP two");
+        assert_eq!(
+            store.checkpoint(0).map_err(|e| e.to_string()),
+            Err(format!("{name} holds no checkpoint of v0"))
+        );
     }
-    Connection::open(&path)?.execute_batch("UPDATE checkpoint SET version = 0")?;
+    Connection::open(&path)?
+        .execute_batch("UPDATE checkpoints SET version = 0 WHERE version = 1")?;
     let damaged = format!(
-        "{name}: the checkpoint does not match its checksum: the file is damaged or was \
+        "{name}: the checkpoint of v0 does not match its checksum: the file is damaged or was \
          changed outside registry-host"
     );
     let store = SqliteStore::open(&path, Access::Read, 0, WAIT)?;
-    assert_eq!(store.checkpoint_version()?, Some(0));
+    assert_eq!(store.checkpoint_versions()?, [0, 2]);
+    assert_eq!(store.checkpoint(2)?, b"LRCP two", "the others still read");
     assert_eq!(
-        store.checkpoint().map_err(|e| e.to_string()),
+        store.checkpoint(0).map_err(|e| e.to_string()),
         Err(damaged.clone())
     );
     drop(store);
@@ -438,5 +448,97 @@ fn the_checkpoint_is_checked_when_read_and_before_the_first_write() -> Result<()
     assert_eq!(store.set_head(0).map_err(|e| e.to_string()), Err(damaged));
     drop(store);
     assert!(std::fs::read(&path)? == before, "nothing was written");
+    Ok(())
+}
+
+#[test]
+fn replace_replaces_every_checkpoint() -> Result<()> {
+    let mut store = SqliteStore::in_memory(0)?;
+    store.commit(&version(1, 0))?;
+    store.save_checkpoint(1, b"LRCP old")?;
+    let mut history = store.history()?;
+    history.versions.push(version(2, 1));
+    history.head = 2;
+    store.replace(
+        &history,
+        &[(1, b"LRCP a".to_vec()), (2, b"LRCP b".to_vec())],
+    )?;
+    assert_eq!(store.checkpoint_versions()?, [1, 2]);
+    assert_eq!(store.checkpoint(1)?, b"LRCP a");
+    store.replace(&history, &[])?;
+    assert_eq!(store.checkpoint_versions()?, Vec::<u64>::new());
+    Ok(())
+}
+
+/// Turns a store of this build back into schema 3: one checkpoint, in its singleton table.
+fn to_schema_3(path: &Path) -> Result<()> {
+    Connection::open(path)?.execute_batch(
+        "CREATE TABLE checkpoint (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), \
+         version INTEGER NOT NULL, bytes BLOB NOT NULL, checksum TEXT NOT NULL);
+         INSERT INTO checkpoint SELECT 1, version, bytes, checksum FROM checkpoints;
+         DROP TABLE checkpoints;
+         PRAGMA user_version = 3;",
+    )?;
+    Ok(())
+}
+
+#[test]
+fn a_schema_3_store_is_read_as_is_and_its_checkpoint_kept_at_the_first_write() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("three.db");
+    {
+        let mut store = SqliteStore::open(&path, Access::Write, 0, WAIT)?;
+        store.commit(&version(1, 0))?;
+        store.save_checkpoint(1, b"LRCP one")?;
+    }
+    to_schema_3(&path)?;
+    let before = std::fs::read(&path)?;
+    let store = SqliteStore::open(&path, Access::Read, 0, WAIT)?;
+    assert_eq!(store.schema, 3);
+    assert_eq!(store.checkpoint_versions()?, [1]);
+    assert_eq!(store.checkpoint(1)?, b"LRCP one");
+    assert_eq!(store.listing()?.versions.len(), 2);
+    drop(store);
+    assert!(std::fs::read(&path)? == before, "reading writes nothing");
+    let mut store = SqliteStore::open(&path, Access::Write, 0, WAIT)?;
+    store.commit(&version(2, 1))?;
+    store.save_checkpoint(2, b"LRCP two")?;
+    drop(store);
+    let store = SqliteStore::open(&path, Access::Read, 0, WAIT)?;
+    assert_eq!(store.schema, SCHEMA_VERSION);
+    assert_eq!(store.checkpoint_versions()?, [1, 2]);
+    assert_eq!(
+        store.checkpoint(1)?,
+        b"LRCP one",
+        "still matches its checksum"
+    );
+    drop(store);
+    // A damaged schema-3 checkpoint stops the upgrade, and nothing is written.
+    to_schema_3_damaged(&dir.path().join("bad.db"))?;
+    let bad = dir.path().join("bad.db");
+    let before = std::fs::read(&bad)?;
+    let mut store = SqliteStore::open(&bad, Access::Write, 0, WAIT)?;
+    assert!(
+        store
+            .commit(&version(2, 1))
+            .is_err_and(|e| e.to_string().ends_with(
+                "the checkpoint of v1 does not match its \
+                checksum: the file is damaged or was changed outside registry-host"
+            )),
+    );
+    drop(store);
+    assert!(std::fs::read(&bad)? == before, "nothing was written");
+    Ok(())
+}
+
+/// A schema-3 store whose checkpoint's bytes were changed.
+fn to_schema_3_damaged(path: &Path) -> Result<()> {
+    {
+        let mut store = SqliteStore::open(path, Access::Write, 0, WAIT)?;
+        store.commit(&version(1, 0))?;
+        store.save_checkpoint(1, b"LRCP one")?;
+    }
+    to_schema_3(path)?;
+    Connection::open(path)?.execute_batch("UPDATE checkpoint SET bytes = X'4C52435000'")?;
     Ok(())
 }
