@@ -574,7 +574,7 @@ on_both_stores! {
             &["--memory", "64MiB"],
         )
         .code(3)
-        .stderr("error: script exceeded its memory limit of 64 MiB (not enough memory)\n");
+        .stderr("error: hog.lua:5: script exceeded its memory limit of 64 MiB (not enough memory)\n");
         assert!(ws.stdout(&["log"]).starts_with("* v1 "), "v1 was kept");
     }
 

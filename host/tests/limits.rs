@@ -1,5 +1,5 @@
 //! The sandbox's limits through the host: runaway scripts stop with exit 3 and the limit's
-//! message, bombs with an out-of-memory message, deep structures with an error (exit 1), never a
+//! message and line, bombs with an out-of-memory message and line, deep structures with an error (exit 1), never a
 //! crash; a print flood is cut at 1 MiB. After each, the version the script committed before
 //! misbehaving is in the store, and the next run works.
 
@@ -13,6 +13,8 @@ const STATE: &str = "limits.db";
 /// Every misbehaviour below loops on its first line, the script's line 6 (after CREATE's three
 /// lines, a blank one and the print).
 const TIME_LIMIT: &str = "error: bad.lua:6: script exceeded its time limit of 500 ms\n";
+const MEMORY_LIMIT: &str =
+    "error: bad.lua:6: script exceeded its memory limit of 16 MiB (not enough memory)\n";
 const PRINT_NOTE: &str = "\n[output truncated: more than 1048576 bytes printed]\n";
 
 /// Runs CREATE (v1), then `misbehaviour`, with `options` (and a 500 ms time limit unless they
@@ -106,10 +108,7 @@ fn a_table_bomb_stops_at_the_memory_limit() {
         "local t = {} local i = 0 while true do i = i + 1 t[i] = {i, i} end",
         &["--memory", "16MiB", "--timeout", "20s"],
     );
-    assert_stopped(
-        &outcome,
-        "error: script exceeded its memory limit of 16 MiB (not enough memory)\n",
-    );
+    assert_stopped(&outcome, MEMORY_LIMIT);
 }
 
 #[test]
@@ -118,26 +117,17 @@ fn string_bombs_stop_at_the_memory_limit() {
         "local s = 'x' while true do s = s .. s end",
         &["--memory", "16MiB", "--timeout", "20s"],
     );
-    assert_stopped(
-        &doubling,
-        "error: script exceeded its memory limit of 16 MiB (not enough memory)\n",
-    );
+    assert_stopped(&doubling, MEMORY_LIMIT);
     let many = after_v1(
         "local t = {} while true do t[#t + 1] = string.rep('x', 1e5) .. #t end",
         &["--memory", "16MiB", "--timeout", "20s"],
     );
-    assert_stopped(
-        &many,
-        "error: script exceeded its memory limit of 16 MiB (not enough memory)\n",
-    );
+    assert_stopped(&many, MEMORY_LIMIT);
     let rep = after_v1(
         "local s = string.rep('x', 1e9)",
         &["--memory", "16MiB", "--timeout", "20s"],
     );
-    assert_stopped(
-        &rep,
-        "error: script exceeded its memory limit of 16 MiB (not enough memory)\n",
-    );
+    assert_stopped(&rep, MEMORY_LIMIT);
 }
 
 #[test]

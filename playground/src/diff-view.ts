@@ -18,9 +18,8 @@ export async function deltaView(from: number, to: number): Promise<HTMLElement[]
   try {
     const ops = await call('delta', { from, to });
     // Only the entries the delta touches, as they were before it.
-    const { entries: before } = await call('entries', {
+    const before = await call('entriesWithIds', {
       version: from,
-      filter: null,
       ids: [...new Set(ops.map((op) => op.entry.id))],
     });
     rows = describeDelta(ops, new Map(before.map((e) => [e.id, e])));
@@ -73,32 +72,34 @@ export function setDiffDefaults() {
   diffTo.dataset.value = String(head);
 }
 
+/** The options both selects were last filled with: a long history's are rebuilt only when the
+ * version list changed. */
+let optionsShown = '';
+
 function renderDiffSelects() {
   if (!state.diffChosen || diffFrom.dataset.value === undefined) setDiffDefaults();
+  const { versions, head } = state.versions;
+  // Markup rather than one element per version: thousands of options in one task must stay fast.
+  const options = versions
+    .map((v) => `<option value="${v.id}">v${v.id}${v.id === head ? ' (head)' : ''}</option>`)
+    .reverse()
+    .join('');
   for (const select of [diffFrom, diffTo]) {
+    if (options !== optionsShown) select.innerHTML = options;
     const want = select.dataset.value ?? '';
-    select.replaceChildren(
-      ...[...state.versions.versions]
-        .reverse()
-        .map((v) =>
-          h(
-            'option',
-            { value: v.id, selected: String(v.id) === want },
-            `v${v.id}${v.id === state.versions.head ? ' (head)' : ''}`,
-          ),
-        ),
-    );
-    if (
-      !state.versions.versions.some((v) => String(v.id) === want) &&
-      state.versions.versions.length
-    ) {
-      select.value = String(state.versions.head);
+    if (versions.some((v) => String(v.id) === want)) select.value = want;
+    else if (versions.length) {
+      select.value = String(head);
       select.dataset.value = select.value;
     }
   }
+  optionsShown = options;
 }
 
+/** Renders the tab, its selects first (only while it shows: a long history makes thousands of
+ * options). */
 export async function renderDiff() {
+  renderDiffSelects();
   if (diffFrom.value === '' || diffTo.value === '') return;
   diffEl.replaceChildren(...(await deltaView(Number(diffFrom.value), Number(diffTo.value))));
 }
@@ -114,16 +115,13 @@ export function initDiffView() {
   $('diff-swap').addEventListener('click', () => {
     [diffFrom.dataset.value, diffTo.dataset.value] = [diffTo.value, diffFrom.value];
     state.diffChosen = true;
-    renderDiffSelects();
     void renderDiff();
   });
   $('diff-latest').addEventListener('click', () => {
     state.diffChosen = false;
-    renderDiffSelects();
     void renderDiff();
   });
   onRefresh(async () => {
-    renderDiffSelects();
     if (state.activeTab === 'diff') await renderDiff();
   });
 }

@@ -3,11 +3,13 @@
 import { ModuleError } from './client';
 import { $, errorText, h, nextTask } from './dom';
 import { jsonView } from './json-view';
+import { Pager } from './pager';
 import type { Entry } from './protocol';
 import { call, onRefresh, refresh, state } from './state';
 
-const MAX_ROWS = 500;
-/** Rows built per task: 500 rows at once can block a busy machine's page for over 100 ms. */
+/** Rows per page: the worker converts, and the page renders, only the page shown. */
+const PAGE_ROWS = 100;
+/** Rows built per task: a page at once can block a busy machine's page for over 100 ms. */
 const ROWS_PER_TASK = 25;
 /** Counts renders, so a render that a newer one overtook stops adding rows. */
 let renders = 0;
@@ -18,6 +20,15 @@ const entriesBody = $('entries-table').querySelector('tbody')!;
 const entriesCaption = $('entries-caption');
 const entryDetail = $('entry-detail');
 const browseBanner = $('browse-banner');
+const pager = new Pager(
+  $('entries-pager'),
+  PAGE_ROWS,
+  'entries',
+  { prev: '◀ Previous', next: 'Next ▶' },
+  () => void renderEntries(),
+);
+/** The version and filter of the rows shown: another starts again from the first page. */
+let shown = '';
 
 /** The meta fields people scan for first, then the rest, long descriptions last. */
 const META_FIRST = ['environment', 'region', 'status', 'owner', 'revision'];
@@ -39,13 +50,17 @@ export async function renderEntries() {
   const { browsing } = state;
   const version = browsing ?? state.versions.head;
   const filter = filterInput.value.trim();
+  const what = `${browsing} ${filter}`;
+  if (what !== shown) pager.page = 0;
+  shown = what;
   let entries: Entry[];
   let total: number;
   try {
     ({ entries, total } = await call('entries', {
       version: browsing,
       filter: filter || null,
-      limit: MAX_ROWS,
+      offset: pager.offset,
+      limit: PAGE_ROWS,
     }));
     if (render !== renders) return;
     filterError.hidden = true;
@@ -58,6 +73,7 @@ export async function renderEntries() {
     filterInput.setAttribute('aria-invalid', 'true');
     entriesCaption.textContent = 'No entries: the filter is not valid';
     entriesBody.replaceChildren(message('Fix the filter to see entries.'));
+    pager.update(0);
     renderEntryDetail(null, version);
     return;
   }
@@ -75,6 +91,12 @@ export async function renderEntries() {
       back,
     );
   }
+  // A page past the end (entries deleted meanwhile) shows the last one instead.
+  if (!entries.length && total > 0 && pager.offset > 0) {
+    pager.update(total);
+    return renderEntries();
+  }
+  pager.update(total);
   entriesBody.replaceChildren();
   for (const [i, entry] of entries.entries()) {
     if (i > 0 && i % ROWS_PER_TASK === 0) {
@@ -110,10 +132,6 @@ export async function renderEntries() {
       ),
     );
   }
-  if (total > entries.length)
-    entriesBody.append(
-      message(`…and ${(total - entries.length).toLocaleString('en')} more: narrow the filter.`),
-    );
   if (!entries.length) entriesBody.append(message('No entries.'));
   renderEntryDetail(entries.find((e) => e.id === state.selectedEntry) ?? null, version);
 }

@@ -2,8 +2,9 @@
 // changes against its parent (its whole snapshot one click away); roll back, roll forward, make a
 // version head, and go to head.
 import { deltaView } from './diff-view';
-import { $, errorText, formatTime, h } from './dom';
+import { $, errorText, formatTime, h, nextTask } from './dom';
 import { idsLabel, newestChildOf, parentOf } from './history';
+import { Pager } from './pager';
 import { moveHead, onLive, onRefresh, refresh, state } from './state';
 import { showNotice } from './status';
 import { selectTab } from './tabs';
@@ -14,12 +15,32 @@ const versionDetail = $('version-detail');
 const rollbackButton = $<HTMLButtonElement>('rollback');
 const rollforwardButton = $<HTMLButtonElement>('rollforward');
 const applySelectedButton = $<HTMLButtonElement>('apply-selected');
+/** Versions per page: a long history renders only the page shown. */
+const PAGE_VERSIONS = 100;
+/** Rows built per task: a page at once can block a busy machine's page for over 100 ms. */
+const ROWS_PER_TASK = 25;
+/** Counts renders, so a render that a newer one overtook stops adding rows. */
+let renders = 0;
+const pager = new Pager(
+  $('versions-pager'),
+  PAGE_VERSIONS,
+  'versions',
+  { prev: '◀ Newer', next: 'Older ▶' },
+  () => void renderHistory(),
+);
 
-function headRow(): HTMLElement | null {
-  return versionsList.querySelector<HTMLElement>(`button[data-version="${state.versions.head}"]`);
+/** The head's row, on the page that holds it. */
+async function showHeadRow(): Promise<HTMLElement | null> {
+  const { versions, head } = state.versions;
+  const index = versions.findIndex((v) => v.id === head);
+  // newest first
+  pager.showItem(versions.length - 1 - index);
+  await renderHistory();
+  return versionsList.querySelector<HTMLElement>(`button[data-version="${head}"]`);
 }
 
-function renderHistory() {
+async function renderHistory() {
+  const render = ++renders;
   const { head } = state.versions;
   const parent = parentOf(state.versions, head);
   const child = newestChildOf(state.versions, head);
@@ -32,8 +53,17 @@ function renderHistory() {
   applySelectedButton.textContent =
     selected === null ? 'Make selected head' : `Make v${selected} head`;
   historySummary.textContent = `${state.versions.versions.length} versions · head v${head}`;
+  const { versions } = state.versions;
+  pager.update(versions.length);
+  // The page's versions, newest first.
+  const end = versions.length - pager.offset;
+  const page = versions.slice(Math.max(0, end - PAGE_VERSIONS), end).reverse();
   versionsList.replaceChildren();
-  for (const v of [...state.versions.versions].reverse()) {
+  for (const [i, v] of page.entries()) {
+    if (i > 0 && i % ROWS_PER_TASK === 0) {
+      await nextTask();
+      if (render !== renders) return;
+    }
     const isHead = v.id === head;
     const { first: ids, total } = state.versions.ids[v.id] ?? { first: [], total: 0 };
     const button = h(
@@ -114,7 +144,7 @@ async function moveHeadTo(target: number) {
     showNotice(`Could not apply v${target}: ${errorText(e)}`);
   }
   await refresh();
-  headRow()?.scrollIntoView({ block: 'nearest' });
+  (await showHeadRow())?.scrollIntoView({ block: 'nearest' });
 }
 
 export function initHistoryView() {
@@ -129,16 +159,16 @@ export function initHistoryView() {
   applySelectedButton.addEventListener('click', () => {
     if (state.selectedVersion !== null) void moveHeadTo(state.selectedVersion);
   });
-  $('go-to-head').addEventListener('click', () => {
-    const row = headRow();
+  $('go-to-head').addEventListener('click', async () => {
+    const row = await showHeadRow();
     row?.scrollIntoView({ block: 'center' });
     row?.focus();
   });
   onRefresh(async () => {
-    renderHistory();
+    await renderHistory();
     await renderVersionDetail();
   });
   onLive(() => {
-    if (state.activeTab === 'history') renderHistory();
+    if (state.activeTab === 'history') void renderHistory();
   });
 }

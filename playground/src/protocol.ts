@@ -53,19 +53,29 @@ export interface Requests {
   /** Compiles a script without running it: its first syntax error, or null. */
   check: { args: { source: string }; result: SyntaxError | null };
   versions: { args: Record<string, never>; result: Versions };
-  /** Entries at a version, by filter: the first `limit`, or those of `ids` (the page never takes a
-   * whole large snapshot), and how many matched. */
+  /** A page of the entries at a version (head when null) that match a filter: `limit` of them
+   * from the `offset`th, and how many match. The worker converts only the page: the page never
+   * takes a whole large snapshot. */
   entries: {
-    args: { version: number | null; filter: string | null; limit?: number; ids?: string[] };
+    args: { version: number | null; filter: string | null; offset: number; limit: number };
     result: { entries: Entry[]; total: number };
   };
+  /** The entries with these ids at a version (those it holds). */
+  entriesWithIds: { args: { version: number | null; ids: string[] }; result: Entry[] };
   delta: { args: { from: number; to: number }; result: Op[] };
   applyVersion: { args: { version: number }; result: Versions };
-  export: { args: Record<string, never>; result: HistoryExport };
   /** The history as a JSON file, made in the worker. */
   exportFile: { args: Record<string, never>; result: Blob };
-  /** Saves the registry from now on, or stops saving it (a scratch copy). */
-  keep: { args: Keeping; result: null };
+  /** Saves the registry from now on (the scratch copy in use becomes the user's registry). */
+  keep: { args: Record<string, never>; result: null };
+  /** Works on a scratch copy, never saved, of `history` (else of the user's registry); the user's
+   * registry is kept aside in the worker, and stays saved in the browser meanwhile. Again while on
+   * a copy: a fresh copy. */
+  scratch: { args: { history: HistoryExport | null }; result: Versions };
+  /** Drops the scratch copy: the user's registry is back. */
+  leaveScratch: { args: Record<string, never>; result: Versions };
+  /** The registry's history packed for a link (share.ts packHistory), made in the worker. */
+  packHistory: { args: Record<string, never>; result: { packed: string; head: number } };
   /** Replaces the registry with a history: an export, or a JSON file read in the worker. */
   import: { args: { history: HistoryExport | Blob } & Keeping; result: Versions };
 }

@@ -33,13 +33,18 @@ async function buildLink(): Promise<string> {
   const script = getScript();
   tooLong.hidden = true;
   if (!withHistory.checked) return `${base()}#${await encodeLink(script)}`;
-  const history = await call('export', {});
-  const full = `${base()}#${await encodeLink(script, history)}`;
+  // Exported, written and compressed in the worker: a large history never blocks the page.
+  const { packed, head } = await call('packHistory', {}, 120_000);
+  const full = `${base()}#${await encodeLink(script, packed)}`;
   if (full.length <= MAX_LINK_CHARS) return full;
   const save = h('button', { type: 'button', id: 'share-download' }, 'Download the history');
-  save.addEventListener('click', () =>
-    download(`registry-history-v${history.head}.json`, JSON.stringify(history, null, 2) + '\n'),
-  );
+  save.addEventListener('click', async () => {
+    try {
+      download(`registry-history-v${head}.json`, await call('exportFile', {}, 120_000));
+    } catch (e) {
+      showNotice(`Download failed: ${errorText(e)}`);
+    }
+  });
   tooLong.replaceChildren(
     `The registry's history does not fit in a link: compressed, the link would be ${full.length.toLocaleString('en')} characters, ` +
       `and links longer than ${MAX_LINK_CHARS.toLocaleString('en')} get cut by mail and chat. This link has the script only; ` +

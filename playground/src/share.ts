@@ -60,13 +60,20 @@ async function unpack(field: string, what: string): Promise<string> {
   }
 }
 
-/** The hash (without '#') of a link to `script`, with `history` when given. */
+/** A history as a link carries it (the worker packs the registry's, off the page's thread). */
+export function packHistory(history: HistoryExport): Promise<string> {
+  return pack(JSON.stringify(history));
+}
+
+/** The hash (without '#') of a link to `script`, with `history` when given (or already packed by
+ * packHistory). */
 export async function encodeLink(
   script: string,
-  history: HistoryExport | null = null,
+  history: HistoryExport | string | null = null,
 ): Promise<string> {
   const code = `code=${await pack(script)}`;
-  return history ? `${code}&history=${await pack(JSON.stringify(history))}` : code;
+  if (history === null) return code;
+  return `${code}&history=${typeof history === 'string' ? history : await packHistory(history)}`;
 }
 
 /** What a location hash shares, or null if it shares nothing; throws DamagedLink. */

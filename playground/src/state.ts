@@ -20,10 +20,10 @@ import { journal } from './storage';
 export type Tab = 'entries' | 'history' | 'diff';
 
 export interface Scratch {
-  /** The user's own registry, saved in the browser meanwhile and restored on leaving. */
-  base: HistoryExport;
-  /** The copy as it started (the changes since are `pending`): a stopped worker restarts from it. */
-  start: HistoryExport;
+  /** The registry of a shared link the copy started as (the changes since are `pending`): a
+   * stopped worker restarts from it. null: a copy of the user's registry, which the worker keeps
+   * aside and the browser keeps saved meanwhile (a stopped worker restarts from that). */
+  start: HistoryExport | null;
   /** A writing example runs on it, or it holds the registry of a shared link. */
   reason: 'example' | 'link';
 }
@@ -266,10 +266,15 @@ export function stopWorker() {
  * the module) and forgets what views picked. A scratch copy is not saved. */
 export async function replaceRegistry(history: HistoryExport | Blob): Promise<Versions> {
   const list = await call('import', { history, save: !state.scratch }, OPEN_FENCE_MS);
+  adoptList(list);
+  return list;
+}
+
+/** The worker serves another registry: its version list, and nothing picked in the last one. */
+function adoptList(list: Versions) {
   pending = [];
   state.versions = list;
   forgetSelection();
-  return list;
 }
 
 /** Replaces the registry with the sample data. */
@@ -296,40 +301,28 @@ export async function moveHead(target: number) {
 
 // ---- scratch copies ----------------------------------------------------------------------------
 
-/** From now on the page works on a copy (of `history`, else of the user's registry): the user's
- * registry is kept aside, and is what the browser saves meanwhile. */
+/** From now on the page works on a copy (of `history`, else of the user's registry), made in the
+ * worker; the user's registry is kept aside, and is what the browser saves meanwhile. */
 export async function enterScratch(
   reason: Scratch['reason'],
   history: HistoryExport | null = null,
 ) {
-  const base = state.scratch?.base ?? (await call('export', {}));
-  const scratch: Scratch = { base, start: history ?? base, reason };
-  const before = state.scratch;
-  state.scratch = scratch;
-  try {
-    await replaceRegistry(scratch.start);
-  } catch (e) {
-    // A refused history changes nothing in the worker either.
-    state.scratch = before;
-    throw e;
-  }
+  // A refused history changes nothing, in the worker either.
+  const list = await call('scratch', { history }, OPEN_FENCE_MS);
+  state.scratch = { start: history, reason };
+  adoptList(list);
 }
 
 /** Drops the copy: the user's registry is back as it was. */
 export async function leaveScratch() {
-  const scratch = state.scratch;
-  if (!scratch) return;
+  if (!state.scratch) return;
+  const list = await call('leaveScratch', {}, OPEN_FENCE_MS);
   state.scratch = null;
-  try {
-    await replaceRegistry(scratch.base);
-  } catch (e) {
-    state.scratch = scratch;
-    throw e;
-  }
+  adoptList(list);
 }
 
 /** Keeps the copy as the user's registry (the one from a link, say). */
 export function keepScratch() {
   state.scratch = null;
-  void call('keep', { save: true });
+  void call('keep', {});
 }

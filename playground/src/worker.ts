@@ -6,6 +6,7 @@
 import init, { Registry } from '@registry/glue';
 import wasmUrl from '@registry/wasm?url';
 import { applyEvent, changedSummary } from './history';
+import { packHistory } from './share';
 import type {
   ChangedIds,
   HistoryExport,
@@ -26,6 +27,8 @@ let registry: Registry | null = null;
 /** Each version's changed ids, from the histories and commits this worker has seen. */
 let ids: Record<number, ChangedIds> = {};
 let keeping: Keeping = { save: true };
+/** The user's registry while a scratch copy is in use (null: not known here, so the saved one). */
+let base: HistoryExport | null = null;
 /** The registry changed since it was last saved. */
 let unsaved = false;
 let dead = false;
@@ -87,6 +90,16 @@ async function parse(file: Blob): Promise<unknown> {
       name: 'not_json',
     });
   }
+}
+
+/** The user's registry as saved in the browser (while on a scratch copy, which is never saved). */
+async function savedHistory(): Promise<HistoryExport> {
+  const stored = await readHistory();
+  if (!stored.history || typeof stored.history !== 'object')
+    throw new Error('your registry is not saved in this browser');
+  const history = stored.history as HistoryExport;
+  for (const change of stored.journal) applyEvent(history, change);
+  return history;
 }
 
 function load(history: unknown, nowMs: number): Registry {
@@ -167,27 +180,57 @@ const handlers: Handlers = {
   },
   check: ({ source }) => need().check(source),
   versions,
-  entries({ version, filter, limit, ids: wanted }) {
-    let entries = need().entries(version, filter);
-    const total = entries.length;
-    if (wanted) {
-      const keep = new Set(wanted);
-      entries = entries.filter((e) => keep.has(e.id));
-    }
-    return { entries: limit === undefined ? entries : entries.slice(0, limit), total };
-  },
+  entries: ({ version, filter, offset, limit }) =>
+    need().entries(version ?? undefined, filter ?? undefined, offset, limit),
+  entriesWithIds: ({ version, ids: wanted }) => need().entriesWithIds(version ?? undefined, wanted),
   delta: ({ from, to }) => need().delta(from, to),
   applyVersion({ version }) {
     need().applyVersion(version);
     unsaved = true;
     return versions();
   },
-  keep(next) {
-    keeping = next;
+  keep() {
+    keeping = { save: true };
+    base = null;
     unsaved = true;
     return null;
   },
-  export: () => need().export(),
+  async scratch({ history }) {
+    progress({ what: 'Making a scratch copy' });
+    try {
+      const mine = base ?? (keeping.save ? need().export() : await savedHistory());
+      const start = history ?? mine;
+      // A refused history leaves the current registry as it was.
+      const copy = load(start, Date.now());
+      base = mine;
+      keeping = { save: false };
+      adopt(copy, start);
+      return versions();
+    } finally {
+      progress(null);
+    }
+  },
+  async leaveScratch() {
+    progress({ what: 'Restoring your registry' });
+    try {
+      const mine = base ?? (await savedHistory());
+      adopt(load(mine, Date.now()), mine);
+      keeping = { save: true };
+      base = null;
+      return versions();
+    } finally {
+      progress(null);
+    }
+  },
+  async packHistory() {
+    progress({ what: 'Packing the history for a link' });
+    try {
+      const history = need().export();
+      return { packed: await packHistory(history), head: history.head };
+    } finally {
+      progress(null);
+    }
+  },
   exportFile() {
     progress({ what: 'Writing the history file' });
     try {

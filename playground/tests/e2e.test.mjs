@@ -244,6 +244,29 @@ describe('playground', () => {
     await context.close();
   });
 
+  test('a memory limit error names the line the script was running and marks it', async () => {
+    const { context, page } = await openPlayground(browser, server.url);
+    await page.fill('#time-limit', '60');
+    await page.locator('#time-limit').dispatchEvent('change');
+    await setScript(page, 'print("growing")\nlocal s = "x"\nwhile true do s = s .. s end\n');
+    const out = await run(page, { timeout: 60_000 });
+    assert.equal(
+      out.error,
+      'Error on line 3: script exceeded its memory limit of 256 MiB (not enough memory) Go to line 3',
+    );
+    assert.equal(out.errorLine, '3');
+    assert.equal(out.printed, 'growing');
+    assert.equal(await page.getAttribute('.cm-line.cm-error-line', 'data-error-line'), '3');
+    assert.equal(
+      await page.locator('.cm-error-line').textContent(),
+      'while true do s = s .. s end',
+    );
+    // the same module goes on
+    await setScript(page, 'return 6 * 7');
+    assert.deepEqual((await run(page)).returned, ['42']);
+    await context.close();
+  });
+
   for (const fence of ['inner', 'outer']) {
     test(`while true do end is stopped by the ${fence} fence within the limit plus 1 s, keeping earlier versions`, async () => {
       const { context, page } = await openPlayground(browser, server.url, {

@@ -1,46 +1,67 @@
-// End-to-end: a 100,000-entry history loads (uploaded), is saved in the browser and reloads without
-// freezing the page: no task longer than 100 ms on the page's thread (PerformanceObserver
-// longtask; on a loaded machine, plus the longest stall an idle control page saw meanwhile), the
-// work done in the worker, its progress shown while it takes more than a second.
+// End-to-end: a 100,000-entry history of 2,001 versions loads (uploaded), is saved in the browser,
+// reloads, is browsed (a page of entries and of versions at a time), copied for a writing example
+// and packed for a share link without freezing the page: no task longer than 100 ms on the page's
+// thread (PerformanceObserver longtask; on a loaded machine, plus the longest stall an idle
+// control page saw meanwhile), the work done in the worker, its progress shown while it takes
+// more than a second.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { openPlayground, resultsDir, useBrowser, waitCaption, waitReady } from './harness.mjs';
+import {
+  entryIds,
+  openPlayground,
+  openTab,
+  pickExample,
+  resultsDir,
+  runBy,
+  useBrowser,
+  waitCaption,
+  waitReady,
+} from './harness.mjs';
 
 const env = useBrowser();
 const CHANGESETS = 100;
 const PER_CHANGESET = 1000;
+/** Versions of one update each after the creates: a history longer than a page of versions. */
+const UPDATES = 1900;
+const HEAD = CHANGESETS + UPDATES;
 const LONG_TASK_MS = 100;
 
-/** The spec's example service, 100 changesets of 1,000 creates: 100,000 entries, 101 versions. */
+function service(n, replicas) {
+  return {
+    id: `services:svc-${String(n).padStart(6, '0')}`,
+    kind: 'service',
+    meta: {
+      environment: n % 3 ? 'production' : 'staging',
+      team: `team-${n % 40}`,
+      tier: 'gold',
+    },
+    data: {
+      port: 8000 + (n % 1000),
+      replicas,
+      image: `registry.example/svc-${n}:1.${n % 10}.0`,
+    },
+  };
+}
+
+/** The spec's example service, 100 changesets of 1,000 creates, then 1,900 versions of one update
+ * each: 100,000 entries, 2,001 versions. */
 function largeHistory() {
   const versions = [{ id: 0, parent: null, time_ms: 1_767_225_600_000, ops: [] }];
   for (let v = 1; v <= CHANGESETS; v++) {
     const ops = [];
     for (let i = 0; i < PER_CHANGESET; i++) {
       const n = (v - 1) * PER_CHANGESET + i;
-      ops.push({
-        kind: 'entry.create',
-        entry: {
-          id: `services:svc-${String(n).padStart(6, '0')}`,
-          kind: 'service',
-          meta: {
-            environment: n % 3 ? 'production' : 'staging',
-            team: `team-${n % 40}`,
-            tier: 'gold',
-          },
-          data: {
-            port: 8000 + (n % 1000),
-            replicas: 1 + (n % 5),
-            image: `registry.example/svc-${n}:1.${n % 10}.0`,
-          },
-        },
-      });
+      ops.push({ kind: 'entry.create', entry: service(n, 1 + (n % 5)) });
     }
     versions.push({ id: v, parent: v - 1, time_ms: 1_767_225_600_000 + v * 1000, ops });
   }
-  return { format: 'luau-registry-history', format_version: 1, head: CHANGESETS, versions };
+  for (let v = CHANGESETS + 1; v <= HEAD; v++) {
+    const ops = [{ kind: 'entry.update', entry: service(v, 9) }];
+    versions.push({ id: v, parent: v - 1, time_ms: 1_767_225_600_000 + v * 1000, ops });
+  }
+  return { format: 'luau-registry-history', format_version: 1, head: HEAD, versions };
 }
 
 /** Records the page's long tasks and every progress text shown, from the first script on. */
@@ -132,12 +153,12 @@ describe('the browser at scale', () => {
       { timeout: 180_000 },
     );
     await page.waitForFunction(
-      () => document.documentElement.dataset.savedVersions === '101',
+      () => document.documentElement.dataset.savedVersions === '2001',
       null,
       { timeout: 180_000 },
     );
     const loadMs = Date.now() - started;
-    await waitCaption(page, '100,000 entries at head (v100)');
+    await waitCaption(page, '100,000 entries at head (v2000)');
     let seen = await observed(page);
     assertNoLongTask(seen, await stalledMs(control, seen.since), `upload and save (${loadMs} ms)`);
     assert.ok(loadMs > 1000, `a 100,000-entry history took ${loadMs} ms to load and save`);
@@ -151,22 +172,112 @@ describe('the browser at scale', () => {
     );
     assert.match(
       await page.textContent('#inspector-notice'),
-      /^Loaded history-100k\.json: 101 versions, head v100\.$/,
+      /^Loaded history-100k\.json: 2001 versions, head v2000\.$/,
     );
 
     // reload: the saved history is read and opened in the worker
     const reloaded = Date.now();
     await page.reload();
     await waitReady(page, 180_000);
-    await waitCaption(page, '100,000 entries at head (v100)');
+    await waitCaption(page, '100,000 entries at head (v2000)');
     const reloadMs = Date.now() - reloaded;
     seen = await observed(page);
     assertNoLongTask(seen, await stalledMs(control, seen.since), `reload (${reloadMs} ms)`);
     assert.ok(
-      seen.progress.some((text) => /^(Reading the saved history|Opening 101 versions)…/.test(text)),
+      seen.progress.some((text) =>
+        /^(Reading the saved history|Opening 2,001 versions)…/.test(text),
+      ),
       `progress shown: ${JSON.stringify(seen.progress)}`,
     );
-    assert.match(await page.textContent('#status'), /101 versions, head v100/);
+    assert.match(await page.textContent('#status'), /2,001 versions, head v2000/);
+
+    // browse: the entries and the versions a page at a time
+    await page.evaluate(() => (window.since = performance.now()));
+    const browsed = Date.now();
+    // rows are built a few per task
+    const fullPage = () =>
+      page.waitForFunction(
+        () => document.querySelectorAll('#entries-table tbody tr[data-id]').length === 100,
+      );
+    await fullPage();
+    assert.equal(await page.textContent('#entries-pager .pager-range'), '1–100 of 100,000 entries');
+    await page.click('#entries-pager .pager-next');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('#entries-table tbody tr[data-id]')?.dataset.id ===
+        'services:svc-000100',
+    );
+    await fullPage();
+    assert.equal((await entryIds(page)).length, 100);
+    assert.equal(
+      await page.textContent('#entries-pager .pager-range'),
+      '101–200 of 100,000 entries',
+    );
+    await openTab(page, 'history');
+    const versionRows = () =>
+      page
+        .locator('#versions button.version')
+        .evaluateAll((bs) => bs.map((b) => Number(b.dataset.version)));
+    const fullList = () =>
+      page.waitForFunction(
+        () => document.querySelectorAll('#versions button.version').length === 100,
+      );
+    await fullList();
+    let rows = await versionRows();
+    assert.deepEqual([rows[0], rows.at(-1)], [2000, 1901]);
+    assert.equal(await page.textContent('#versions-pager .pager-range'), '1–100 of 2,001 versions');
+    await page.click('#versions-pager .pager-next');
+    await page.waitForSelector('#versions button.version[data-version="1801"]');
+    await fullList();
+    rows = await versionRows();
+    assert.deepEqual([rows[0], rows.at(-1)], [1900, 1801]);
+    await page.click('#go-to-head');
+    await page.waitForSelector('#versions button.version[data-version="2000"]');
+    assert.equal(await page.textContent('#versions-pager .pager-range'), '1–100 of 2,001 versions');
+    seen = await observed(page);
+    assertNoLongTask(
+      seen,
+      await stalledMs(control, seen.since),
+      `browsing (${Date.now() - browsed} ms)`,
+    );
+
+    // a writing example on a scratch copy, made and dropped in the worker
+    await openTab(page, 'entries');
+    await page.evaluate(() => (window.since = performance.now()));
+    const copied = Date.now();
+    await pickExample(page, 'commit');
+    const out = await runBy(page, '#run-scratch', { timeout: 180_000 });
+    assert.equal(out.error, null, out.error);
+    await waitCaption(page, 'at head (v2001)');
+    assert.match(await page.textContent('#scratch-bar'), /Scratch copy/);
+    await page.click('#leave-scratch');
+    await page.waitForSelector('#scratch-bar', { state: 'hidden', timeout: 180_000 });
+    await waitCaption(page, '100,000 entries at head (v2000)');
+    seen = await observed(page);
+    assertNoLongTask(
+      seen,
+      await stalledMs(control, seen.since),
+      `scratch copy (${Date.now() - copied} ms)`,
+    );
+
+    // a share link with the registry: packed in the worker, too long for a link
+    await page.evaluate(() => (window.since = performance.now()));
+    const shared = Date.now();
+    await page.click('#share');
+    await page.waitForSelector('#share-panel:not([hidden])');
+    await page.check('#share-history');
+    await page.waitForSelector('#share-too-long:not([hidden])', { timeout: 120_000 });
+    assert.match(
+      await page.textContent('#share-too-long'),
+      /^The registry's history does not fit in a link: compressed, the link would be [\d,]+ characters/,
+    );
+    assert.match(await page.inputValue('#share-url'), /#code=[A-Za-z0-9_-]+$/);
+    seen = await observed(page);
+    assertNoLongTask(
+      seen,
+      await stalledMs(control, seen.since),
+      `share link (${Date.now() - shared} ms)`,
+    );
     assert.deepEqual(page.errors, []);
     await context.close();
     await control.close();

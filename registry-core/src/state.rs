@@ -1,6 +1,7 @@
 //! The registry's contents at one version: persistent maps, so a copy is O(1) and versions share
 //! all the structure they have in common.
 
+use std::convert::Infallible;
 use std::ops::Bound;
 use std::rc::Rc;
 
@@ -60,21 +61,43 @@ impl State {
     /// The entries matching every criterion, sorted by id. Equality on `.id`, `.kind` or `.ns`
     /// is answered from the map or the kind index instead of a scan.
     pub fn find(&self, criteria: &Criteria) -> Vec<Rc<Entry>> {
-        let keep = |entry: &&Rc<Entry>| criteria.matches(entry);
+        match self.find_checked(criteria, || Ok::<(), Infallible>(())) {
+            Ok(found) => found,
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`State::find`], calling `check` before testing each entry: its error ends the search (a
+    /// caller's time limit: matching a regex against many entries takes long).
+    pub fn find_checked<E>(
+        &self,
+        criteria: &Criteria,
+        check: impl Fn() -> std::result::Result<(), E>,
+    ) -> std::result::Result<Vec<Rc<Entry>>, E> {
+        let matching = |entries: &mut dyn Iterator<Item = &Rc<Entry>>| {
+            let mut found = Vec::new();
+            for entry in entries {
+                check()?;
+                if criteria.matches(entry) {
+                    found.push(Rc::clone(entry));
+                }
+            }
+            Ok(found)
+        };
         if let Some(id) = criteria.equality_on(Special::Id) {
             let found = EntryId::parse(id).ok().and_then(|id| self.get(&id));
-            return found.into_iter().filter(keep).cloned().collect();
+            return matching(&mut found.into_iter());
         }
         if let Some(kind) = criteria.equality_on(Special::Kind) {
             let Some(entries) = self.by_kind.get(kind) else {
-                return Vec::new();
+                return Ok(Vec::new());
             };
-            return entries.values().filter(keep).cloned().collect();
+            return matching(&mut entries.values());
         }
         if let Some(ns) = criteria.equality_on(Special::Ns) {
-            return self.namespace(ns).filter(keep).cloned().collect();
+            return matching(&mut self.namespace(ns));
         }
-        self.entries().filter(keep).cloned().collect()
+        matching(&mut self.entries())
     }
 
     /// A state holding exactly these entries; a repeated id is refused, naming its position in

@@ -236,6 +236,102 @@ fn memory_bombs_fail_cleanly_and_the_runner_goes_on() {
     assert_eq!(run(&mut runner, "return 1 + 1").returned, [json!(2)]);
 }
 
+#[test]
+fn memory_limit_errors_name_the_script_line_that_was_running() {
+    let mut runner = runner();
+    runner.set_memory_limit(16 << 20).expect("limit set");
+    let error = error_of(run(
+        &mut runner,
+        "local t = {}\nlocal i = 0\nwhile true do i = i + 1 t[i] = {i, i} end\n",
+    ));
+    assert_eq!(
+        (error.to_string(), error.limit),
+        (
+            "test.lua:3: script exceeded its memory limit of 16 MiB (not enough memory)".to_owned(),
+            Some(Limit::Memory)
+        )
+    );
+    // the innermost of the script's functions; a library function, a registry call or a
+    // coroutine that did the allocating is named by the line that called it
+    for (source, line) in [
+        (
+            "local function grow(s)\n  return s .. s\nend\nlocal s = 'x'\nwhile true do s = grow(s) end",
+            2,
+        ),
+        ("print('big')\nlocal s = string.rep('x', 1e9)", 2),
+        (
+            "local t = {}\nlocal co = coroutine.wrap(function()\n  while true do t[#t + 1] = {} end\nend)\nco()",
+            5,
+        ),
+        (
+            "local r = require('registry')\nlocal c = r.snapshot():changes()\n\
+             for i = 1, 200 do c:create({id = 'a:' .. i, kind = 'k', meta = {i = i}}) end\n\
+             assert(c:apply())\nlocal kept = {}\nwhile true do kept[#kept + 1] = r.find({}) end",
+            6,
+        ),
+    ] {
+        let error = error_of(run(&mut runner, source));
+        assert_eq!(
+            (error.line, error.limit),
+            (Some(line), Some(Limit::Memory)),
+            "{source}"
+        );
+        runner.registry_mut().apply_version(0).expect("v0 exists");
+    }
+    assert_eq!(run(&mut runner, "return 1 + 1").returned, [json!(2)]);
+}
+
+#[test]
+fn a_long_find_stops_at_the_time_limit_with_its_line() {
+    // 10,000 entries of 50 characters of text each, and a regex no entry matches: one find
+    // tests them all within one call, where Luau's interrupt does not run.
+    let mut runner = runner();
+    let seeded = run(
+        &mut runner,
+        "local r = require('registry')
+         local text = string.rep('abcdefghij', 5)
+         local c = r.snapshot():changes()
+         for i = 1, 10000 do c:create({id = 'svc:' .. i, kind = 'service', meta = {text = text}}) end
+         assert(c:apply())",
+    );
+    assert_eq!(seeded.error, None);
+    let find = "local r = require('registry')\n\
+                local started = os.clock()\n\
+                local found = r.find({['~meta.text'] = '[a-j]+z'})\n\
+                return #found, math.floor((os.clock() - started) * 1000)";
+    let untimed = run(&mut runner, find);
+    assert_eq!(untimed.error, None);
+    assert_eq!(untimed.returned[0], json!(0));
+    let registry_core::Value::Integer(took_ms) = untimed.returned[1] else {
+        unreachable!("math.floor gives an integer: {:?}", untimed.returned)
+    };
+    let took_ms = took_ms as f64;
+    let start = Instant::now();
+    runner.set_clock(Box::new(move || start.elapsed().as_secs_f64() * 1000.0));
+    let limit_ms = (took_ms / 10.0).max(1.0) as u64;
+    runner.set_time_limit(Some(limit_ms));
+    let started = Instant::now();
+    let error = error_of(run(&mut runner, find));
+    let stopped_ms = started.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(
+        (error.to_string(), error.limit),
+        (
+            format!("test.lua:3: script exceeded its time limit of {limit_ms} ms"),
+            Some(Limit::Time)
+        )
+    );
+    assert!(
+        stopped_ms < took_ms / 2.0,
+        "stopped after {stopped_ms:.0} ms; the whole find takes {took_ms:.0} ms"
+    );
+    // pcall cannot swallow it either
+    let error = error_of(run(
+        &mut runner,
+        "local r = require('registry')\nlocal ok = pcall(r.find, {['~meta.text'] = '[a-j]+z'})\nreturn ok",
+    ));
+    assert_eq!((error.line, error.limit), (Some(2), Some(Limit::Time)));
+}
+
 fn timed_runner(limit_ms: u64) -> Runner {
     let mut runner = runner();
     let start = Instant::now();

@@ -66,18 +66,41 @@ impl JsRegistry {
         to_js(&self.service.versions())
     }
 
-    /// The entries at a version (head when omitted), filtered by criteria in text form.
-    #[wasm_bindgen(unchecked_return_type = "Entry[]")]
+    /// The entries at a version (head when omitted) matching criteria in text form: `limit` of
+    /// them (all when omitted) from the `offset`th on (0 when omitted), and how many match in
+    /// all. Only the entries of the page are converted.
+    #[wasm_bindgen(unchecked_return_type = "{ entries: Entry[]; total: number }")]
     pub fn entries(
         &self,
         version: Option<f64>,
         filter: Option<String>,
+        offset: Option<f64>,
+        limit: Option<f64>,
+    ) -> Result<JsValue, JsValue> {
+        let version = version.map(version_id).transpose()?;
+        let offset = offset.map(count).transpose()?.unwrap_or(0);
+        let limit = limit.map(count).transpose()?.unwrap_or(usize::MAX);
+        to_js(
+            &self
+                .service
+                .entries_page(version, filter.as_deref(), offset, limit)
+                .map_err(to_error)?,
+        )
+    }
+
+    /// The entries with these ids at a version (head when omitted), in the order given; ids it
+    /// does not hold are left out.
+    #[wasm_bindgen(js_name = entriesWithIds, unchecked_return_type = "Entry[]")]
+    pub fn entries_with_ids(
+        &self,
+        version: Option<f64>,
+        ids: Vec<String>,
     ) -> Result<JsValue, JsValue> {
         let version = version.map(version_id).transpose()?;
         to_js(
             &self
                 .service
-                .entries(version, filter.as_deref())
+                .entries_with_ids(version, &ids)
                 .map_err(to_error)?,
         )
     }
@@ -159,6 +182,17 @@ fn to_error(error: ServiceError) -> JsValue {
 
 fn version_id(number: f64) -> Result<VersionId, JsValue> {
     version_id_from_number(number).map_err(|e| to_error(e.into()))
+}
+
+/// A count or position from JavaScript: a whole number, 0 or more.
+fn count(number: f64) -> Result<usize, JsValue> {
+    if number >= 0.0 && number.fract() == 0.0 && number <= usize::MAX as f64 {
+        Ok(number as usize)
+    } else {
+        Err(to_error(ServiceError::bad_request(format!(
+            "invalid argument: {number} is not a count"
+        ))))
+    }
 }
 
 fn whole_ms(ms: f64) -> i64 {

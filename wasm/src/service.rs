@@ -5,12 +5,22 @@ use registry_core::protocol::{
     DEFAULT_MEMORY_LIMIT, DEFAULT_OUTPUT_LIMIT, RunRequest, RunResult, ServiceError, SyntaxError,
     VersionList,
 };
+use std::rc::Rc;
+
 use registry_core::{
-    Clock, Criteria, Entry, EventListener, HistoryExport, HistorySource, Op, Registry, Runner,
-    VersionId,
+    Clock, Criteria, Entry, EntryId, EventListener, HistoryExport, HistorySource, Op, Registry,
+    Runner, Version, VersionId,
 };
+use serde::Serialize;
 
 pub type ServiceResult<T> = Result<T, ServiceError>;
+
+/// A page of the entries that match a filter, and how many match in all.
+#[derive(Debug, Serialize)]
+pub struct EntryPage {
+    pub entries: Vec<Entry>,
+    pub total: usize,
+}
 
 /// One registry and its Luau runner.
 pub struct Service {
@@ -91,18 +101,54 @@ impl Service {
         version: Option<VersionId>,
         filter: Option<&str>,
     ) -> ServiceResult<Vec<Entry>> {
+        Ok(self.entries_page(version, filter, 0, usize::MAX)?.entries)
+    }
+
+    /// [`Service::entries`] from the `offset`th match on, at most `limit` of them, and how many
+    /// match in all: only the entries of the page are copied.
+    pub fn entries_page(
+        &self,
+        version: Option<VersionId>,
+        filter: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> ServiceResult<EntryPage> {
+        let criteria = Criteria::parse_query(filter.unwrap_or(""))?;
+        let found = self.version(version)?.state()?.find(&criteria);
+        Ok(EntryPage {
+            total: found.len(),
+            entries: found
+                .iter()
+                .skip(offset)
+                .take(limit)
+                .map(|e| (**e).clone())
+                .collect(),
+        })
+    }
+
+    /// The entries with these ids at a version (head if none), in the order of `ids`; ids it
+    /// does not hold (or that are not ids) are left out.
+    pub fn entries_with_ids(
+        &self,
+        version: Option<VersionId>,
+        ids: &[String],
+    ) -> ServiceResult<Vec<Entry>> {
+        let version = self.version(version)?;
+        let state = version.state()?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| EntryId::parse(id).ok())
+            .filter_map(|id| state.get(&id).map(|e| (**e).clone()))
+            .collect())
+    }
+
+    /// A version, or head if none.
+    fn version(&self, version: Option<VersionId>) -> ServiceResult<Rc<Version>> {
         let registry = self.runner.registry();
-        let version = match version {
+        Ok(Rc::clone(match version {
             Some(id) => registry.version(id)?,
             None => registry.head(),
-        };
-        let criteria = Criteria::parse_query(filter.unwrap_or(""))?;
-        Ok(version
-            .state()?
-            .find(&criteria)
-            .iter()
-            .map(|e| (**e).clone())
-            .collect())
+        }))
     }
 
     /// The operations that turn version `from` into version `to`.
@@ -204,6 +250,38 @@ mod tests {
     }
 
     #[test]
+    fn reads_a_page_of_entries_and_entries_by_id() -> ServiceResult<()> {
+        let mut service = service();
+        run(&mut service, SEED);
+        let ids = |entries: &[Entry]| entries.iter().map(|e| e.id.to_string()).collect::<Vec<_>>();
+        let page = service.entries_page(Some(1), None, 1, 5)?;
+        assert_eq!(
+            (ids(&page.entries), page.total),
+            (vec!["svc:a".to_owned()], 2)
+        );
+        let page = service.entries_page(Some(1), None, 0, 1)?;
+        assert_eq!(
+            (ids(&page.entries), page.total),
+            (vec!["cfg:b".to_owned()], 2)
+        );
+        let page = service.entries_page(Some(1), Some(".kind=config"), 5, 5)?;
+        assert_eq!((page.entries.len(), page.total), (0, 1));
+        let wanted = ["svc:a", "cfg:b", "gone:x", "no id"].map(String::from);
+        assert_eq!(
+            ids(&service.entries_with_ids(Some(1), &wanted)?),
+            ["svc:a", "cfg:b"]
+        );
+        assert_eq!(ids(&service.entries_with_ids(None, &wanted)?), ["svc:a"]);
+        assert_eq!(
+            service
+                .entries_with_ids(Some(9), &wanted)
+                .map_err(|e| e.kind),
+            Err(FailureKind::Registry(ErrorKind::VersionNotFound))
+        );
+        Ok(())
+    }
+
+    #[test]
     fn diffs_checks_out_exports_and_imports() -> ServiceResult<()> {
         let mut service = service();
         run(&mut service, SEED);
@@ -231,8 +309,8 @@ mod tests {
     #[test]
     fn events_report_commits_as_they_happen() {
         let mut service = service();
-        let heard = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-        let log = std::rc::Rc::clone(&heard);
+        let heard = Rc::new(std::cell::RefCell::new(Vec::new()));
+        let log = Rc::clone(&heard);
         service.set_event_listener(Some(Box::new(move |event| {
             let event = Event::try_from(event).expect("a committed version holds its ops");
             let message = serde_json::to_value(event).expect("events serialize");

@@ -177,15 +177,34 @@ fn versions_entries_delta_and_apply_version() {
         versions["versions"][1],
         json!({"id": 1, "parent": 0, "time_ms": NOW_MS as i64, "ops": 2})
     );
+    let svc_a =
+        json!({"id": "svc:a", "kind": "service", "meta": {"env": "prod"}, "data": {"port": 8080}});
     let entries = rust(
         &registry
-            .entries(Some(1.0), Some(".kind=service".into()))
+            .entries(Some(1.0), Some(".kind=service".into()), None, None)
             .expect("v1 exists"),
     );
-    assert_eq!(
-        entries,
-        json!([{"id": "svc:a", "kind": "service", "meta": {"env": "prod"}, "data": {"port": 8080}}])
+    assert_eq!(entries, json!({"entries": [svc_a.clone()], "total": 1}));
+    // a page: only its entries are converted
+    let page = rust(
+        &registry
+            .entries(Some(1.0), None, Some(1.0), Some(1.0))
+            .expect("v1 exists"),
     );
+    assert_eq!(page, json!({"entries": [svc_a.clone()], "total": 2}));
+    let bad = registry
+        .entries(None, None, Some(-1.0), None)
+        .expect_err("a negative offset");
+    assert_eq!(
+        bad.dyn_into::<js_sys::Error>().expect("an Error").name(),
+        "bad_request"
+    );
+    let by_id = rust(
+        &registry
+            .entries_with_ids(Some(1.0), vec!["svc:a".into(), "gone:x".into()])
+            .expect("v1 exists"),
+    );
+    assert_eq!(by_id, json!([svc_a]));
     let delta = rust(&registry.delta(1.0, 2.0).expect("versions exist"));
     assert_eq!(
         delta,

@@ -2,7 +2,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { HistoryExport } from '../../src/protocol.js';
-import { DamagedLink, decodeLink, encodeLink, MAX_LINK_CHARS } from '../../src/share.js';
+import {
+  DamagedLink,
+  decodeLink,
+  encodeLink,
+  MAX_LINK_CHARS,
+  packHistory,
+} from '../../src/share.js';
 
 const script = '-- ✓ «ünïcode» & symbols: #?%=+/\nreturn registry.get("services:api")\n';
 const history: HistoryExport = {
@@ -31,6 +37,8 @@ test('a link can carry the history too', async () => {
   const hash = await encodeLink(script, history);
   assert.match(hash, /^code=[A-Za-z0-9_-]+&history=[A-Za-z0-9_-]+$/);
   assert.deepEqual(await decodeLink(hash), { script, history });
+  // packed beforehand (the worker does, off the page's thread): the same link
+  assert.equal(await encodeLink(script, await packHistory(history)), hash);
 });
 
 test('compression keeps repetitive histories far below the link limit', async () => {

@@ -4,6 +4,7 @@ use mlua::{Lua, Table, Value as LuaValue};
 
 use super::binding::{Args, Call, convert_or_error};
 use super::convert::{entries_table, lua_type_name, to_value};
+use super::runner::time_limit;
 use crate::criteria::Criteria;
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::Version;
@@ -12,7 +13,11 @@ use crate::history::Version;
 pub(crate) fn find_in(lua: &Lua, args: &Args, version: &Version) -> Call {
     let criteria = parse_criteria(args.table(1)?);
     let state = version.state().map_err(|e| args.invalid(e))?;
-    let found = criteria.map(|criteria| state.find(&criteria));
+    // A long search stops at the run's time limit, as a loop in the script would.
+    let found = match criteria {
+        Ok(criteria) => Ok(state.find_checked(&criteria, time_limit(lua))?),
+        Err(error) => Err(error),
+    };
     convert_or_error(lua, found, |entries| entries_table(lua, entries.iter()))
 }
 

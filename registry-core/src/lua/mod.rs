@@ -3,6 +3,7 @@
 mod binding;
 pub(crate) mod context;
 mod convert;
+mod coroutine;
 pub(crate) mod errors;
 mod find;
 mod objects;

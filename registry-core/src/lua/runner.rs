@@ -5,11 +5,12 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
-use mlua::{Function, Lua, MultiValue, Table, Value as LuaValue, VmState};
+use mlua::{Function, Lua, MultiValue, Table, Thread, Value as LuaValue, VmState};
 
 use super::binding::{self, Failure, Results, function, returns};
 use super::context::{Context, EventListener, RegistryEvent};
 use super::convert::returned_to_value;
+use super::coroutine;
 use super::errors;
 use super::registry_table;
 use crate::error::{Error, ErrorKind, Result};
@@ -31,10 +32,11 @@ const INTERRUPTS_PER_CLOCK_READ: u32 = 1024;
 /// A monotonic clock in milliseconds (any origin), for time limits.
 pub type Clock = Box<dyn Fn() -> f64>;
 
-/// Enforces a run's time limit from Luau's interrupt. Once the deadline passes, every interrupt
-/// raises again, so `pcall` cannot swallow the limit: the error escapes at the next loop or call.
+/// Enforces a run's time limit from Luau's interrupt (and from Rust loops that can run long within
+/// one call: [`time_limit`]). Once the deadline passes, every check raises again, so `pcall` cannot
+/// swallow the limit: the error escapes at the next loop or call.
 #[derive(Default)]
-struct Watchdog {
+pub(crate) struct Watchdog {
     clock: RefCell<Option<Clock>>,
     limit_ms: Cell<Option<u64>>,
     deadline: Cell<Option<f64>>,
@@ -88,18 +90,22 @@ impl Watchdog {
         Err(mlua::Error::runtime(self.message()))
     }
 
-    /// The line of the running function (the interrupt's level 0), if it is the script's.
+    /// The line of the innermost of the script's own functions on the stack: the running one, or
+    /// the one that called the registry function that checks.
     fn current_line(&self, lua: &Lua) -> Option<u32> {
-        lua.inspect_stack(0, |frame| {
-            let source = frame.source().source;
-            if source.as_deref() != Some(self.source.borrow().as_str()) {
-                return None;
-            }
-            frame
-                .current_line()
-                .and_then(|line| u32::try_from(line).ok())
-        })
-        .flatten()
+        let source = self.source.borrow();
+        (0..)
+            .map_while(|level| {
+                lua.inspect_stack(level, |frame| {
+                    if frame.source().source.as_deref() != Some(source.as_str()) {
+                        return None;
+                    }
+                    frame
+                        .current_line()
+                        .and_then(|line| u32::try_from(line).ok())
+                })
+            })
+            .find_map(|line| line)
     }
 
     fn message(&self) -> String {
@@ -107,6 +113,17 @@ impl Watchdog {
             "script exceeded its time limit of {} ms",
             self.limit_ms.get().unwrap_or(0)
         )
+    }
+}
+
+/// A check of the run's time limit for Rust code that can run long within one call (a `find`
+/// over many entries), where Luau's interrupt cannot stop it: it fails, as the interrupt would,
+/// once the deadline has passed. The clock is the runner's, read as seldom as the interrupt reads it.
+pub(crate) fn time_limit(lua: &Lua) -> impl Fn() -> mlua::Result<()> + '_ {
+    let watchdog = lua.app_data_ref::<Rc<Watchdog>>().map(|w| Rc::clone(&w));
+    move || match &watchdog {
+        Some(watchdog) => watchdog.check(lua).map(drop),
+        None => Ok(()),
     }
 }
 
@@ -118,6 +135,7 @@ pub struct Runner {
     printed: Rc<Printed>,
     watchdog: Rc<Watchdog>,
     memory_limit: usize,
+    builtins: Builtins,
 }
 
 /// What `print` wrote, cut at the output limit.
@@ -173,15 +191,18 @@ impl Runner {
             text: RefCell::new(String::new()),
             limit: Cell::new(DEFAULT_OUTPUT_LIMIT),
         });
-        setup(&lua, &ctx, &printed)
+        let builtins = Builtins::new(&lua)
+            .and_then(|builtins| setup(&lua, &ctx, &printed).map(|()| builtins))
             .map_err(|e| Error::new(ErrorKind::Vm, format!("cannot start Luau: {e}")))?;
         let watchdog = Rc::new(Watchdog::default());
+        lua.set_app_data(Rc::clone(&watchdog));
         Ok(Self {
             lua,
             ctx,
             printed,
             watchdog,
             memory_limit: DEFAULT_MEMORY_LIMIT,
+            builtins,
         })
     }
 
@@ -249,9 +270,10 @@ impl Runner {
         let printed = std::mem::take(&mut *self.printed.text.borrow_mut());
         let result = match result {
             // The script caught the limit's error (pcall) and then ended: it still ran too long.
-            Ok(_) if self.watchdog.expired.get() => {
-                Err(Stop::Error(mlua::Error::runtime(self.watchdog.message())))
-            }
+            Ok(_) if self.watchdog.expired.get() => Err(Stop::Error(
+                mlua::Error::runtime(self.watchdog.message()),
+                None,
+            )),
             other => other,
         };
         let room = self
@@ -268,7 +290,7 @@ impl Runner {
                     error: None,
                 };
             }
-            Err(Stop::Error(error)) => {
+            Err(Stop::Error(error, stopped_at)) => {
                 let mut error = script_error(
                     chunk,
                     &error,
@@ -276,10 +298,13 @@ impl Runner {
                     self.watchdog.expired.get().then(|| self.watchdog.message()),
                     room,
                 );
-                // Luau gives an error raised by the interrupt no location: the watchdog has it.
-                if error.limit == Some(Limit::Time) {
-                    error.line = error.line.or(self.watchdog.line.get());
-                }
+                // Luau gives limit errors no location: the watchdog has the time limit's line,
+                // the failed script's frames the memory limit's.
+                error.line = error.line.or(match error.limit {
+                    Some(Limit::Time) => self.watchdog.line.get(),
+                    Some(Limit::Memory) => stopped_at,
+                    _ => None,
+                });
                 error
             }
             Err(Stop::Output) => ScriptError {
@@ -321,7 +346,11 @@ impl Runner {
             }
             let value = match returned_to_value(value) {
                 Ok(value) => value,
-                Err(_) => Value::string(&self.shown(value).map_err(Stop::Error)?),
+                Err(_) => Value::string(
+                    &self
+                        .shown(value)
+                        .map_err(|error| Stop::Error(error, None))?,
+                ),
             };
             let size = json_size(&value, room).ok_or(Stop::Output)?;
             room -= size;
@@ -361,16 +390,93 @@ impl Runner {
         // the (read-only) shared ones, while keeping Luau's fast paths for builtins.
         let source = source.to_owned();
         let name = source_name(chunk);
-        let run = || {
+        let load = || {
             let loader = self.lua.create_function(move |lua, ()| {
                 lua.load(&source).set_name(&name).into_function()
             })?;
             let thread = self.lua.create_thread(loader)?;
             thread.sandbox()?;
             let script: Function = thread.resume(())?;
-            script.call(())
+            let body = self
+                .lua
+                .create_thread(self.builtins.call_unprotected.clone())?;
+            Ok((body, script))
         };
-        run().map_err(Stop::Error)
+        let (body, script) = load().map_err(|error| Stop::Error(error, None))?;
+        // The script runs as the body of a coroutine (called from C, so that it cannot yield, as
+        // when called from Rust), resumed by Luau's `coroutine.resume`, which calls no message
+        // handler: the failed coroutine keeps its frames. Luau gives an out-of-memory error no
+        // location (and mlua's handler returns at once for it), so its line is read from them.
+        let resumed = self.builtins.resume.call::<MultiValue>((&body, script));
+        let error = if coroutine::failed_of_memory(&body) {
+            mlua::Error::MemoryError("not enough memory".to_owned())
+        } else {
+            let mut resumed = resumed.map_err(|error| Stop::Error(error, None))?;
+            match resumed.pop_front() {
+                Some(LuaValue::Boolean(true)) => return Ok(resumed),
+                _ => self.raised(&body, resumed.pop_front().unwrap_or(LuaValue::Nil)),
+            }
+        };
+        let line = matches!(root_error(&error), mlua::Error::MemoryError(_))
+            .then(|| coroutine::failed_line(&body, &source_name(chunk)))
+            .flatten();
+        Err(Stop::Error(error, line))
+    }
+
+    /// The error a failed script raised, as mlua's message handler makes it: an error from Rust
+    /// as it is, any other value as its text followed by the failed coroutine's traceback.
+    fn raised(&self, body: &Thread, value: LuaValue) -> mlua::Error {
+        if let LuaValue::Error(error) = value {
+            return *error;
+        }
+        match self.builtins.tostring.call::<mlua::LuaString>(value) {
+            Ok(text) => {
+                let traceback = self
+                    .builtins
+                    .traceback
+                    .call::<mlua::LuaString>(body)
+                    .map(|frames| frames.to_string_lossy())
+                    .unwrap_or_default();
+                mlua::Error::RuntimeError(format!(
+                    "{}\nstack traceback:\n{}",
+                    text.to_string_lossy(),
+                    traceback.trim_end()
+                ))
+            }
+            // Luau's own message when a message handler fails; script_error explains it.
+            Err(_) => mlua::Error::runtime(ERROR_IN_ERROR_HANDLING),
+        }
+    }
+}
+
+/// Luau's own functions a run uses, taken before the sandbox hides them, and the C function that
+/// runs a script.
+struct Builtins {
+    /// `coroutine.resume`.
+    resume: Function,
+    /// `tostring`.
+    tostring: Function,
+    /// `debug.traceback`.
+    traceback: Function,
+    /// Calls its first argument with the rest, unprotected, and returns all it returns: the body
+    /// of the coroutine a script runs in.
+    call_unprotected: Function,
+}
+
+impl Builtins {
+    fn new(lua: &Lua) -> mlua::Result<Self> {
+        let globals = lua.globals();
+        let library = |name: &str, function: &str| {
+            globals
+                .get::<Table>(name)
+                .and_then(|table| table.get::<Function>(function))
+        };
+        Ok(Self {
+            resume: library("coroutine", "resume")?,
+            tostring: globals.get("tostring")?,
+            traceback: library("debug", "traceback")?,
+            call_unprotected: coroutine::call_unprotected(lua)?,
+        })
     }
 }
 
@@ -381,8 +487,9 @@ fn source_name(chunk: &str) -> String {
 
 /// Why a run stopped early.
 enum Stop {
-    /// The script (or a returned value's `__tostring`) raised an error or hit a limit.
-    Error(mlua::Error),
+    /// The script (or a returned value's `__tostring`) raised an error or hit a limit; the line
+    /// where the script was, when read from its frames.
+    Error(mlua::Error, Option<u32>),
     /// The returned values exceed what the output limit leaves.
     Output,
 }
