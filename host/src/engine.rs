@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail, ensure};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
-use wasmtime::{Config, Engine, Module};
+use wasmtime::{Config, Engine, Inlining, Module};
 
 /// The module built by `scripts/build-wasm.sh` and its SHA-256, embedded at build time (see
 /// build.rs); none when the build found no module.
@@ -83,7 +83,10 @@ impl Runtime {
         config
             .wasm_exceptions(true) // Luau's C++ reports errors by throwing
             .max_wasm_stack(MAX_WASM_STACK)
-            .epoch_interruption(true); // the outer time fence, see guest.rs
+            .epoch_interruption(true) // the outer time fence, see guest.rs
+            // Off by default in wasmtime; registry calls are many small functions (measured in
+            // BENCHMARKS.md, "Performance candidates").
+            .compiler_inlining(Inlining::Yes);
         let engine = Engine::new(&config)
             .map_err(anyhow::Error::from)
             .context("cannot configure wasmtime")?;
