@@ -98,7 +98,11 @@ install_node24() {
 build_ehrt() {
   local shim="$REPO_ROOT/wasm/ehrt/shim.c" stamp="$EHRT_DIR/libwasmeh.stamp" want
   local flags="$WASI_CFLAGS -O2 -fwasm-exceptions"
-  want="ziglang=$ZIGLANG_VERSION shim=$(sha256sum "$shim" | cut -d' ' -f1) flags=$flags"
+  # std::terminate traps (abort) without the demangling handler: its message would go to
+  # __abort_message (shim.c), which traps without printing, and it links libc++abi's demangler
+  # (341 functions, about 110 KB of code).
+  local abi_flags="-DLIBCXXABI_SILENT_TERMINATE"
+  want="ziglang=$ZIGLANG_VERSION shim=$(sha256sum "$shim" | cut -d' ' -f1) flags=$flags abi=$abi_flags"
   if [[ -f "$EHRT_DIR/libwasmeh.a" && "$(cat "$stamp" 2>/dev/null)" == "$want" ]]; then
     echo "C++ EH runtime (target/ehrt/libwasmeh.a): present"; return
   fi
@@ -118,7 +122,7 @@ build_ehrt() {
   # Single-threaded: the module has no threads (wasi-libc here has no pthreads).
   # shellcheck disable=SC2086 # $flags is a list of compiler flags
   for f in cxa_exception cxa_personality cxa_exception_storage cxa_handlers cxa_default_handlers; do
-    logged "ehrt-$f" clang++-19 $flags -std=c++20 -D_LIBCXXABI_BUILDING_LIBRARY -D_LIBCPP_BUILDING_LIBRARY \
+    logged "ehrt-$f" clang++-19 $flags $abi_flags -std=c++20 -D_LIBCXXABI_BUILDING_LIBRARY -D_LIBCPP_BUILDING_LIBRARY \
       -D_LIBCXXABI_HAS_NO_THREADS -D_LIBCPP_HAS_NO_THREADS \
       -I"$lib/libcxxabi/include" -I"$lib/libcxxabi/src" -I"$lib/libcxx/src" \
       -c "$lib/libcxxabi/src/$f.cpp" -o "$obj/$f.o"

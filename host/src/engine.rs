@@ -83,7 +83,10 @@ impl Runtime {
         config
             .wasm_exceptions(true) // Luau's C++ reports errors by throwing
             .max_wasm_stack(MAX_WASM_STACK)
-            .epoch_interruption(true); // the outer time fence, see guest.rs
+            // The outer time fence, see guest.rs. Cranelift's inlining stays off: it won about
+            // 10% on long scripts but cost every start 17 ms (BENCHMARKS.md, "Performance
+            // candidates").
+            .epoch_interruption(true);
         let engine = Engine::new(&config)
             .map_err(anyhow::Error::from)
             .context("cannot configure wasmtime")?;

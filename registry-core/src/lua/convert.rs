@@ -2,17 +2,15 @@
 //!
 //! Errors name the path of the offending value (`data.handlers[2]: a function cannot be stored`).
 
-use std::collections::HashMap;
 use std::ffi::c_void;
 use std::rc::Rc;
 
-use mlua::{AppDataRef, Either, IntoLua, Lua, LuaString, Table, Value as LuaValue};
+use mlua::{LuaString, Table, Value as LuaValue};
 
 use super::errors::ErrorObject;
-use crate::entry::{Entry, Op};
+use crate::entry::Entry;
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::EntryId;
-use crate::state::State;
 use crate::value::{Map, Value, shared_str};
 
 /// Tables nested deeper than this are refused rather than risking the native stack; it leaves
@@ -220,153 +218,6 @@ fn push_key(path: &mut String, key: &str) {
     }
 }
 
-/// Lua strings for the keys of entry and op tables, made once per VM (kept as its app data)
-/// rather than once per table.
-struct TableKeys {
-    id: LuaString,
-    kind: LuaString,
-    meta: LuaString,
-    data: LuaString,
-    entry: LuaString,
-}
-
-impl TableKeys {
-    fn of(lua: &Lua) -> mlua::Result<AppDataRef<'_, TableKeys>> {
-        if lua.app_data_ref::<TableKeys>().is_none() {
-            lua.set_app_data(TableKeys {
-                id: lua.create_string("id")?,
-                kind: lua.create_string("kind")?,
-                meta: lua.create_string("meta")?,
-                data: lua.create_string("data")?,
-                entry: lua.create_string("entry")?,
-            });
-        }
-        lua.app_data_ref::<TableKeys>()
-            .ok_or_else(|| mlua::Error::runtime("the table keys are not installed"))
-    }
-}
-
-/// A stored value as mlua pushes it straight onto the Lua stack: strings, numbers and booleans
-/// without the registry reference that a `LuaValue` takes for each string.
-type Pushed<'a> = Either<Either<&'a str, f64>, Either<bool, Option<Table>>>;
-
-const NIL: Pushed<'static> = Either::Right(Either::Right(None));
-
-fn pushed<'a>(lua: &Lua, value: &'a Value) -> mlua::Result<Pushed<'a>> {
-    use Either::{Left, Right};
-    Ok(match value {
-        Value::Null => NIL,
-        Value::Bool(b) => Right(Left(*b)),
-        // Luau numbers are doubles.
-        Value::Integer(i) => Left(Right(*i as f64)),
-        Value::Unsigned(u) => Left(Right(*u as f64)),
-        Value::Float(f) => Left(Right(*f)),
-        Value::String(s) => Left(Left(s)),
-        Value::Array(items) => Right(Right(Some(array_table(lua, items)?))),
-        Value::Object(map) => Right(Right(Some(map_table(lua, map)?))),
-    })
-}
-
-/// `value`, or `or` with the error kept in `failure`: mlua's one-call table builders take plain
-/// values, so an error met while building is returned once the table is done.
-fn or_keep<T>(value: mlua::Result<T>, or: T, failure: &mut Option<mlua::Error>) -> T {
-    value.unwrap_or_else(|error| {
-        failure.get_or_insert(error);
-        or
-    })
-}
-
-fn array_table(lua: &Lua, items: &[Value]) -> mlua::Result<Table> {
-    let mut failure = None;
-    let table = lua.create_sequence_from(
-        items
-            .iter()
-            .map(|item| or_keep(pushed(lua, item), NIL, &mut failure)),
-    )?;
-    failure.map_or(Ok(table), Err)
-}
-
-fn map_table(lua: &Lua, map: &Map) -> mlua::Result<Table> {
-    let mut failure = None;
-    let table = lua.create_table_from(
-        map.iter()
-            .map(|(key, item)| (key, or_keep(pushed(lua, item), NIL, &mut failure))),
-    )?;
-    failure.map_or(Ok(table), Err)
-}
-
-/// Converts a stored value into a fresh Lua value.
-pub(crate) fn from_value(lua: &Lua, value: &Value) -> mlua::Result<LuaValue> {
-    pushed(lua, value)?.into_lua(lua)
-}
-
-/// An entry as a fresh Lua table: `{id = "ns:name", kind = ..., meta = {...}, data = ...}`.
-pub(crate) fn entry_table(lua: &Lua, entry: &Entry) -> mlua::Result<Table> {
-    entry_table_with(lua, &*TableKeys::of(lua)?, entry)
-}
-
-fn entry_table_with(lua: &Lua, keys: &TableKeys, entry: &Entry) -> mlua::Result<Table> {
-    use Either::{Left, Right};
-    let meta = map_table(lua, &entry.meta)?;
-    let data = pushed(lua, &entry.data)?;
-    lua.create_table_from([
-        (&keys.id, Left(Left(entry.id.as_str()))),
-        (&keys.kind, Left(Left(&*entry.kind))),
-        (&keys.meta, Right(Right(Some(meta)))),
-        (&keys.data, data),
-    ])
-}
-
-/// An array of fresh entry tables.
-pub(crate) fn entries_table<'a>(
-    lua: &Lua,
-    entries: impl IntoIterator<Item = &'a Rc<Entry>>,
-) -> mlua::Result<Table> {
-    let keys = TableKeys::of(lua)?;
-    let mut failure = None;
-    let table = lua.create_sequence_from(entries.into_iter().map(|entry| {
-        or_keep(
-            entry_table_with(lua, &keys, entry).map(Some),
-            None,
-            &mut failure,
-        )
-    }))?;
-    failure.map_or(Ok(table), Err)
-}
-
-/// An array of `{kind = "entry.create" | "entry.update" | "entry.delete", entry = {...}}`. A
-/// delete carries the entry it deletes: the one an earlier op of the list left, or the one in
-/// `before` (the state the ops start from); `{id = ...}` alone when neither has it.
-pub(crate) fn ops_table(lua: &Lua, ops: &[Op], before: &State) -> mlua::Result<Table> {
-    let keys = TableKeys::of(lua)?;
-    let mut latest: HashMap<&EntryId, Option<&Rc<Entry>>> = HashMap::new();
-    let table = lua.create_table_with_capacity(ops.len(), 0)?;
-    for op in ops {
-        let entry = match op {
-            Op::Create(entry) | Op::Update(entry) => {
-                latest.insert(&entry.id, Some(entry));
-                entry_table_with(lua, &keys, entry)?
-            }
-            Op::Delete { id } => {
-                let deleted = latest.insert(id, None).unwrap_or_else(|| before.get(id));
-                match deleted {
-                    Some(entry) => entry_table_with(lua, &keys, entry)?,
-                    None => {
-                        let entry = lua.create_table_with_capacity(0, 1)?;
-                        entry.raw_set(&keys.id, id.as_str())?;
-                        entry
-                    }
-                }
-            }
-        };
-        let item = lua.create_table_with_capacity(0, 2)?;
-        item.raw_set(&keys.kind, op.kind_name())?;
-        item.raw_set(&keys.entry, entry)?;
-        table.raw_push(item)?;
-    }
-    Ok(table)
-}
-
 /// Reads an id in either form: `"ns:name"` or `{ns = "ns", name = "name"}`.
 pub(crate) fn to_id(value: &LuaValue) -> Result<EntryId> {
     match value {
@@ -488,9 +339,11 @@ pub(crate) fn to_entry(value: &LuaValue) -> Result<Entry> {
 
 #[cfg(test)]
 mod tests {
+    use mlua::Lua;
     use proptest::prelude::*;
 
     use super::*;
+    use crate::lua::tables::from_value;
 
     fn eval(lua: &Lua, source: &str) -> LuaValue {
         lua.load(source).eval().expect("test source evaluates")

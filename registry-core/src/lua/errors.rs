@@ -9,7 +9,7 @@ use mlua::{Function, Lua, MetaMethod, Table, UserData, UserDataFields, UserDataM
 use mlua::{IntoLua, Value as LuaValue};
 
 use super::binding::{Args, Call, Results, methods, returns};
-use super::convert::from_value;
+use super::tables::from_value;
 use crate::error::{Error, SCRIPT_ERROR_KINDS};
 use crate::value::{Map, Value};
 

@@ -3,8 +3,9 @@
 use mlua::{Lua, Table, Value as LuaValue};
 
 use super::binding::{Args, Call, convert_or_error};
-use super::convert::{entries_table, lua_type_name, to_value};
+use super::convert::{lua_type_name, to_value};
 use super::runner::time_limit;
+use super::tables::entries_table;
 use crate::criteria::Criteria;
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::Version;

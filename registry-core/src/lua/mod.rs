@@ -10,3 +10,4 @@ mod objects;
 mod registry_table;
 pub(crate) mod runner;
 pub(crate) mod syntax;
+mod tables;

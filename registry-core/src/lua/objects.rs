@@ -9,8 +9,9 @@ use super::binding::{
     Args, Call, Failure, Results, convert_or_error, methods, returns, value_or_error,
 };
 use super::context::{Context, RegistryEvent};
-use super::convert::{entries_table, entry_table, ops_table, to_entry, to_id};
+use super::convert::{to_entry, to_id};
 use super::find::find_in;
+use super::tables::{entries_table, entry_table, ops_table};
 use crate::entry::Op;
 use crate::error::Result;
 use crate::history::{Version, version_id_from_number, version_not_found};

@@ -6,12 +6,13 @@ use mlua::{Lua, Table, Value as LuaValue};
 
 use super::binding::{Args, Call, Results, convert_or_error, function, returns, value_or_error};
 use super::context::{Context, RegistryEvent};
-use super::convert::{ops_table, to_entry};
+use super::convert::to_entry;
 use super::errors::error_value;
 use super::find::find_in;
 use super::objects::{
     HistoryObject, SnapshotObject, VersionObject, get_in, version_arg, versions_list,
 };
+use super::tables::ops_table;
 use crate::delta::build_delta_from;
 use crate::entry::Entry;
 use crate::error::{Error, ErrorKind, Result};
