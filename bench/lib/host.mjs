@@ -26,6 +26,9 @@ export function hostRun(file, { env = {}, args = [] } = {}) {
       '600s',
       '--memory',
       '1GiB',
+      // Workloads commit more versions than a run may by default.
+      '--max-versions',
+      '10000000',
       ...args,
       file,
     ],
