@@ -449,12 +449,8 @@ impl<'de> de::Visitor<'de> for Contents<Map> {
         f.write_str("a map with string keys")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Map, A::Error> {
-        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
-        while let Some(key) = map.next_key_seed(SharedStr)? {
-            pairs.push((key, map.next_value_seed(self.item()?)?));
-        }
-        Ok(from_pairs(pairs))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Map, A::Error> {
+        read_map(map, |map| map.next_value_seed(self.item()?))
     }
 }
 
@@ -550,13 +546,22 @@ impl<'de> de::Visitor<'de> for MapVisitor {
         f.write_str("a map with string keys")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Map, A::Error> {
-        let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
-        while let Some(key) = map.next_key_seed(SharedStr)? {
-            pairs.push((key, map.next_value()?));
-        }
-        Ok(from_pairs(pairs))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> std::result::Result<Map, A::Error> {
+        read_map(map, |map| map.next_value())
     }
+}
+
+/// A map's pairs, each value read by `value`: plainly from JSON, depth-bounded from the binary
+/// form.
+fn read_map<'de, A: MapAccess<'de>>(
+    mut map: A,
+    mut value: impl FnMut(&mut A) -> std::result::Result<Value, A::Error>,
+) -> std::result::Result<Map, A::Error> {
+    let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+    while let Some(key) = map.next_key_seed(SharedStr)? {
+        pairs.push((key, value(&mut map)?));
+    }
+    Ok(from_pairs(pairs))
 }
 
 /// Reads a string into a shared string ([`shared_str`]).
