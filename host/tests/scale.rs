@@ -348,6 +348,19 @@ fn checkpoint_checksum(version: u64, bytes: &[u8]) -> String {
     hex::encode(&digest.finalize()[..16])
 }
 
+/// A store imported from [`checkpointed_history`], and its path.
+fn checkpointed_store() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(
+        dir.path().join("h.json"),
+        checkpointed_history().to_string(),
+    )
+    .expect("writable");
+    stdout(dir.path(), &["import", "h.json"]);
+    let path = dir.path().join("registry.db");
+    (dir, path)
+}
+
 /// v1 creates 10,000 small entries, v2 updates them all, v3 updates one: checkpoints of v1 and
 /// v2 (each 10,000 operations from the last) and of head.
 fn checkpointed_history() -> serde_json::Value {
@@ -366,14 +379,7 @@ fn checkpointed_history() -> serde_json::Value {
 
 #[test]
 fn a_flipped_bit_in_any_checkpoint_is_refused_with_the_path_and_nothing_is_written() {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    std::fs::write(
-        dir.path().join("h.json"),
-        checkpointed_history().to_string(),
-    )
-    .expect("writable");
-    stdout(dir.path(), &["import", "h.json"]);
-    let path = dir.path().join("registry.db");
+    let (dir, path) = checkpointed_store();
     assert_eq!(checkpoint_versions(&path), [1, 2, 3]);
     let pristine = std::fs::read(&path).expect("readable");
     for version in [1, 2, 3] {
@@ -406,14 +412,7 @@ fn a_flipped_bit_in_any_checkpoint_is_refused_with_the_path_and_nothing_is_writt
 
 #[test]
 fn a_checkpoint_holding_another_version_than_its_row_names_is_refused() {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    std::fs::write(
-        dir.path().join("h.json"),
-        checkpointed_history().to_string(),
-    )
-    .expect("writable");
-    stdout(dir.path(), &["import", "h.json"]);
-    let path = dir.path().join("registry.db");
+    let (dir, path) = checkpointed_store();
     let conn = rusqlite::Connection::open(&path).expect("the store opens");
     let v2: Vec<u8> = conn
         .query_row(
