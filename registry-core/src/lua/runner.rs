@@ -12,6 +12,7 @@ use super::context::{Context, EventListener, RegistryEvent};
 use super::convert::returned_to_value;
 use super::coroutine;
 use super::errors;
+use super::interrupt;
 use super::registry_table;
 use crate::error::{Error, ErrorKind, Result};
 use crate::history::Registry;
@@ -26,9 +27,6 @@ const MESSAGE_ROOM: usize = 1 << 10;
 /// hit a limit while the error was being turned into text.
 const ERROR_IN_ERROR_HANDLING: &str = "error in error handling";
 
-/// The clock is read once per this many interrupts: reading it can cost a host call.
-const INTERRUPTS_PER_CLOCK_READ: u32 = 1024;
-
 /// A monotonic clock in milliseconds (any origin), for time limits.
 pub type Clock = Box<dyn Fn() -> f64>;
 
@@ -40,7 +38,6 @@ pub(crate) struct Watchdog {
     clock: RefCell<Option<Clock>>,
     limit_ms: Cell<Option<u64>>,
     deadline: Cell<Option<f64>>,
-    countdown: Cell<u32>,
     expired: Cell<bool>,
     /// The chunk's source name (`=script.lua`), to tell the script's own functions.
     source: RefCell<String>,
@@ -57,7 +54,6 @@ impl Watchdog {
         self.expired.set(false);
         self.line.set(None);
         *self.source.borrow_mut() = source;
-        self.countdown.set(INTERRUPTS_PER_CLOCK_READ);
         let deadline = self
             .limit_ms
             .get()
@@ -70,23 +66,20 @@ impl Watchdog {
         self.deadline.set(None);
     }
 
+    /// Reads the clock (the interrupt front calls this only every so often) and fails once the
+    /// deadline has passed.
     fn check(&self, lua: &Lua) -> mlua::Result<VmState> {
         if !self.expired.get() {
             let Some(deadline) = self.deadline.get() else {
                 return Ok(VmState::Continue);
             };
-            let left = self.countdown.get().saturating_sub(1);
-            self.countdown.set(left);
-            if left > 0 {
-                return Ok(VmState::Continue);
-            }
-            self.countdown.set(INTERRUPTS_PER_CLOCK_READ);
             if self.now().is_none_or(|now| now < deadline) {
                 return Ok(VmState::Continue);
             }
             self.expired.set(true);
             self.line.set(self.current_line(lua));
         }
+        interrupt::check_at_next();
         Err(mlua::Error::runtime(self.message()))
     }
 
@@ -118,12 +111,13 @@ impl Watchdog {
 
 /// A check of the run's time limit for Rust code that can run long within one call (a `find`
 /// over many entries), where Luau's interrupt cannot stop it: it fails, as the interrupt would,
-/// once the deadline has passed. The clock is the runner's, read as seldom as the interrupt reads it.
+/// once the deadline has passed. Each call counts as one of Luau's interrupts: the clock is read
+/// as seldom as the interrupt reads it.
 pub(crate) fn time_limit(lua: &Lua) -> impl Fn() -> mlua::Result<()> + '_ {
     let watchdog = lua.app_data_ref::<Rc<Watchdog>>().map(|w| Rc::clone(&w));
     move || match &watchdog {
-        Some(watchdog) => watchdog.check(lua).map(drop),
-        None => Ok(()),
+        Some(watchdog) if interrupt::due() => watchdog.check(lua).map(drop),
+        _ => Ok(()),
     }
 }
 
@@ -255,16 +249,18 @@ impl Runner {
         self.ctx.now_ms.set(now_ms);
         self.printed.text.borrow_mut().clear();
         self.watchdog.start(source_name(chunk));
-        // Luau calls the interrupt at every call and loop back-edge, which costs call-heavy code
-        // a large share of its time: install it only for runs that have a deadline.
-        if self.watchdog.deadline.get().is_some() {
+        // Luau calls the interrupt at every call and loop back-edge: install it only for runs
+        // that have a deadline.
+        let interrupt = if self.watchdog.deadline.get().is_some() {
             let watchdog = Rc::clone(&self.watchdog);
-            self.lua.set_interrupt(move |lua| watchdog.check(lua));
+            interrupt::set(&self.lua, move |lua| watchdog.check(lua))
         } else {
             self.lua.remove_interrupt();
-        }
-        let result = self
-            .execute(source, chunk)
+            Ok(())
+        };
+        let result = interrupt
+            .map_err(|error| Stop::Error(error, None))
+            .and_then(|()| self.execute(source, chunk))
             .and_then(|values| self.returned_values(&values));
         self.watchdog.stop();
         let printed = std::mem::take(&mut *self.printed.text.borrow_mut());
