@@ -63,6 +63,34 @@ fn runtime_errors_carry_chunk_and_line() {
 }
 
 #[test]
+fn string_format_errors_name_the_script_line_and_format() {
+    let mut runner = runner();
+    for (source, message) in [
+        (
+            "local x = 1\nreturn string.format('%d', 'x')",
+            "invalid argument #2 to 'format' (number expected, got string)",
+        ),
+        // An error object is formatted as its message, and fails as one where a string would.
+        (
+            "local _, err = require('registry').get('a:b')\nreturn ('%d'):format(err)",
+            "invalid argument #2 to 'format' (number expected, got string)",
+        ),
+        (
+            "local _, err = require('registry').get('a:b')\nreturn string.format('%s %q', err)",
+            "missing argument #3",
+        ),
+    ] {
+        let error = error_of(run(&mut runner, source));
+        assert_eq!((error.line, error.message.as_str()), (Some(2), message), "{source}");
+    }
+    let output = run(
+        &mut runner,
+        "local _, err = require('registry').get('a:b')\nreturn string.format('[%s] %d', err, 5)",
+    );
+    assert_eq!(output.returned, [json!("[entry not found: a:b] 5")]);
+}
+
+#[test]
 fn printed_output_survives_an_error() {
     let output = run(&mut runner(), "print('before') error('boom')");
     assert_eq!(output.printed, "before\n");

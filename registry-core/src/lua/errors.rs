@@ -9,6 +9,7 @@ use mlua::{Function, Lua, MetaMethod, Table, UserData, UserDataFields, UserDataM
 use mlua::{IntoLua, Value as LuaValue};
 
 use super::binding::{Args, Call, Results, methods, returns};
+use super::format;
 use super::tables::from_value;
 use crate::error::{Error, SCRIPT_ERROR_KINDS};
 use crate::value::{Map, Value};
@@ -64,28 +65,17 @@ for name, f in pairs(string_library) do
         forwarded[name] = function(self, ...) return f(text(self), ...) end
     end
 end
--- string.format's %s takes strings only: error objects are replaced by their messages. Through
--- pcall, its own errors keep the position of the script's call.
-local format = string_library.format
-local function format_messages(pattern, ...)
-    local ok, result
-    for i = 1, select("#", ...) do
-        if type((select(i, ...))) == "userdata" then
-            local args = table.pack(...)
-            for j = 1, args.n do args[j] = text(args[j]) end
-            ok, result = pcall(format, pattern, table.unpack(args, 1, args.n))
-            if ok then return result end
-            error(result, 2)
-        end
-    end
-    ok, result = pcall(format, pattern, ...)
-    if ok then return result end
-    error(result, 2)
+-- string.format's %s takes strings only: its arguments with error objects replaced by their
+-- messages.
+local function messages(...)
+    local args = table.pack(...)
+    for i = 1, args.n do args[i] = text(args[i]) end
+    return table.unpack(args, 1, args.n)
 end
 return {
     index = function(_, key) return methods[key] or forwarded[key] end,
     concat = function(a, b) return text(a) .. text(b) end,
-    format = format_messages,
+    messages = messages,
 }
 "##;
 
@@ -113,7 +103,12 @@ pub(crate) fn install(lua: &Lua) -> mlua::Result<Table> {
         message_of,
         &string_library,
     ))?;
-    string_library.raw_set("format", meta.raw_get::<Function>("format")?)?;
+    let format = format::with_messages(
+        lua,
+        string_library.raw_get("format")?,
+        meta.raw_get("messages")?,
+    )?;
+    string_library.raw_set("format", format)?;
     lua.set_named_registry_value(META_KEY, meta)?;
 
     let constants = lua.create_table_with_capacity(0, SCRIPT_ERROR_KINDS.len())?;

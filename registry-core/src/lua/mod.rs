@@ -6,6 +6,7 @@ mod convert;
 mod coroutine;
 pub(crate) mod errors;
 mod find;
+mod format;
 mod interrupt;
 mod objects;
 mod registry_table;
