@@ -1,23 +1,21 @@
-// Node 24 child of bench.mjs: runs the registry workloads (a job file, see lib/registry-driver.mjs)
-// on dist/registry.js and prints the result as JSON. CPU time: process.threadCpuUsage() of the
-// main thread, which runs the module (V8's compiler and GC helper threads are not counted).
+// Node 24 child of bench.mjs: runs one self-timing script (lib/scripts.mjs clockScript) on a
+// fresh Registry of dist/registry.js and prints what it printed. argv: cpu|wall, the script file.
+// With cpu, the module's clock, and so os.clock() in the script, is the main thread's CPU time
+// (lib/node-clock.mjs); with wall, it is performance.now(), as in any JavaScript host.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { runRegistryJobs, runScript, NOW_MS } from './lib/registry-driver.mjs';
+import { moduleClockIsThreadCpu } from './lib/node-clock.mjs';
+import { runScript, NOW_MS } from './lib/registry-driver.mjs';
 import { repoDir } from './lib/scripts.mjs';
 
-const jobs = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const [clock, file] = process.argv.slice(2);
+if (clock === 'cpu') moduleClockIsThreadCpu();
+else if (clock !== 'wall') throw new Error(`clock must be cpu or wall, not ${clock}`);
 const dist = path.join(repoDir, 'dist');
 const { default: init, Registry } = await import(
   pathToFileURL(path.join(dist, 'registry.js')).href
 );
 await init({ module_or_path: readFileSync(path.join(dist, 'registry.wasm')) });
 const registry = new Registry(NOW_MS);
-const exec = (source, chunk) => {
-  const c0 = process.threadCpuUsage();
-  const r = runScript(registry, source, chunk);
-  const c = process.threadCpuUsage(c0);
-  return { ...r, cpuMs: (c.user + c.system) / 1000 };
-};
-process.stdout.write(JSON.stringify(await runRegistryJobs(exec, jobs)));
+process.stdout.write(runScript(registry, readFileSync(file, 'utf8'), path.basename(file)).printed);

@@ -1,25 +1,21 @@
-// The wasmtime driver: `registry-host --ephemeral run FILE`, one process per script, timed from
-// outside (os.clock() inside the module is a fake counter): wall time around the process, and
-// its CPU time (user + system, from GNU time's rusage, 10 ms resolution).
-import { readFileSync } from 'node:fs';
+// The wasmtime driver: `registry-host --ephemeral run FILE` on a script that times itself with
+// os.clock(), as the native driver does. In the module os.clock() reads the host's monotonic
+// clock (wasm/ehrt/shim.c, wasm/src/host.rs), which registry-host takes from Rust's Instant:
+// wall time, or under the shim native/cputime.c the main thread's CPU time (the module runs on
+// registry-host's main thread). registry-host always runs scripts with a time limit, so Luau's
+// interrupt is installed in these runs.
 import path from 'node:path';
+import { clockEnv, scratchFile } from './native.mjs';
 import { runOk } from './proc.mjs';
-import { repoDir } from './scripts.mjs';
-import { scratchFile } from './native.mjs';
+import { parseClockLines, repoDir } from './scripts.mjs';
 
 export const REGISTRY_HOST = path.join(repoDir, 'target/release/registry-host');
 
-/** Runs one script; returns { wallMs, cpuMs, stdout }. env: e.g. XDG_CACHE_HOME. */
-export function hostRun(file, { env = {}, args = [] } = {}) {
-  const timeFile = scratchFile('', 'time.txt');
+/** Runs one script file; returns { wallMs (around the process), stdout }. env: e.g. XDG_CACHE_HOME. */
+export function hostRun(file, { env = process.env } = {}) {
   const r = runOk(
-    '/usr/bin/time',
+    REGISTRY_HOST,
     [
-      '-f',
-      '%e %U %S',
-      '-o',
-      timeFile,
-      REGISTRY_HOST,
       '--ephemeral',
       'run',
       '--timeout',
@@ -29,13 +25,14 @@ export function hostRun(file, { env = {}, args = [] } = {}) {
       // Workloads commit more versions than a run may by default.
       '--max-versions',
       '10000000',
-      ...args,
       file,
     ],
-    { env: { ...process.env, ...env } },
+    { env },
   );
-  const [, user, system] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-3).map(Number);
-  return { wallMs: r.ms, cpuMs: (user + system) * 1000, stdout: r.stdout };
+  return { wallMs: r.ms, stdout: r.stdout };
 }
 
-export { scratchFile };
+/** Runs a self-timing script under registry-host; clock 'wall' or 'cpu'. Returns parsed clock lines. */
+export function runHost(source, { clock = 'wall', name = 'bench.lua' } = {}) {
+  return parseClockLines(hostRun(scratchFile(source, name), { env: clockEnv(clock) }).stdout);
+}

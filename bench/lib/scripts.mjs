@@ -31,24 +31,24 @@ export function setupScript() {
 }
 
 /**
- * One workload, on a registry that already holds the setup's state (JavaScript drivers: the
- * registry persists between runs). reps = 0: prepare only, the baseline to subtract.
- * withSetup: builds the state first in the same script (wasmtime: one process per script).
+ * One workload, on a registry that already holds the setup's state (Chromium: the registry
+ * persists between runs). reps = 0: prepare only, the baseline to subtract from the CPU time read
+ * around the run; otherwise the script also times its repetitions with os.clock() and prints
+ * `name<TAB>ops<TAB>seconds`.
  */
-export function workloadScript(name, { reps, firstRep = 1, withSetup = false }) {
-  let source = `${read('prelude.lua')}\n`;
-  if (withSetup) source += wrap('SETUP', 'registry/setup.lua');
-  source += wrap('W', `registry/${name}.lua`);
-  if (withSetup) source += 'SETUP.run()\n';
-  source += 'local ctx = W.prepare()\nlocal ops = 0\n';
+export function workloadScript(name, { reps, firstRep = 1 }) {
+  let source = `${read('prelude.lua')}\n${wrap('W', `registry/${name}.lua`)}`;
+  source += 'local ctx = W.prepare()\nlocal ops = 0\nlocal t = os.clock()\n';
   source += `for rep = ${firstRep}, ${firstRep + reps - 1} do ops = W.run(ctx, rep) end\n`;
+  if (reps > 0) source += 'print(W.name, ops, os.clock() - t)\n';
   source += 'return ops\n';
   return source;
 }
 
 /**
- * Everything in one script, timed from inside with os.clock() (real time natively): setup, then
- * each workload `warmup + reps` times, printing `name<TAB>ops<TAB>seconds` per repetition.
+ * Everything in one script, timed from inside with os.clock() (what it reads is the driver's
+ * choice: the monotonic clock, or the main thread's CPU time): setup, then each workload
+ * `warmup + reps` times, printing `name<TAB>ops<TAB>seconds` per repetition.
  */
 export function clockScript({ reps, warmup = 1, workloads = REGISTRY_WORKLOADS }) {
   let source = `${read('prelude.lua')}\n${wrap('SETUP', 'registry/setup.lua')}`;
@@ -84,6 +84,20 @@ export function parseClockLines(printed) {
 /** A plain-Lua program of the VM comparison (bench/lua/vm/NAME.lua): returns a checksum. */
 export function vmProgram(name) {
   return read(`vm/${name}.lua`);
+}
+
+/**
+ * The VM programs in one script timed from inside with os.clock() (native Luau, registry-host):
+ * each program once untimed, then `reps` times, printing `name<TAB>checksum<TAB>seconds`.
+ */
+export function vmClockScript(names, { reps }) {
+  let source = '';
+  for (const p of names) {
+    source += `do\n  local program = function()\n${vmProgram(p)}\n  end\n  program()\n`;
+    source += `  for rep = 1, ${reps} do\n    local t = os.clock()\n    local r = program()\n`;
+    source += `    print("${p}", r, os.clock() - t)\n  end\nend\n`;
+  }
+  return source;
 }
 
 export function readLua(rel) {

@@ -1,22 +1,37 @@
 // The VM comparison in a JavaScript engine (no Node APIs here): each adapter evaluates a Lua
-// source and returns its first result as a number; time is performance.now() around that call.
+// source and returns its first result as a number; the caller times each eval.
 
 /**
- * Runs every program on one VM: `warmup` untimed runs, then `reps` timed ones.
- * exec(source) -> { wallMs, cpuMs, result } (may be async): one eval, timed by the caller.
+ * The VMs one page or Node process runs, by the name it is given: ours twice, without and with a
+ * time limit (interleaved in one process, so that drift hits both alike), or one other VM alone
+ * (its garbage stays out of our runs).
  */
-export async function runPrograms(exec, programs, { warmup = 1, reps = 5 } = {}) {
-  const out = {};
+export const VM_GROUPS = {
+  luau: ['luau', 'luau-limited'],
+  wasmoon: ['wasmoon'],
+  fengari: ['fengari'],
+};
+
+/**
+ * Runs every program on the VMs `keys`: `warmup` untimed runs each, then `reps` timed ones,
+ * taking the VMs in turn at each repetition.
+ * exec(key, source) -> { wallMs, cpuMs, result } (may be async): one eval, timed by the caller.
+ * Returns { key: { program: { runs: [{ wallMs, cpuMs }], result } } }.
+ */
+export async function runPrograms(exec, keys, programs, { warmup = 1, reps = 5 } = {}) {
+  const out = Object.fromEntries(keys.map((key) => [key, {}]));
   for (const [name, source] of Object.entries(programs)) {
-    let result;
-    for (let k = 0; k < warmup; k++) result = (await exec(source)).result;
-    const runs = [];
-    for (let k = 0; k < reps; k++) {
-      const r = await exec(source);
-      runs.push({ wallMs: r.wallMs, cpuMs: r.cpuMs });
-      result = r.result;
+    for (const key of keys) {
+      out[key][name] = { runs: [], result: undefined };
+      for (let k = 0; k < warmup; k++) out[key][name].result = (await exec(key, source)).result;
     }
-    out[name] = { runs, result };
+    for (let k = 0; k < reps; k++) {
+      for (const key of keys) {
+        const r = await exec(key, source);
+        out[key][name].runs.push({ wallMs: r.wallMs, cpuMs: r.cpuMs });
+        out[key][name].result = r.result;
+      }
+    }
   }
   return out;
 }
@@ -28,15 +43,33 @@ export async function timedEval(vm, source) {
   return { wallMs: performance.now() - t0, result };
 }
 
-/** Luau in the registry module: Registry.run of the program on one registry. */
-export function luauAdapter(Registry) {
+/**
+ * Luau in the registry module: Registry.run of the program on one registry. timeLimited: with a
+ * time limit (timeout_ms), as the playground and registry-host always run scripts; the limit
+ * installs Luau's interrupt, which runs at every call and loop back-edge.
+ */
+export function luauAdapter(Registry, { timeLimited = false } = {}) {
   const registry = new Registry(1_767_225_600_000);
+  const limit = timeLimited ? { timeout_ms: 600_000 } : {};
   return {
     eval(source) {
-      const r = registry.run({ source, now_ms: 1_767_225_600_000, memory_bytes: 1 << 30 });
+      const r = registry.run({
+        source,
+        now_ms: 1_767_225_600_000,
+        memory_bytes: 1 << 30,
+        ...limit,
+      });
       if (r.error) throw new Error(`luau: ${r.error.message}`);
       return Number(r.returned[0]);
     },
+  };
+}
+
+/** Both of ours (VM_GROUPS.luau) on one module. */
+export function luauAdapters(Registry) {
+  return {
+    luau: luauAdapter(Registry),
+    'luau-limited': luauAdapter(Registry, { timeLimited: true }),
   };
 }
 
