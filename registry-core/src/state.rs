@@ -35,8 +35,8 @@ impl State {
     }
 
     /// [`State::require`] for an id given as text, checked as [`EntryId::parse`] checks it, without
-    /// making an id.
-    pub(crate) fn require_text(&self, id: &str) -> Result<&Rc<Entry>> {
+    /// making an id (`registry.get` reads one per call).
+    pub fn require_text(&self, id: &str) -> Result<&Rc<Entry>> {
         let id = IdText::parse(id)?;
         self.entries.get(&id).ok_or_else(|| not_found(id.as_str()))
     }

@@ -202,9 +202,9 @@ impl Map {
         self.entries.iter().map(|(key, value)| (&**key, value))
     }
 
-    /// [`Map::iter`] with the keys as shared strings: the Lua binding keeps one Lua string per
-    /// shared key.
-    pub(crate) fn shared_iter(&self) -> impl ExactSizeIterator<Item = (&Rc<str>, &Value)> {
+    /// [`Map::iter`] with the keys as the shared strings they are (the Lua binding keeps one Lua
+    /// string per shared key).
+    pub fn shared_iter(&self) -> impl ExactSizeIterator<Item = (&Rc<str>, &Value)> {
         self.entries.iter().map(|(key, value)| (key, value))
     }
 
