@@ -138,7 +138,9 @@ fn compare_ids(a: &str, a_colon: usize, b: &str) -> Ordering {
     if same == a_colon && !rest_b.is_empty() {
         return Ordering::Less;
     }
-    rest_a.cmp(rest_b)
+    // The strings differ in their first bytes after the common prefix, or one ends there (and
+    // comes first): those bytes decide, no need to compare the rest.
+    rest_a.first().cmp(&rest_b.first())
 }
 
 /// Where an id's namespace ends: its first ':' (every id has one).
