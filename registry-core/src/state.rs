@@ -11,7 +11,7 @@ use imbl::shared_ptr::RcK;
 use crate::criteria::{Criteria, Special};
 use crate::entry::{Entry, Op};
 use crate::error::{Error, ErrorKind, Result};
-use crate::id::EntryId;
+use crate::id::{EntryId, IdText};
 
 type PersistentMap<K, V> = imbl::GenericOrdMap<K, V, RcK>;
 
@@ -31,7 +31,14 @@ impl State {
 
     /// The entry with this id, or `entry not found: ns:name`.
     pub fn require(&self, id: &EntryId) -> Result<&Rc<Entry>> {
-        self.get(id).ok_or_else(|| not_found(id))
+        self.get(id).ok_or_else(|| not_found(id.as_str()))
+    }
+
+    /// [`State::require`] for an id given as text, checked as [`EntryId::parse`] checks it, without
+    /// making an id (`registry.get` reads one per call).
+    pub fn require_text(&self, id: &str) -> Result<&Rc<Entry>> {
+        let id = IdText::parse(id)?;
+        self.entries.get(&id).ok_or_else(|| not_found(id.as_str()))
     }
 
     /// How many entries there are.
@@ -85,7 +92,7 @@ impl State {
             Ok(found)
         };
         if let Some(id) = criteria.equality_on(Special::Id) {
-            let found = EntryId::parse(id).ok().and_then(|id| self.get(&id));
+            let found = IdText::parse(id).ok().and_then(|id| self.entries.get(&id));
             return matching(&mut found.into_iter());
         }
         if let Some(kind) = criteria.equality_on(Special::Kind) {
@@ -174,7 +181,10 @@ impl State {
                 self.insert(Rc::clone(entry));
             }
             Op::Delete { id } => {
-                let old = self.entries.remove(id).ok_or_else(|| not_found(id))?;
+                let old = self
+                    .entries
+                    .remove(id)
+                    .ok_or_else(|| not_found(id.as_str()))?;
                 self.unindex(&old);
             }
         }
@@ -203,6 +213,6 @@ impl State {
     }
 }
 
-pub(crate) fn not_found(id: &EntryId) -> Error {
-    Error::new(ErrorKind::EntryNotFound, format!("entry not found: {id}")).with("id", id.as_str())
+pub(crate) fn not_found(id: &str) -> Error {
+    Error::new(ErrorKind::EntryNotFound, format!("entry not found: {id}")).with("id", id)
 }

@@ -202,6 +202,12 @@ impl Map {
         self.entries.iter().map(|(key, value)| (&**key, value))
     }
 
+    /// [`Map::iter`] with the keys as the shared strings they are (the Lua binding keeps one Lua
+    /// string per shared key).
+    pub fn shared_iter(&self) -> impl ExactSizeIterator<Item = (&Rc<str>, &Value)> {
+        self.entries.iter().map(|(key, value)| (key, value))
+    }
+
     fn position(&self, key: &str) -> std::result::Result<usize, usize> {
         self.entries.binary_search_by(|(k, _)| (**k).cmp(key))
     }
@@ -246,7 +252,7 @@ fn from_pairs(mut pairs: Vec<(Rc<str>, Value)>) -> Map {
 }
 
 /// Strings longer than this are not shared: long strings rarely repeat, and hashing them costs.
-const SHARED_MAX_LEN: usize = 64;
+pub(crate) const SHARED_MAX_LEN: usize = 64;
 
 /// Slots of the per-thread cache of shared strings (a power of two).
 const SHARED_SLOTS: usize = 2048;

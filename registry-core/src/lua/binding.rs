@@ -9,10 +9,7 @@
 //! Functions whose spec gives an error return (`nil, err` or `false, err`) never raise for a bad
 //! argument: they return an `INVALID` error object instead.
 
-use mlua::{
-    AnyUserData, Function, IntoLua, IntoLuaMulti, Lua, MultiValue, Table, UserData,
-    Value as LuaValue,
-};
+use mlua::{AnyUserData, Function, IntoLua, Lua, MultiValue, Table, UserData, Value as LuaValue};
 
 use super::convert::lua_type_name;
 use super::errors::error_value;
@@ -35,8 +32,10 @@ impl From<mlua::Error> for Failure {
     }
 }
 
-/// What a registry function returns to the wrapper.
-pub(crate) type Call = std::result::Result<MultiValue, Failure>;
+/// What a registry function returns to the wrapper: two values (the wrapper of a
+/// [`Results::One`] function passes on the first). A pair is pushed as it is; a list of results
+/// would be one more allocation per call.
+pub(crate) type Call = std::result::Result<(LuaValue, LuaValue), Failure>;
 
 /// What a wrapped function hands back to scripts.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -108,11 +107,6 @@ where
     F: Fn(&Lua, Args) -> Call + 'static,
 {
     let raw = lua.create_function(move |lua, values: MultiValue| {
-        let mut values = values.into_vec();
-        if !method {
-            // Keep argument n at index n for functions and methods alike (index 0 is self).
-            values.insert(0, LuaValue::Nil);
-        }
         // While a memory limit is set, mlua wraps every table and string it creates in a protected
         // call (about 90 ns each, 30 per entry table). Registry functions build many, so the limit
         // is lifted for the call and checked once after it: the call's result may overshoot the
@@ -121,6 +115,8 @@ where
         let args = Args {
             function: name,
             values,
+            // Argument n is at index n for methods (index 0 is self), at n - 1 for functions.
+            shift: usize::from(!method),
             returns_errors: results != Results::One,
         };
         let outcome = handler(lua, args);
@@ -131,15 +127,15 @@ where
         match outcome {
             Ok(results) => Ok(results),
             Err(Failure::Raise(message)) => {
-                let raise = lua.named_registry_value::<Table>(RAISE_KEY)?;
-                (raise, message).into_lua_multi(lua)
+                let raise = lua.named_registry_value::<LuaValue>(RAISE_KEY)?;
+                Ok((raise, message.into_lua(lua)?))
             }
             Err(Failure::Return(error)) => {
                 let failed = match results {
                     Results::Status => LuaValue::Boolean(false),
                     Results::One | Results::Two => LuaValue::Nil,
                 };
-                (failed, error_value(lua, error)?).into_lua_multi(lua)
+                Ok((failed, error_value(lua, error)?))
             }
             Err(Failure::Lua(error)) => Err(error),
         }
@@ -166,17 +162,17 @@ pub(crate) fn methods(
     Ok(table)
 }
 
-/// Plain results.
-pub(crate) fn returns(lua: &Lua, values: impl IntoLuaMulti) -> Call {
-    Ok(values.into_lua_multi(lua)?)
+/// One result (`value, nil` where the function returns two).
+pub(crate) fn returns(lua: &Lua, value: impl IntoLua) -> Call {
+    Ok((value.into_lua(lua)?, LuaValue::Nil))
 }
 
 /// `value, nil` on success, `nil, err` on failure.
 pub(crate) fn value_or_error<T: IntoLua>(lua: &Lua, result: Result<T>) -> Call {
-    Ok(match result {
-        Ok(value) => (value, LuaValue::Nil).into_lua_multi(lua)?,
-        Err(error) => (LuaValue::Nil, error_value(lua, error)?).into_lua_multi(lua)?,
-    })
+    match result {
+        Ok(value) => returns(lua, value),
+        Err(error) => Ok((LuaValue::Nil, error_value(lua, error)?)),
+    }
 }
 
 /// [`value_or_error`] for a result that still needs converting into a Lua value.
@@ -194,7 +190,9 @@ pub(crate) fn convert_or_error<T, R: IntoLua>(
 /// The arguments of one call, with checks that raise Lua-style messages.
 pub(crate) struct Args {
     function: &'static str,
-    values: Vec<LuaValue>,
+    values: MultiValue,
+    /// How far argument n is from index n in `values`: 0 for methods, 1 for functions (no self).
+    shift: usize,
     /// Whether bad arguments are returned as errors rather than raised.
     returns_errors: bool,
 }
@@ -202,12 +200,17 @@ pub(crate) struct Args {
 impl Args {
     /// Argument `n`, counted from 1 as scripts count it (for methods, after self).
     pub(crate) fn get(&self, n: usize) -> &LuaValue {
-        self.values.get(n).unwrap_or(&LuaValue::Nil)
+        self.given(n).unwrap_or(&LuaValue::Nil)
+    }
+
+    /// Argument `n` (0 is self), if the call passed one.
+    fn given(&self, n: usize) -> Option<&LuaValue> {
+        self.values.get(n.checked_sub(self.shift)?)
     }
 
     /// `bad argument #n to 'name' (expected expected, got type)`.
     pub(crate) fn bad(&self, n: usize, expected: &str) -> Failure {
-        let got = self.values.get(n).map_or("no value", lua_type_name);
+        let got = self.given(n).map_or("no value", lua_type_name);
         self.refuse(format!(
             "bad argument #{n} to '{}' ({expected} expected, got {got})",
             self.function
@@ -264,7 +267,7 @@ impl Args {
         &self,
         what: &str,
     ) -> std::result::Result<T, Failure> {
-        let receiver = match self.values.first() {
+        let receiver = match self.given(0) {
             Some(LuaValue::UserData(ud)) => userdata_clone::<T>(ud),
             _ => None,
         };

@@ -11,6 +11,7 @@ use super::errors::ErrorObject;
 use crate::entry::Entry;
 use crate::error::{Error, ErrorKind, Result};
 use crate::id::EntryId;
+use crate::state::State;
 use crate::value::{Map, Value, shared_str};
 
 /// Tables nested deeper than this are refused rather than risking the native stack; it leaves
@@ -259,6 +260,15 @@ pub(crate) fn to_id(value: &LuaValue) -> Result<EntryId> {
                 lua_type_name(other)
             ),
         )),
+    }
+}
+
+/// The entry an id in either form names in `state`, or why there is none. The string form, the
+/// common one, is read where the VM keeps it: no id is made.
+pub(crate) fn require_entry<'s>(state: &'s State, id: &LuaValue) -> Result<&'s Rc<Entry>> {
+    match id {
+        LuaValue::String(s) => state.require_text(&s.to_str().map_err(|_| not_utf8_id())?),
+        other => state.require(&to_id(other)?),
     }
 }
 

@@ -9,7 +9,7 @@ use super::binding::{
     Args, Call, Failure, Results, convert_or_error, methods, returns, value_or_error,
 };
 use super::context::{Context, RegistryEvent};
-use super::convert::{to_entry, to_id};
+use super::convert::{require_entry, to_entry, to_id};
 use super::find::find_in;
 use super::tables::{entries_table, entry_table, ops_table};
 use crate::entry::Op;
@@ -65,7 +65,7 @@ fn snapshot_get(lua: &Lua, args: Args) -> Call {
 /// `entry, nil` or `nil, "entry not found: ns:name"` (or the id's parse error).
 pub(crate) fn get_in(lua: &Lua, args: &Args, version: &Version, id: &LuaValue) -> Call {
     let state = version.state().map_err(|e| args.invalid(e))?;
-    let found = to_id(id).and_then(|id| state.require(&id).map(Rc::clone));
+    let found = require_entry(state, id).map(Rc::clone);
     convert_or_error(lua, found, |entry| entry_table(lua, &entry))
 }
 

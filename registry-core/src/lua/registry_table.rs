@@ -93,9 +93,9 @@ fn apply_version(lua: &Lua, ctx: &Rc<Context>, args: Args) -> Call {
     match moved {
         Ok(id) => {
             ctx.notify(&RegistryEvent::HeadMoved(id));
-            returns(lua, (true, LuaValue::Nil))
+            returns(lua, true)
         }
-        Err(error) => returns(lua, (false, error_value(lua, error)?)),
+        Err(error) => Ok((LuaValue::Boolean(false), error_value(lua, error)?)),
     }
 }
 

@@ -6,111 +6,165 @@
 //! `pairs` visits them in the same order.
 #![expect(unsafe_code)]
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::{c_char, c_int};
 use std::rc::Rc;
 
-use mlua::{AppDataRef, FromLuaMulti, Lua, LuaString, Table, Value as LuaValue, ffi};
+use mlua::{AppDataRef, FromLuaMulti, Lua, Table, Value as LuaValue, ffi};
 
 use crate::entry::{Entry, Op};
 use crate::id::EntryId;
 use crate::state::State;
-use crate::value::{Map, Value};
+use crate::value::{Map, SHARED_MAX_LEN, Value};
 
-/// Lua strings for the keys of entry and op tables, made once per VM (kept as its app data)
-/// rather than once per table. Each build receives them as its arguments: stack slots
-/// [`ID`]..=[`ENTRY`].
-struct TableKeys {
-    id: LuaString,
-    kind: LuaString,
-    meta: LuaString,
-    data: LuaString,
-    entry: LuaString,
-}
-
+/// The entry and op keys, at these indices of the strings table.
 const ID: c_int = 1;
 const KIND: c_int = 2;
 const META: c_int = 3;
 const DATA: c_int = 4;
 const ENTRY: c_int = 5;
+const KEYS: [&str; 5] = ["id", "kind", "meta", "data", "entry"];
 
-impl TableKeys {
-    fn of(lua: &Lua) -> mlua::Result<AppDataRef<'_, TableKeys>> {
-        if lua.app_data_ref::<TableKeys>().is_none() {
-            lua.set_app_data(TableKeys {
-                id: lua.create_string("id")?,
-                kind: lua.create_string("kind")?,
-                meta: lua.create_string("meta")?,
-                data: lua.create_string("data")?,
-                entry: lua.create_string("entry")?,
-            });
+/// Cached Lua strings follow the keys in the strings table: slot `n` at index `FIRST_SLOT + n`.
+const FIRST_SLOT: c_int = 6;
+/// Cache slots (a power of two): more than the distinct keys, kinds and short values that a
+/// registry's entries usually repeat.
+const SLOT_BITS: u32 = 9;
+const SLOTS: usize = 1 << SLOT_BITS;
+
+/// Lua strings made once per VM (kept as its app data) rather than once per table: the entry keys,
+/// and a direct-mapped cache of the Lua strings for the stored strings that entries share (map
+/// keys, kinds, short values: `Rc<str>`s from [`crate::value`]'s cache), found by the address of
+/// their text. Pushing a cached string reads an array slot; making it again would hash the text,
+/// look it up among the VM's strings and check whether the GC is due. Each build receives the
+/// table as its one argument, stack slot [`STRINGS`].
+struct Strings {
+    table: Table,
+    /// The shared string each cache slot holds. Holding the `Rc` keeps its address from being
+    /// reused for other text while the slot names it.
+    held: RefCell<Vec<Option<Rc<str>>>>,
+}
+
+const STRINGS: c_int = 1;
+
+impl Strings {
+    fn of(lua: &Lua) -> mlua::Result<AppDataRef<'_, Strings>> {
+        if let Some(strings) = lua.app_data_ref::<Strings>() {
+            return Ok(strings);
         }
-        lua.app_data_ref::<TableKeys>()
-            .ok_or_else(|| mlua::Error::runtime("the table keys are not installed"))
+        // The array part covers every slot, so storing a string in a slot never allocates.
+        let table = lua.create_table_with_capacity(FIRST_SLOT as usize - 1 + SLOTS, 0)?;
+        for key in KEYS {
+            table.raw_push(key)?;
+        }
+        lua.set_app_data(Strings {
+            table,
+            held: RefCell::new(vec![None; SLOTS]),
+        });
+        lua.app_data_ref::<Strings>()
+            .ok_or_else(|| mlua::Error::runtime("the table strings are not installed"))
     }
 }
 
-/// The VM's stack while a build runs inside [`build`]'s protected call: the keys in their
-/// slots, then what has been pushed so far. Lua errors (out of memory) raised by the pushes end
-/// the protected call; nothing here owns memory that unwinding would leak.
-struct Stack(*mut ffi::lua_State);
+/// The cache slot of a shared string: its address, hashed (Fibonacci hashing).
+fn slot_of(text: &Rc<str>) -> usize {
+    let address = Rc::as_ptr(text).cast::<u8>() as usize as u64;
+    (address.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (u64::BITS - SLOT_BITS)) as usize
+}
 
-impl Stack {
-    /// Room for one table under construction: the table, a key and a value.
+/// The VM's stack while a build runs inside [`build`]'s protected call: the strings table in its
+/// slot, then what has been pushed so far. Lua errors (out of memory) raised by the pushes end
+/// the protected call; nothing here owns memory that unwinding would leak, and the cache's Rust
+/// side changes only after its Lua side (see [`Stack::shared`]).
+struct Stack<'a> {
+    state: *mut ffi::lua_State,
+    held: &'a mut [Option<Rc<str>>],
+}
+
+impl Stack<'_> {
+    /// Room for one table under construction: the table, a key, a value and a copy of it.
     fn reserve(&self) {
         // SAFETY: the state is the protected call's; luaL_checkstack raises a Lua error (caught
         // by that call) when the stack cannot grow.
-        unsafe { ffi::luaL_checkstack(self.0, 3, c"nested too deeply".as_ptr()) }
+        unsafe { ffi::luaL_checkstack(self.state, 4, c"nested too deeply".as_ptr()) }
     }
 
     fn string(&self, text: &str) {
         // SAFETY: a slot was reserved; Luau copies the bytes.
-        unsafe { ffi::lua_pushlstring_(self.0, text.as_ptr().cast::<c_char>(), text.len()) }
+        unsafe { ffi::lua_pushlstring_(self.state, text.as_ptr().cast::<c_char>(), text.len()) }
     }
 
-    /// A copy of one of the key slots.
-    fn key(&self, slot: c_int) {
-        // SAFETY: a slot was reserved and `slot` is one of the build's arguments.
-        unsafe { ffi::lua_pushvalue(self.0, slot) }
+    /// Pushes a shared string, from the cache when its slot holds it. On a miss the string is
+    /// made, stored in the slot's Lua side, and only then recorded on the Rust side: an error
+    /// raised in between leaves the slot naming its old string, which the Lua side still holds.
+    fn shared(&mut self, text: &Rc<str>) {
+        if text.len() > SHARED_MAX_LEN {
+            return self.string(text);
+        }
+        let slot = slot_of(text);
+        let index = FIRST_SLOT + slot as c_int;
+        if self.held[slot]
+            .as_ref()
+            .is_some_and(|held| Rc::ptr_eq(held, text))
+        {
+            // SAFETY: a slot was reserved; the strings table is at STRINGS.
+            unsafe { ffi::lua_rawgeti_(self.state, STRINGS, index) };
+            return;
+        }
+        self.string(text);
+        // SAFETY: two slots were reserved (the string and its copy); the index is inside the
+        // table's array part, so storing does not allocate.
+        unsafe {
+            ffi::lua_pushvalue(self.state, -1);
+            ffi::lua_rawseti_(self.state, STRINGS, index);
+        }
+        self.held[slot] = Some(Rc::clone(text));
+    }
+
+    /// One of the entry keys.
+    fn key(&self, key: c_int) {
+        // SAFETY: a slot was reserved; the strings table is at STRINGS and holds the keys.
+        unsafe { ffi::lua_rawgeti_(self.state, STRINGS, key) };
     }
 
     fn table(&self, items: usize, fields: usize) {
         self.reserve();
         let size = |n: usize| c_int::try_from(n).unwrap_or(c_int::MAX);
         // SAFETY: room was reserved just above.
-        unsafe { ffi::lua_createtable(self.0, size(items), size(fields)) }
+        unsafe { ffi::lua_createtable(self.state, size(items), size(fields)) }
     }
 
     /// Sets `table[key] = value` for the table under the key and value on top.
     fn set(&self) {
         // SAFETY: the table is at -3 (pushed by `table`), with no metatable.
-        unsafe { ffi::lua_rawset(self.0, -3) }
+        unsafe { ffi::lua_rawset(self.state, -3) }
     }
 
     /// Sets `table[n] = value` for the table under the value on top.
     fn set_item(&self, n: usize) {
         let n = c_int::try_from(n).unwrap_or(c_int::MAX);
         // SAFETY: the table is at -2 (pushed by `table`), with no metatable.
-        unsafe { ffi::lua_rawseti_(self.0, -2, n) }
+        unsafe { ffi::lua_rawseti_(self.state, -2, n) }
     }
 
     fn nil(&self) {
         // SAFETY: a slot was reserved.
-        unsafe { ffi::lua_pushnil(self.0) }
+        unsafe { ffi::lua_pushnil(self.state) }
     }
 
     fn boolean(&self, b: bool) {
         // SAFETY: a slot was reserved.
-        unsafe { ffi::lua_pushboolean(self.0, c_int::from(b)) }
+        unsafe { ffi::lua_pushboolean(self.state, c_int::from(b)) }
     }
 
     fn number(&self, n: f64) {
         // SAFETY: a slot was reserved.
-        unsafe { ffi::lua_pushnumber(self.0, n) }
+        unsafe { ffi::lua_pushnumber(self.state, n) }
     }
 
     /// Pushes a stored value as a fresh Lua value.
-    fn value(&self, value: &Value) {
+    fn value(&mut self, value: &Value) {
         match value {
             Value::Null => self.nil(),
             Value::Bool(b) => self.boolean(*b),
@@ -118,7 +172,7 @@ impl Stack {
             Value::Integer(i) => self.number(*i as f64),
             Value::Unsigned(u) => self.number(*u as f64),
             Value::Float(f) => self.number(*f),
-            Value::String(s) => self.string(s),
+            Value::String(s) => self.shared(s),
             Value::Array(items) => {
                 self.table(items.len(), 0);
                 for (i, item) in items.iter().enumerate() {
@@ -130,23 +184,23 @@ impl Stack {
         }
     }
 
-    fn map(&self, map: &Map) {
+    fn map(&mut self, map: &Map) {
         self.table(0, map.len());
-        for (key, item) in map.iter() {
-            self.string(key);
+        for (key, item) in map.shared_iter() {
+            self.shared(key);
             self.value(item);
             self.set();
         }
     }
 
     /// `{id = "ns:name", kind = ..., meta = {...}, data = ...}`.
-    fn entry(&self, entry: &Entry) {
+    fn entry(&mut self, entry: &Entry) {
         self.table(0, 4);
         self.key(ID);
         self.string(entry.id.as_str());
         self.set();
         self.key(KIND);
-        self.string(&entry.kind);
+        self.shared(&entry.kind);
         self.set();
         self.key(META);
         self.map(&entry.meta);
@@ -164,27 +218,30 @@ impl Stack {
         self.set();
     }
 
-    /// Leaves only the result: the build's one value on top replaces the key slots.
+    /// Leaves only the result: the build's one value on top replaces the strings table.
     fn finish(&self) {
-        // SAFETY: the result is on top, above the five key slots.
+        // SAFETY: the result is on top, above the strings table.
         unsafe {
-            ffi::lua_replace(self.0, ID);
-            ffi::lua_settop(self.0, ID);
+            ffi::lua_replace(self.state, STRINGS);
+            ffi::lua_settop(self.state, STRINGS);
         }
     }
 }
 
-/// Runs `fill`, which pushes exactly one value, in one protected call with the keys in their
-/// slots, and returns that value.
-fn build<R: FromLuaMulti>(lua: &Lua, fill: impl FnOnce(&Stack)) -> mlua::Result<R> {
-    let keys = TableKeys::of(lua)?;
-    let args = (&keys.id, &keys.kind, &keys.meta, &keys.data, &keys.entry);
+/// Runs `fill`, which pushes exactly one value, in one protected call with the strings table in
+/// its slot, and returns that value.
+fn build<R: FromLuaMulti>(lua: &Lua, fill: impl FnOnce(&mut Stack)) -> mlua::Result<R> {
+    let strings = Strings::of(lua)?;
+    let mut held = strings.held.borrow_mut();
     // SAFETY: `fill` only pushes through `Stack`, which reserves what it uses, and leaves one
     // value; `finish` then leaves that value alone on the call's stack.
     unsafe {
-        lua.exec_raw(args, |state| {
-            let stack = Stack(state);
-            fill(&stack);
+        lua.exec_raw(&strings.table, |state| {
+            let mut stack = Stack {
+                state,
+                held: &mut held,
+            };
+            fill(&mut stack);
             stack.finish();
         })
     }
@@ -244,4 +301,30 @@ pub(crate) fn ops_table(lua: &Lua, ops: &[Op], before: &State) -> mlua::Result<T
             stack.set_item(i + 1);
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use mlua::Lua;
+
+    use super::*;
+
+    /// Many more distinct shared strings than cache slots, converted in rounds, each value freed
+    /// before the next round makes new ones: every slot is reused and every address may be
+    /// handed out again, yet each Lua string has its value's text.
+    #[test]
+    fn cached_strings_keep_their_text_when_slots_are_reused() -> mlua::Result<()> {
+        let lua = Lua::new();
+        for round in 0..3 {
+            let texts: Vec<String> = (0..4 * SLOTS).map(|i| format!("{round}-{i}")).collect();
+            let value = Value::from(texts.iter().map(|t| Value::string(t)).collect::<Vec<_>>());
+            for _ in 0..2 {
+                let table: Table = lua.unpack(from_value(&lua, &value)?)?;
+                let converted: Vec<String> =
+                    table.sequence_values().collect::<mlua::Result<_>>()?;
+                assert_eq!(converted, texts, "round {round}");
+            }
+        }
+        Ok(())
+    }
 }
