@@ -27,8 +27,9 @@ while (($#)); do
 done
 # -Oz over -O3, measured on the proof crate (Luau C++ at -O3, Node 24): 1.29 MB vs 1.35 MB
 # (471 KB vs 478 KB gzipped), fib(27) 19 ms vs 25 ms, table work and string concat equal.
-# Re-measured with the interpreter loop kept whole (BENCHMARKS.md, 2. VM): -O2/-O3 within the
-# spread of -Oz in Node 24 and under wasmtime, 23-37 KB larger.
+# Re-measured with the interpreter loop kept whole (BENCHMARKS.md, 2. VM): -O3 ran fib about a
+# fifth faster in Node 24 and Chromium (few runs, loaded machine), equal under wasmtime, 23 KB
+# larger: measure it with the start-up time on a quiet machine before switching.
 wasm_opt_level=${WASM_OPT_LEVEL:--Oz}
 
 for f in clang-19 llvm-ar-19 wasm-bindgen "$WASM_OPT" "$EHRT_DIR/libwasmeh.a"; do
