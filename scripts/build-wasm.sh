@@ -27,7 +27,9 @@ while (($#)); do
 done
 # -Oz over -O3, measured on the proof crate (Luau C++ at -O3, Node 24): 1.29 MB vs 1.35 MB
 # (471 KB vs 478 KB gzipped), fib(27) 19 ms vs 25 ms, table work and string concat equal.
-# wasmtime not measured yet: compare with WASM_OPT_LEVEL=-O3 before switching.
+# Re-measured with the interpreter loop kept whole (BENCHMARKS.md, 2. VM): -O3 ran fib about a
+# fifth faster in Node 24 and Chromium (few runs, loaded machine), equal under wasmtime, 23 KB
+# larger: measure it with the start-up time on a quiet machine before switching.
 wasm_opt_level=${WASM_OPT_LEVEL:--Oz}
 
 for f in clang-19 llvm-ar-19 wasm-bindgen "$WASM_OPT" "$EHRT_DIR/libwasmeh.a"; do
@@ -65,9 +67,12 @@ wasm-bindgen --target web --out-dir "$work/bindgen" --out-name "$name" "$wasm"
 # (try_table/throw_ref) that wasmtime 48, Node >= 24 and current Chromium all run.
 features=(--mvp-features --enable-exception-handling --enable-bulk-memory --enable-sign-ext
   --enable-nontrapping-float-to-int --enable-mutable-globals --enable-multivalue --enable-reference-types)
+# --no-inline: wasm-opt would inline both instantiations of Luau's interpreter loop
+# (luau_execute<false>, <true>) into their one caller, doubling the function V8 must compile
+# before its optimizing tier runs the loop (BENCHMARKS.md, 2. VM).
 echo "wasm-opt $wasm_opt_level --translate-to-exnref"
 mkdir -p "$out_dir"
-"$WASM_OPT" "${features[@]}" "$wasm_opt_level" --strip-debug --strip-producers --translate-to-exnref \
+"$WASM_OPT" "${features[@]}" --no-inline='*luau_execute*' "$wasm_opt_level" --strip-debug --strip-producers --translate-to-exnref \
   "$work/bindgen/${name}_bg.wasm" -o "$out_dir/$name.wasm"
 
 # Ship <name>.wasm instead of wasm-bindgen's <name>_bg.wasm: point the glue's default URL at it.
