@@ -35,7 +35,7 @@ wasm_opt_level=${WASM_OPT_LEVEL:--Oz}
 for f in clang-19 llvm-ar-19 wasm-bindgen "$WASM_OPT" "$EHRT_DIR/libwasmeh.a"; do
   command -v "$f" > /dev/null || [[ -f "$f" ]] || { echo "error: $f missing: run scripts/install-toolchain.sh" >&2; exit 1; }
 done
-"$REPO_ROOT/scripts/patch-mlua.sh" > /dev/null
+"$REPO_ROOT/scripts/patch-vendored.sh" > /dev/null
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -7,7 +7,7 @@
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=toolchain-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/toolchain-env.sh"
-"$REPO_ROOT/scripts/patch-mlua.sh" > /dev/null
+"$REPO_ROOT/scripts/patch-vendored.sh" > /dev/null
 wasm_cargo_setup
 cd "$REPO_ROOT"
 cargo clippy --target wasm32-unknown-unknown -p registry-wasm --all-targets --locked -- -D warnings

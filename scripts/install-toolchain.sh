@@ -145,5 +145,5 @@ install_binaryen
 install_cargo_deny
 install_node24
 build_ehrt
-"$REPO_ROOT/scripts/patch-mlua.sh"
+"$REPO_ROOT/scripts/patch-vendored.sh"
 "$REPO_ROOT/scripts/playground-packages.sh"

