@@ -81,7 +81,11 @@ fn string_format_errors_name_the_script_line_and_format() {
         ),
     ] {
         let error = error_of(run(&mut runner, source));
-        assert_eq!((error.line, error.message.as_str()), (Some(2), message), "{source}");
+        assert_eq!(
+            (error.line, error.message.as_str()),
+            (Some(2), message),
+            "{source}"
+        );
     }
     let output = run(
         &mut runner,
