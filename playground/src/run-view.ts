@@ -279,6 +279,8 @@ let versionsBefore = 0;
 
 /** While a script runs: what it committed so far (the events arrive as it commits). */
 function renderProgress() {
+  // A commit event can arrive after the run's result: the final status stays.
+  if (!live) return;
   const committed = state.versions.versions.length - versionsBefore;
   const moved = state.versions.head !== headBefore ? `, head v${state.versions.head}` : '';
   runStatus.textContent = `Running… ${committed} version${committed === 1 ? '' : 's'} committed${moved}`;
