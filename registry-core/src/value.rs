@@ -204,7 +204,8 @@ impl Map {
 
     /// [`Map::iter`] with the keys as the shared strings they are (the Lua binding keeps one Lua
     /// string per shared key).
-    pub fn shared_iter(&self) -> impl ExactSizeIterator<Item = (&Rc<str>, &Value)> {
+    #[cfg(feature = "lua")]
+    pub(crate) fn shared_iter(&self) -> impl ExactSizeIterator<Item = (&Rc<str>, &Value)> {
         self.entries.iter().map(|(key, value)| (key, value))
     }
 
