@@ -527,6 +527,25 @@ fn the_memory_limit_holds_when_registry_calls_do_the_allocating() {
         run(&mut runner, "return #require('registry').find({})").returned,
         [json!(200)]
     );
+    // `get` of a string id builds its entry in a C function of its own.
+    let error = error_of(run(
+        &mut runner,
+        "local r = require('registry')
+         local kept = {}
+         while true do kept[#kept + 1] = r.get('a:' .. (#kept % 200 + 1)) end",
+    ));
+    assert_eq!(
+        (error.limit, error.line, error.message.as_str()),
+        (
+            Some(Limit::Memory),
+            Some(3),
+            "script exceeded its memory limit of 16 MiB (not enough memory)"
+        )
+    );
+    assert_eq!(
+        run(&mut runner, "return require('registry').get('a:7').id").returned,
+        [json!("a:7")]
+    );
 }
 
 /// Found by the lua_values fuzz target: shared tables were copied once per reference.
@@ -752,4 +771,75 @@ fn error_values_whose_tostring_fails_give_a_readable_message() {
         "error(setmetatable({}, {__tostring = function() return 'custom' end}))",
     ));
     assert_eq!(error.message, "custom");
+}
+
+/// A history source whose store has gone away: nothing can be loaded.
+struct Unreachable;
+
+fn unreachable() -> registry_core::Error {
+    registry_core::Error::new(
+        registry_core::ErrorKind::InvalidHistory,
+        "the store is unreachable",
+    )
+}
+
+impl registry_core::HistorySource for Unreachable {
+    fn ops(&self, _: &[u64]) -> registry_core::Result<Vec<Vec<registry_core::Op>>> {
+        Err(unreachable())
+    }
+
+    fn checkpoint(&self, _: u64) -> registry_core::Result<registry_core::State> {
+        Err(unreachable())
+    }
+}
+
+/// `registry.get` is a C function with its own path for string ids; its failures still raise
+/// like every other registry function's (here `find`, through the Lua wrapper): the message
+/// prefixed with the function's name, at the script's line, catchable by `pcall`.
+#[test]
+fn registry_calls_that_cannot_load_head_raise_at_the_script_line() {
+    let mut stored = Registry::new(NOW_MS);
+    let entry = registry_core::Entry::new(
+        registry_core::EntryId::parse("a:x").expect("an id"),
+        "k",
+        registry_core::Map::default(),
+        registry_core::Value::Null,
+    )
+    .expect("an entry");
+    stored
+        .apply(0, &[registry_core::Op::Create(Rc::new(entry))], NOW_MS)
+        .expect("v1");
+    let listing = registry_core::protocol::VersionList::of(&stored);
+    let opened = Registry::open(&listing.versions, listing.head, &[], Box::new(Unreachable))
+        .expect("opening reads nothing");
+    let mut runner = Runner::new(opened).expect("the VM starts");
+    for (call, name) in [
+        ("registry.get('a:x')", "get"),
+        ("registry.get({ns = 'a', name = 'x'})", "get"),
+        ("registry.find({})", "find"),
+    ] {
+        let error = error_of(run(
+            &mut runner,
+            &format!("local registry = require('registry')\n\nlocal e = {call}"),
+        ));
+        assert_eq!(
+            error.to_string(),
+            format!("test.lua:3: {name}: the store is unreachable"),
+            "{call}"
+        );
+        let caught = run(
+            &mut runner,
+            &format!(
+                "local registry = require('registry')\nreturn pcall(function() return {call} end)"
+            ),
+        );
+        assert_eq!(
+            caught.returned,
+            [
+                json!(false),
+                json!(format!("test.lua:2: {name}: the store is unreachable"))
+            ],
+            "{call}"
+        );
+    }
 }

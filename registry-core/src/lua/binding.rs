@@ -106,7 +106,33 @@ fn wrap<F>(
 where
     F: Fn(&Lua, Args) -> Call + 'static,
 {
-    let raw = lua.create_function(move |lua, values: MultiValue| {
+    let raw = raw_function(lua, name, results, method, handler)?;
+    let count = match results {
+        Results::One => 1,
+        Results::Two | Results::Status => 2,
+    };
+    lua.named_registry_value::<Function>(WRAPPER_KEY)?
+        .call((raw, count, raise_marker(lua)?))
+}
+
+/// The raise marker, for C functions that follow the convention ([`call_raising`]).
+pub(crate) fn raise_marker(lua: &Lua) -> mlua::Result<Table> {
+    lua.named_registry_value::<Table>(RAISE_KEY)
+}
+
+/// A Rust handler as the function the wrapper calls: its results as a pair, or the raise
+/// marker and a message to raise.
+pub(crate) fn raw_function<F>(
+    lua: &Lua,
+    name: &'static str,
+    results: Results,
+    method: bool,
+    handler: F,
+) -> mlua::Result<Function>
+where
+    F: Fn(&Lua, Args) -> Call + 'static,
+{
+    lua.create_function(move |lua, values: MultiValue| {
         // While a memory limit is set, mlua wraps every table and string it creates in a protected
         // call (about 90 ns each, 30 per entry table). Registry functions build many, so the limit
         // is lifted for the call and checked once after it: the call's result may overshoot the
@@ -139,14 +165,41 @@ where
             }
             Err(Failure::Lua(error)) => Err(error),
         }
-    })?;
-    let count = match results {
-        Results::One => 1,
-        Results::Two | Results::Status => 2,
-    };
-    let raise = lua.named_registry_value::<Table>(RAISE_KEY)?;
-    lua.named_registry_value::<Function>(WRAPPER_KEY)?
-        .call((raw, count, raise))
+    })
+}
+
+/// The wrapper's convention in a C function that stands in for the wrapper (see `get.rs`):
+/// calls the raw function at stack index `raw` with the call's arguments, then raises the
+/// message that follows the raise marker (at index `raise`) at the caller's line, as the
+/// wrapper's `error(message, 2)` does, or returns the two results.
+///
+/// # Safety
+/// `state` is running a C function whose arguments are all its stack holds; `raw` and `raise`
+/// are upvalue indices. No Rust value that needs dropping may be live in the caller: this may
+/// raise.
+#[expect(unsafe_code)]
+pub(crate) unsafe fn call_raising(
+    state: *mut mlua::ffi::lua_State,
+    raw: std::ffi::c_int,
+    raise: std::ffi::c_int,
+) -> std::ffi::c_int {
+    use mlua::ffi;
+    // SAFETY: as the caller promises; a C function has LUA_MINSTACK (20) free slots, of which
+    // this uses at most three (the function, then the location and the message's copy).
+    unsafe {
+        let args = ffi::lua_gettop(state);
+        ffi::lua_pushvalue(state, raw);
+        ffi::lua_insert(state, 1);
+        ffi::lua_call(state, args, 2);
+        if ffi::lua_rawequal(state, 1, raise) == 0 {
+            return 2;
+        }
+        // Level 1 is this C function's caller, as level 2 is the Lua wrapper's.
+        ffi::luaL_where(state, 1);
+        ffi::lua_insert(state, -2);
+        ffi::lua_concat(state, 2);
+        ffi::lua_error(state)
+    }
 }
 
 /// A table of wrapped methods, used as a userdata type's `__index`.

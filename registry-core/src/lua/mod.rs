@@ -7,6 +7,7 @@ mod coroutine;
 pub(crate) mod errors;
 mod find;
 mod format;
+mod get;
 mod interrupt;
 mod objects;
 mod registry_table;

@@ -4,7 +4,9 @@ use std::rc::Rc;
 
 use mlua::{Lua, Table, Value as LuaValue};
 
-use super::binding::{Args, Call, Results, convert_or_error, function, returns, value_or_error};
+use super::binding::{
+    Args, Call, Results, convert_or_error, function, raw_function, returns, value_or_error,
+};
 use super::context::{Context, RegistryEvent};
 use super::convert::to_entry;
 use super::errors::error_value;
@@ -23,12 +25,11 @@ pub(crate) fn create(lua: &Lua, ctx: &Rc<Context>) -> mlua::Result<Table> {
     // Compared by address only: `registry:get(...)` passes the module as argument 1.
     let module_address = module.to_pointer() as usize;
     // Functions that take arguments refuse the module as the first; the others ignore it.
-    let add = |name: &'static str,
-               results: Results,
-               takes_arguments: bool,
-               handler: fn(&Lua, &Rc<Context>, Args) -> Call| {
+    let bind = |name: &'static str,
+                takes_arguments: bool,
+                handler: fn(&Lua, &Rc<Context>, Args) -> Call| {
         let ctx = Rc::clone(ctx);
-        let f = function(lua, name, results, move |lua, args| {
+        move |lua: &Lua, args: Args| {
             if takes_arguments
                 && matches!(args.get(1), LuaValue::Table(t) if t.to_pointer() as usize == module_address)
             {
@@ -37,10 +38,20 @@ pub(crate) fn create(lua: &Lua, ctx: &Rc<Context>) -> mlua::Result<Table> {
                     )));
             }
             handler(lua, &ctx, args)
-        })?;
-        module.raw_set(name, f)
+        }
     };
-    add("get", Results::Two, true, get)?;
+    let add = |name: &'static str,
+               results: Results,
+               takes_arguments: bool,
+               handler: fn(&Lua, &Rc<Context>, Args) -> Call| {
+        module.raw_set(
+            name,
+            function(lua, name, results, bind(name, takes_arguments, handler))?,
+        )
+    };
+    // `get`, the most frequent call, is a C function that answers the common case itself.
+    let full_get = raw_function(lua, "get", Results::Two, false, bind("get", true, get))?;
+    module.raw_set("get", super::get::function(lua, ctx, full_get)?)?;
     add("find", Results::Two, true, find)?;
     add("snapshot", Results::Two, false, snapshot)?;
     add("snapshot_at", Results::Two, true, snapshot_at)?;

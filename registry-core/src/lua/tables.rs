@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::ffi::{c_char, c_int};
 use std::rc::Rc;
 
-use mlua::{AppDataRef, FromLuaMulti, Lua, Table, Value as LuaValue, ffi};
+use mlua::{FromLuaMulti, Lua, Table, Value as LuaValue, ffi};
 
 use crate::entry::{Entry, Op};
 use crate::id::EntryId;
@@ -26,44 +26,85 @@ const DATA: c_int = 4;
 const ENTRY: c_int = 5;
 const KEYS: [&str; 5] = ["id", "kind", "meta", "data", "entry"];
 
-/// Cached Lua strings follow the keys in the strings table: slot `n` at index `FIRST_SLOT + n`.
-const FIRST_SLOT: c_int = 6;
+/// The table every entry table is cloned from, at this index of the strings table:
+/// `{id = false, kind = false, meta = false, data = false}`, made as an entry table is (sized for
+/// four fields, keys in this order), so that a clone has the same layout and `pairs` order, and
+/// filling it only overwrites values (no key is inserted).
+const ENTRY_TEMPLATE: c_int = 6;
+
+/// Map templates follow: template `n` at index `FIRST_MAP + n`. A map's template is a table with
+/// its keys (values `false`), made as the map's table is; it is cloned for every later map with
+/// the same keys (the same shared strings, in the same order).
+const FIRST_MAP: c_int = 7;
+const MAP_BITS: u32 = 6;
+const MAPS: usize = 1 << MAP_BITS;
+/// Maps with more keys are built directly: their templates would cost more memory than they save.
+const MAP_MAX_KEYS: usize = 32;
+
+/// Cached Lua strings follow the map templates: slot `n` at index `FIRST_SLOT + n`.
+const FIRST_SLOT: c_int = FIRST_MAP + MAPS as c_int;
 /// Cache slots (a power of two): more than the distinct keys, kinds and short values that a
 /// registry's entries usually repeat.
 const SLOT_BITS: u32 = 9;
 const SLOTS: usize = 1 << SLOT_BITS;
 
-/// Lua strings made once per VM (kept as its app data) rather than once per table: the entry keys,
-/// and a direct-mapped cache of the Lua strings for the stored strings that entries share (map
-/// keys, kinds, short values: `Rc<str>`s from [`crate::value`]'s cache), found by the address of
-/// their text. Pushing a cached string reads an array slot; making it again would hash the text,
-/// look it up among the VM's strings and check whether the GC is due. Each build receives the
-/// table as its one argument, stack slot [`STRINGS`].
-struct Strings {
+/// Lua values made once per VM (kept as its app data) rather than once per table: the entry keys,
+/// the entry template, a direct-mapped cache of map templates, and a direct-mapped cache of the
+/// Lua strings for the stored strings that entries share (map keys, kinds, short values:
+/// `Rc<str>`s from [`crate::value`]'s cache), found by the address of their text. Pushing a cached
+/// string reads an array slot; making it again would hash the text, look it up among the VM's
+/// strings and check whether the GC is due. Each build receives the table in a stack slot.
+pub(crate) struct Strings {
     table: Table,
-    /// The shared string each cache slot holds. Holding the `Rc` keeps its address from being
-    /// reused for other text while the slot names it.
-    held: RefCell<Vec<Option<Rc<str>>>>,
+    cache: RefCell<Cache>,
 }
 
-const STRINGS: c_int = 1;
+/// The Rust side of the strings table's caches.
+struct Cache {
+    /// The shared string each string slot holds. Holding the `Rc` keeps its address from being
+    /// reused for other text while the slot names it.
+    strings: Vec<Option<Rc<str>>>,
+    /// The keys each map slot was last asked for, and whether the slot's template is for them.
+    maps: Vec<Option<MapSlot>>,
+}
+
+struct MapSlot {
+    /// Held, as the strings' `Rc`s are, so that their addresses name these keys.
+    keys: Box<[Rc<str>]>,
+    /// A template is made the second time in a row the slot is asked for the same keys: maps
+    /// whose keys are never repeated (or not shared) cost one record each, not a template.
+    template: bool,
+}
 
 impl Strings {
-    fn of(lua: &Lua) -> mlua::Result<AppDataRef<'_, Strings>> {
-        if let Some(strings) = lua.app_data_ref::<Strings>() {
-            return Ok(strings);
+    pub(crate) fn of(lua: &Lua) -> mlua::Result<Rc<Strings>> {
+        if let Some(strings) = lua.app_data_ref::<Rc<Strings>>() {
+            return Ok(Rc::clone(&strings));
         }
-        // The array part covers every slot, so storing a string in a slot never allocates.
+        // The array part covers every slot, so storing in a slot never allocates.
         let table = lua.create_table_with_capacity(FIRST_SLOT as usize - 1 + SLOTS, 0)?;
         for key in KEYS {
             table.raw_push(key)?;
         }
-        lua.set_app_data(Strings {
+        let template = lua.create_table_with_capacity(0, 4)?;
+        for key in &KEYS[..4] {
+            template.raw_set(*key, false)?;
+        }
+        table.raw_set(ENTRY_TEMPLATE, template)?;
+        let strings = Rc::new(Strings {
             table,
-            held: RefCell::new(vec![None; SLOTS]),
+            cache: RefCell::new(Cache {
+                strings: vec![None; SLOTS],
+                maps: std::iter::repeat_with(|| None).take(MAPS).collect(),
+            }),
         });
-        lua.app_data_ref::<Strings>()
-            .ok_or_else(|| mlua::Error::runtime("the table strings are not installed"))
+        lua.set_app_data(Rc::clone(&strings));
+        Ok(strings)
+    }
+
+    /// The Lua side, for C functions that keep it as an upvalue.
+    pub(crate) fn table(&self) -> &Table {
+        &self.table
     }
 }
 
@@ -73,16 +114,49 @@ fn slot_of(text: &Rc<str>) -> usize {
     (address.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (u64::BITS - SLOT_BITS)) as usize
 }
 
-/// The VM's stack while a build runs inside [`build`]'s protected call: the strings table in its
-/// slot, then what has been pushed so far. Lua errors (out of memory) raised by the pushes end
-/// the protected call; nothing here owns memory that unwinding would leak, and the cache's Rust
-/// side changes only after its Lua side (see [`Stack::shared`]).
-struct Stack<'a> {
-    state: *mut ffi::lua_State,
-    held: &'a mut [Option<Rc<str>>],
+/// The template slot of a map's keys: their addresses, hashed.
+fn map_slot_of(map: &Map) -> usize {
+    let hash = map.shared_iter().fold(0_u64, |hash, (key, _)| {
+        let address = Rc::as_ptr(key).cast::<u8>() as usize as u64;
+        (hash ^ address).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+    });
+    (hash >> (u64::BITS - MAP_BITS)) as usize
 }
 
-impl Stack<'_> {
+/// The VM's stack while a build runs: the strings table and the entry template in their slots,
+/// then what has been pushed so far. A build runs either inside [`build`]'s protected call or in a
+/// C function with the memory limit lifted ([`push_entry`]); Lua errors (out of memory) raised by
+/// the pushes end the protected call; nothing here owns memory that unwinding would leak, and the
+/// caches' Rust side changes only after their Lua side (see [`Stack::shared`]).
+struct Stack<'a> {
+    state: *mut ffi::lua_State,
+    /// The stack index of the strings table; the entry template is just above it.
+    strings: c_int,
+    cache: &'a mut Cache,
+}
+
+impl<'a> Stack<'a> {
+    /// Pushes the strings table (from `strings`, any stack index) and the entry template, and
+    /// builds above them.
+    ///
+    /// # Safety
+    /// `state` is running a C function or protected call with room for two more values, and the
+    /// value at `strings` is the table of `cache`'s [`Strings`].
+    unsafe fn new(state: *mut ffi::lua_State, strings: c_int, cache: &'a mut Cache) -> Self {
+        // SAFETY: as the caller promises.
+        let top = unsafe {
+            ffi::lua_pushvalue(state, strings);
+            let top = ffi::lua_gettop(state);
+            ffi::lua_rawgeti_(state, top, ENTRY_TEMPLATE);
+            top
+        };
+        Stack {
+            state,
+            strings: top,
+            cache,
+        }
+    }
+
     /// Room for one table under construction: the table, a key, a value and a copy of it.
     fn reserve(&self) {
         // SAFETY: the state is the protected call's; luaL_checkstack raises a Lua error (caught
@@ -104,12 +178,12 @@ impl Stack<'_> {
         }
         let slot = slot_of(text);
         let index = FIRST_SLOT + slot as c_int;
-        if self.held[slot]
+        if self.cache.strings[slot]
             .as_ref()
             .is_some_and(|held| Rc::ptr_eq(held, text))
         {
-            // SAFETY: a slot was reserved; the strings table is at STRINGS.
-            unsafe { ffi::lua_rawgeti_(self.state, STRINGS, index) };
+            // SAFETY: a slot was reserved; the strings table is at `self.strings`.
+            unsafe { ffi::lua_rawgeti_(self.state, self.strings, index) };
             return;
         }
         self.string(text);
@@ -117,15 +191,15 @@ impl Stack<'_> {
         // table's array part, so storing does not allocate.
         unsafe {
             ffi::lua_pushvalue(self.state, -1);
-            ffi::lua_rawseti_(self.state, STRINGS, index);
+            ffi::lua_rawseti_(self.state, self.strings, index);
         }
-        self.held[slot] = Some(Rc::clone(text));
+        self.cache.strings[slot] = Some(Rc::clone(text));
     }
 
     /// One of the entry keys.
     fn key(&self, key: c_int) {
-        // SAFETY: a slot was reserved; the strings table is at STRINGS and holds the keys.
-        unsafe { ffi::lua_rawgeti_(self.state, STRINGS, key) };
+        // SAFETY: a slot was reserved; the strings table is at `self.strings` and holds the keys.
+        unsafe { ffi::lua_rawgeti_(self.state, self.strings, key) };
     }
 
     fn table(&self, items: usize, fields: usize) {
@@ -184,8 +258,19 @@ impl Stack<'_> {
         }
     }
 
+    /// Pushes a map as a fresh table, from its keys' template when there is one.
     fn map(&mut self, map: &Map) {
-        self.table(0, map.len());
+        self.reserve();
+        if (1..=MAP_MAX_KEYS).contains(&map.len()) && self.map_template(map) {
+            // The clone replaces the template, which stays in the strings table.
+            // SAFETY: the template is on top; a table has room for its clone (see `reserve`).
+            unsafe {
+                ffi::lua_clonetable(self.state, -1);
+                ffi::lua_replace(self.state, -2);
+            }
+        } else {
+            self.table(0, map.len());
+        }
         for (key, item) in map.shared_iter() {
             self.shared(key);
             self.value(item);
@@ -193,9 +278,58 @@ impl Stack<'_> {
         }
     }
 
-    /// `{id = "ns:name", kind = ..., meta = {...}, data = ...}`.
+    /// Pushes the template for `map`'s keys and returns true, or pushes nothing and returns
+    /// false when the slot was not asked for these keys last time (it records them).
+    fn map_template(&mut self, map: &Map) -> bool {
+        let slot = map_slot_of(map);
+        let index = FIRST_MAP + slot as c_int;
+        let same_keys = self.cache.maps[slot].as_ref().is_some_and(|held| {
+            held.keys.len() == map.len()
+                && held
+                    .keys
+                    .iter()
+                    .zip(map.shared_iter())
+                    .all(|(held, (key, _))| Rc::ptr_eq(held, key))
+        });
+        if !same_keys {
+            self.cache.maps[slot] = Some(MapSlot {
+                keys: map.shared_iter().map(|(key, _)| Rc::clone(key)).collect(),
+                template: false,
+            });
+            return false;
+        }
+        if self.cache.maps[slot]
+            .as_ref()
+            .is_some_and(|held| held.template)
+        {
+            // SAFETY: room was reserved by `map`; the strings table is at `self.strings`.
+            unsafe { ffi::lua_rawgeti_(self.state, self.strings, index) };
+            return true;
+        }
+        // Asked twice in a row: make the template as the map's own table would be made.
+        self.table(0, map.len());
+        for (key, _) in map.shared_iter() {
+            self.shared(key);
+            self.boolean(false);
+            self.set();
+        }
+        // SAFETY: room for the copy was reserved by `table`; the index is inside the strings
+        // table's array part, so storing does not allocate.
+        unsafe {
+            ffi::lua_pushvalue(self.state, -1);
+            ffi::lua_rawseti_(self.state, self.strings, index);
+        }
+        if let Some(held) = &mut self.cache.maps[slot] {
+            held.template = true;
+        }
+        true
+    }
+
+    /// `{id = "ns:name", kind = ..., meta = {...}, data = ...}`: a clone of the entry template.
     fn entry(&mut self, entry: &Entry) {
-        self.table(0, 4);
+        self.reserve();
+        // SAFETY: room was reserved; the template is just above the strings table.
+        unsafe { ffi::lua_clonetable(self.state, self.strings + 1) };
         self.key(ID);
         self.string(entry.id.as_str());
         self.set();
@@ -218,33 +352,53 @@ impl Stack<'_> {
         self.set();
     }
 
-    /// Leaves only the result: the build's one value on top replaces the strings table.
+    /// Leaves only the result: the build's one value on top replaces the strings table and the
+    /// template below it.
     fn finish(&self) {
-        // SAFETY: the result is on top, above the strings table.
+        // SAFETY: the result is on top, above the strings table and the template.
         unsafe {
-            ffi::lua_replace(self.state, STRINGS);
-            ffi::lua_settop(self.state, STRINGS);
+            ffi::lua_replace(self.state, self.strings);
+            ffi::lua_settop(self.state, self.strings);
         }
     }
 }
 
-/// Runs `fill`, which pushes exactly one value, in one protected call with the strings table in
-/// its slot, and returns that value.
+/// Runs `fill`, which pushes exactly one value, in one protected call, and returns that value.
 fn build<R: FromLuaMulti>(lua: &Lua, fill: impl FnOnce(&mut Stack)) -> mlua::Result<R> {
     let strings = Strings::of(lua)?;
-    let mut held = strings.held.borrow_mut();
-    // SAFETY: `fill` only pushes through `Stack`, which reserves what it uses, and leaves one
-    // value; `finish` then leaves that value alone on the call's stack.
+    let mut cache = strings.cache.borrow_mut();
+    // SAFETY: the strings table is the call's one argument, at index 1, and a protected call
+    // has room for two more values; `fill` only pushes through `Stack`, which reserves what it
+    // uses, and leaves one value; `finish` then leaves that value alone on the call's stack.
     unsafe {
         lua.exec_raw(&strings.table, |state| {
-            let mut stack = Stack {
-                state,
-                held: &mut held,
-            };
+            let mut stack = Stack::new(state, 1, &mut cache);
             fill(&mut stack);
             stack.finish();
+            ffi::lua_replace(state, 1);
         })
     }
+}
+
+/// Pushes `entry` as a fresh table from a C function, where the strings table of `strings` is
+/// at stack index `at`; nothing else stays pushed.
+///
+/// # Safety
+/// `state` is running a C function with room for three more values and at most a few dozen
+/// arguments (so that the stack can always grow by what a stored value's depth needs), the
+/// value at `at` is `strings`'s table, and nothing can raise a Lua error while it runs: the
+/// caller has lifted the memory limit.
+pub(crate) unsafe fn push_entry(
+    state: *mut ffi::lua_State,
+    at: c_int,
+    strings: &Strings,
+    entry: &Entry,
+) {
+    let mut cache = strings.cache.borrow_mut();
+    // SAFETY: as the caller promises.
+    let mut stack = unsafe { Stack::new(state, at, &mut cache) };
+    stack.entry(entry);
+    stack.finish();
 }
 
 /// Converts a stored value into a fresh Lua value.
@@ -325,6 +479,75 @@ mod tests {
                 assert_eq!(converted, texts, "round {round}");
             }
         }
+        Ok(())
+    }
+
+    /// Lists a table's fields in `pairs` order, nested tables included.
+    const LISTED: &str = r#"
+        local function list(t)
+            local out = {}
+            for k, v in pairs(t) do
+                out[#out + 1] = tostring(k) .. "=" .. (type(v) == "table" and "{" .. list(v) .. "}" or tostring(v))
+            end
+            return table.concat(out, ",")
+        end
+        return list
+    "#;
+
+    /// A map is built directly the first time its keys are seen and from their template later;
+    /// entries are always clones of the entry template. Either way the table has the fields and
+    /// the `pairs` order of one built field by field: by a table constructor, which sizes the
+    /// table for its fields and sets them in order as the direct build does, and by the direct
+    /// build itself (the first round), nil values (whose keys take their places) included.
+    #[test]
+    fn tables_from_templates_are_the_tables_built_directly() -> mlua::Result<()> {
+        let lua = Lua::new();
+        let list: mlua::Function = lua.load(LISTED).eval()?;
+        let json = |value| serde_json::from_value::<Value>(value).map_err(mlua::Error::external);
+        let meta = json(serde_json::json!({
+            "environment": "production",
+            "owner": "team-1",
+            "revision": 7,
+            "tags": ["microservice", "api"],
+            "nested": {"b": 2, "a": "x"},
+        }))?;
+        let Value::Object(meta) = meta else {
+            unreachable!("an object literal")
+        };
+        let entry = Entry::new(
+            EntryId::parse("ns:e").map_err(mlua::Error::external)?,
+            "service",
+            meta,
+            json(serde_json::json!({"port": 8000}))?,
+        )
+        .map_err(mlua::Error::external)?;
+        let with_nils = json(serde_json::json!({"a": 1, "b": null, "c": 3, "d": null, "e": 5}))?;
+        let mut listed = Vec::new();
+        for _ in 0..4 {
+            let built = entry_table(&lua, &entry)?;
+            let fields: Table = lua
+                .load(
+                    r#"
+                    local e = ...
+                    local m = e.meta
+                    return {
+                        id = e.id, kind = e.kind,
+                        meta = {
+                            environment = m.environment, nested = {a = m.nested.a, b = m.nested.b},
+                            owner = m.owner, revision = m.revision, tags = {m.tags[1], m.tags[2]},
+                        },
+                        data = {port = e.data.port},
+                    }
+                    "#,
+                )
+                .call(&built)?;
+            let text: String = list.call(built)?;
+            assert_eq!(text, list.call::<String>(fields)?);
+            let nils: String = list.call(from_value(&lua, &with_nils)?)?;
+            listed.push((text, nils));
+        }
+        assert!(listed.iter().all(|round| *round == listed[0]), "{listed:?}");
+        assert_eq!(listed[0].1.split(',').count(), 3, "{listed:?}");
         Ok(())
     }
 }
