@@ -6,7 +6,7 @@
 #
 # usage: scripts/build-wasm.sh [-p PACKAGE] [--manifest-path Cargo.toml] [--out-dir DIR] [--name NAME]
 #   defaults: -p registry-wasm, the repo's Cargo.toml, dist/, registry
-# env: WASM_OPT_LEVEL (default -Oz), LUAU_OPT_LEVEL (C++ of Luau, default -O3)
+# env: WASM_OPT_LEVEL (default -Oz), LUAU_OPT_LEVEL (Luau's VM, default -O3), LUAU_FRONTEND_OPT_LEVEL (its parser and compiler, default -Os)
 #
 # All wasm settings (compilers, flags, link libraries, the mlua patch) are passed to this cargo
 # run only (wasm_cargo_setup in toolchain-env.sh), so native builds of the workspace are unaffected.

@@ -39,7 +39,7 @@ export WASI_CFLAGS="--target=wasm32-wasi --sysroot=$WASI_SYSROOT -isystem /usr/i
 # copies (scripts/patch-vendored.sh), and a config.toml with the link flags. Swapping the unpacked source
 # rather than using [patch] leaves Cargo.lock untouched, so wasm and native builds can share the
 # workspace; and a cargo home rather than `--config` options reaches tools that run cargo
-# themselves (wasm-pack). LUAU_OPT_LEVEL: default -O3.
+# themselves (wasm-pack). LUAU_OPT_LEVEL: default -O3; LUAU_FRONTEND_OPT_LEVEL: default -Os.
 wasm_cargo_setup() {
   # Luau's C++ is compiled by clang-19 for wasm32-wasi (wasi-libc and libc++ headers) with wasm
   # exceptions: Luau reports errors by throwing. luau0-src appends LUAU_CXXFLAGS after cc's own
@@ -54,6 +54,9 @@ wasm_cargo_setup() {
   local patches
   patches=$(cat "$REPO_ROOT"/wasm/patches/*.patch | sha256sum | cut -c1-12)
   export LUAU_CXXFLAGS="$WASI_CFLAGS -fexceptions -fwasm-exceptions -DNDEBUG -DREGISTRY_PATCHES=$patches ${LUAU_OPT_LEVEL:--O3}"
+  # Luau's front end (parser and compiler; wasm/patches/luau0-src-*-front-end-flags.patch) only
+  # compiles scripts, which the VM then runs: built for size (BENCHMARKS.md, issue 13).
+  export LUAU_FRONTEND_CXXFLAGS=${LUAU_FRONTEND_OPT_LEVEL:--Os}
   local real_home=${CARGO_HOME:-$HOME/.cargo} home="$REPO_ROOT/target/wasm-cargo-home" registry src crate
   # An older layout linked the whole registry folder: never write links into the real one.
   if [[ -L "$home/registry" ]]; then rm "$home/registry"; fi
@@ -83,5 +86,11 @@ wasm_cargo_setup() {
 rustflags = ["-L", "native=$EHRT_DIR", "-L", "native=$WASI_LIB_DIR", "-L", "native=$CLANG_RT_WASI_DIR",
   "-l", "static=wasmeh", "-l", "static=c++abi", "-l", "static=c", "-l", "static=clang_rt.builtins-wasm32"]
 TOML
+  # Rust crates off the registry's hot paths (get, find, apply, entry tables and criteria run in
+  # registry-core, mlua, imbl and regex-lite), built for size in the module (BENCHMARKS.md, issue 13).
+  local crate_name
+  for crate_name in ${WASM_SIZE_CRATES-registry-wasm serde_json serde serde_core serde-wasm-bindgen wasm-bindgen js-sys postcard}; do
+    printf '[profile.release.package.%s]\nopt-level = "z"\n' "$crate_name" >> "$home/config.toml"
+  done
   export CARGO_HOME="$home"
 }

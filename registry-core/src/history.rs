@@ -352,16 +352,16 @@ impl Registry {
         let head = self.head();
         let head_state = head.state()?;
         if base != head.id {
-            let touched: BTreeSet<&EntryId> = ops.iter().map(Op::id).collect();
-            for id in touched {
-                let unchanged = match (base_state.get(id), head_state.get(id)) {
-                    (None, None) => true,
-                    (Some(a), Some(b)) => Rc::ptr_eq(a, b),
-                    _ => false,
-                };
-                if !unchanged {
-                    return Err(self.conflict(id, base));
+            // The least id that changed, so that the error is the same whatever the ops' order.
+            let changed = ops.iter().map(Op::id).filter(|&id| {
+                match (base_state.get(id), head_state.get(id)) {
+                    (None, None) => false,
+                    (Some(a), Some(b)) => !Rc::ptr_eq(a, b),
+                    _ => true,
                 }
+            });
+            if let Some(id) = changed.min() {
+                return Err(self.conflict(id, base));
             }
         }
         let mut state = head_state.clone();

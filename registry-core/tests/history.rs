@@ -176,6 +176,22 @@ fn stale_changesets_conflict_only_on_ids_changed_since() -> Result<()> {
             "conflict: a:z was changed in v3 after snapshot v1".to_owned()
         )
     );
+    assert_eq!(
+        error_of(registry.apply(
+            1,
+            &[
+                create("a:z", "k"),
+                update("a:y", "k", value(json!(3))),
+                update("a:x", "k", value(json!(9)))
+            ],
+            0
+        )),
+        (
+            ErrorKind::Conflict,
+            "conflict: a:x was changed in v2 after snapshot v1".to_owned()
+        ),
+        "of several changed ids, the least is named, whatever the ops' order"
+    );
     let v4 = registry.apply(1, &[update("a:y", "k", value(json!(1)))], 0)?;
     assert_eq!(
         (v4.id(), v4.parent()),
