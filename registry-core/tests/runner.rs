@@ -238,6 +238,28 @@ fn the_sandbox_exposes_only_the_registry() {
     assert!(error.message.contains("readonly"), "{}", error.message);
 }
 
+/// Luau runs bytecode without checking it, so a script is only ever compiled from text: one that
+/// is valid bytecode (Luau's own output for `return 'ran as bytecode'`, which happens to be
+/// UTF-8) is refused, and so is anything else that starts as bytecode would.
+#[test]
+fn scripts_are_never_loaded_as_bytecode() {
+    let bytecode = mlua::chunk::Compiler::new()
+        .compile("return 'ran as bytecode'")
+        .expect("compiles");
+    let bytecode = String::from_utf8(bytecode).expect("this bytecode is UTF-8");
+    for source in [bytecode.as_str(), "\u{0}boom"] {
+        let error = error_of(run(&mut runner(), source));
+        assert_eq!(
+            (error.chunk.as_str(), error.line, error.message.as_str()),
+            (
+                "test.lua",
+                None,
+                "attempt to load a binary chunk (mode is 't')"
+            )
+        );
+    }
+}
+
 #[test]
 fn print_floods_are_capped() {
     let output = run(

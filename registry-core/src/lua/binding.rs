@@ -2,15 +2,17 @@
 //!
 //! Rust errors raised through mlua reach scripts as userdata, so `pcall` would hand scripts an
 //! error object instead of a string. Instead, each Rust function returns either its results or a
-//! private marker table followed by a message to raise, and a two-line Lua wrapper raises it with
-//! `error(message, 2)`: scripts get a plain string prefixed with their own chunk and line, like
-//! errors from Lua's own libraries. Results pass through the wrapper unchanged.
+//! private marker table followed by a message to raise, and a two-line Lua wrapper
+//! (`chunks/wrapper.lua`) raises it with `error(message, 2)`: scripts get a plain string
+//! prefixed with their own chunk and line, like errors from Lua's own libraries. Results pass
+//! through the wrapper unchanged.
 //!
 //! Functions whose spec gives an error return (`nil, err` or `false, err`) never raise for a bad
 //! argument: they return an `INVALID` error object instead.
 
 use mlua::{AnyUserData, Function, IntoLua, Lua, MultiValue, Table, UserData, Value as LuaValue};
 
+use super::chunks;
 use super::convert::lua_type_name;
 use super::errors::error_value;
 use crate::error::{Error, ErrorKind, Result};
@@ -54,28 +56,9 @@ const WRAPPER_KEY: &str = "registry.wrap";
 /// metatable, so `==` against it is a plain identity test.
 const RAISE_KEY: &str = "registry.raise";
 
-const WRAPPER_SOURCE: &str = r#"
-local raw, results, raise = ...
-if results == 1 then
-    return function(...)
-        local a, message = raw(...)
-        if a == raise then error(message, 2) end
-        return a
-    end
-end
-return function(...)
-    local a, b = raw(...)
-    if a == raise then error(b, 2) end
-    return a, b
-end
-"#;
-
-/// Compiles the wrapper and makes the raise marker, once per VM.
+/// Loads the wrapper (`chunks/wrapper.lua`) and makes the raise marker, once per VM.
 pub(crate) fn install(lua: &Lua) -> mlua::Result<()> {
-    let wrapper = lua
-        .load(WRAPPER_SOURCE)
-        .set_name("=registry")
-        .into_function()?;
+    let wrapper = chunks::load(lua, chunks::WRAPPER).into_function()?;
     lua.set_named_registry_value(WRAPPER_KEY, wrapper)?;
     lua.set_named_registry_value(RAISE_KEY, lua.create_table()?)
 }

@@ -9,6 +9,7 @@ use mlua::{Function, Lua, MetaMethod, Table, UserData, UserDataFields, UserDataM
 use mlua::{IntoLua, Value as LuaValue};
 
 use super::binding::{Args, Call, Results, methods, returns};
+use super::chunks;
 use super::format;
 use super::tables::from_value;
 use crate::error::{Error, SCRIPT_ERROR_KINDS};
@@ -50,35 +51,6 @@ impl ErrorObject {
 
 const META_KEY: &str = "registry.error_meta";
 
-/// `__index` (the error's methods, then every string method applied to the message) and
-/// `__concat` (the message on either side), in Lua so that Lua's own errors apply to bad operands.
-const META_SOURCE: &str = r##"
-local methods, message_of, string_library = ...
-local function text(value)
-    local message = message_of(value)
-    if message == nil then return value end
-    return message
-end
-local forwarded = {}
-for name, f in pairs(string_library) do
-    if type(f) == "function" then
-        forwarded[name] = function(self, ...) return f(text(self), ...) end
-    end
-end
--- string.format's %s takes strings only: its arguments with error objects replaced by their
--- messages.
-local function messages(...)
-    local args = table.pack(...)
-    for i = 1, args.n do args[i] = text(args[i]) end
-    return table.unpack(args, 1, args.n)
-end
-return {
-    index = function(_, key) return methods[key] or forwarded[key] end,
-    concat = function(a, b) return text(a) .. text(b) end,
-    messages = messages,
-}
-"##;
-
 /// Builds the error metatable's functions and `string.format` (before the sandbox seals the
 /// standard libraries), and returns the read-only `errors` table.
 pub(crate) fn install(lua: &Lua) -> mlua::Result<Table> {
@@ -98,11 +70,11 @@ pub(crate) fn install(lua: &Lua) -> mlua::Result<Table> {
         })
     })?;
     let string_library: Table = lua.globals().get("string")?;
-    let meta: Table = lua.load(META_SOURCE).set_name("=registry").call((
-        error_methods,
-        message_of,
-        &string_library,
-    ))?;
+    // `__index` (the error's methods, then every string method applied to the message) and
+    // `__concat` (the message on either side), in Lua (`chunks/error_meta.lua`) so that Lua's
+    // own errors apply to bad operands.
+    let meta: Table =
+        chunks::load(lua, chunks::ERROR_META).call((error_methods, message_of, &string_library))?;
     let format = format::with_messages(
         lua,
         string_library.raw_get("format")?,

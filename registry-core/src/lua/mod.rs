@@ -1,6 +1,7 @@
 //! The Luau binding: the `registry` module, its objects, and the runner that hosts them.
 
 mod binding;
+mod chunks;
 pub(crate) mod context;
 mod convert;
 mod coroutine;

@@ -5,6 +5,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::rc::Rc;
 
+use mlua::chunk::ChunkMode;
 use mlua::{Function, Lua, MultiValue, Table, Thread, Value as LuaValue, VmState};
 
 use super::binding::{self, Failure, Results, function, returns};
@@ -387,8 +388,13 @@ impl Runner {
         let source = source.to_owned();
         let name = source_name(chunk);
         let load = || {
+            // Always as text: Luau runs bytecode unchecked, and a script that starts as bytecode
+            // does would otherwise be loaded as such.
             let loader = self.lua.create_function(move |lua, ()| {
-                lua.load(&source).set_name(&name).into_function()
+                lua.load(&source)
+                    .set_name(&name)
+                    .set_mode(ChunkMode::Text)
+                    .into_function()
             })?;
             let thread = self.lua.create_thread(loader)?;
             thread.sandbox()?;
