@@ -6,8 +6,9 @@
 //! The host trusts no answer and no event of the module. Every version a script commits reaches
 //! the host through the `registryEvent` import while the script runs, and is checked against the
 //! host's own copy of the history (the core's [`Registry`], built from the store) before it is
-//! written to the [`RegistryStore`]; a head move must name a version; printed text is written to the
-//! run's output as it comes; outside a `run` request no event is accepted at all.
+//! written to the [`RegistryStore`] (a store thrown away at exit keeps nothing and checks
+//! nothing: [`Guest::keep_nothing`]); a head move must name a version; printed text is written to
+//! the run's output as it comes; outside a `run` request no event is accepted at all.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -202,6 +203,9 @@ struct HostState {
     loaded: Option<Vec<u8>>,
     /// The `run` in progress; `None` outside a run, when no event is accepted.
     run: Option<RunInProgress>,
+    /// Whether the changes a run reports are checked against the host's copy of the history and
+    /// written to the store: not for a store thrown away at exit (see [`Guest::keep_nothing`]).
+    keeps_changes: bool,
     limits: MemoryCap,
     started: Instant,
     loads: Arc<LoadClock>,
@@ -290,6 +294,7 @@ impl Guest {
             history: None,
             loaded: None,
             run: None,
+            keeps_changes: true,
             limits: MemoryCap::new(memory_cap),
             started: Instant::now(),
             loads: Arc::default(),
@@ -353,6 +358,14 @@ impl Guest {
         state.limits = MemoryCap::new(memory_cap);
         state.load_timeout = load_timeout;
         Ok(())
+    }
+
+    /// For a store thrown away at exit (`--ephemeral`): the versions and head moves a run reports
+    /// are counted against its [`GrowthLimits`], but neither checked against the host's copy of
+    /// the history nor stored. Checking guards what a store keeps, and this one keeps nothing;
+    /// both would double the cost of every commit (BENCHMARKS.md, "Performance candidates").
+    pub fn keep_nothing(&mut self) {
+        self.store.data_mut().keeps_changes = false;
     }
 
     /// Sends one request; returns the module's answer, or its [`ServiceError`].
@@ -774,6 +787,7 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
         store,
         history,
         run,
+        keeps_changes,
         loads,
         ..
     } = caller.data_mut();
@@ -812,6 +826,11 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
                     option: "--max-commit-bytes",
                 });
             }
+            run.committed_versions += 1;
+            run.committed_bytes = bytes;
+            if !*keeps_changes {
+                return Ok(());
+            }
             let (store, history) = stored_history(store, history, loads)?;
             let head = history.head().id();
             ensure!(
@@ -833,10 +852,9 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
                 .map_err(|error| refused(format!("a version that does not apply: {error}")))?
                 .record()?;
             store.borrow_mut().commit(&record)?;
-            run.committed_versions += 1;
-            run.committed_bytes = bytes;
             Ok(())
         }
+        Event::HeadMoved { .. } if !*keeps_changes => Ok(()),
         Event::HeadMoved { head } => {
             let (store, history) = stored_history(store, history, loads)?;
             history.apply_version(head).map_err(|_| {

@@ -262,6 +262,31 @@ fn read_commands_accept_no_change_at_all() {
 }
 
 #[test]
+fn an_ephemeral_run_neither_checks_nor_keeps_what_it_commits() {
+    // A version that does not apply (it deletes what nothing created, on a store without v1)
+    // would be refused by a store that keeps it; an ephemeral store keeps nothing.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let dir = dir.path();
+    std::fs::write(dir.join("x.lua"), "").expect("a writable folder");
+    let now = common::NOW_MS;
+    let bogus = format!(
+        r#"{{"event":"committed","version":{{"id":2,"parent":1,"time_ms":{now},"ops":[{{"kind":"entry.delete","entry":{{"id":"no:such"}}}}]}}}}"#
+    );
+    let wasm = module(
+        Some(PROTOCOL_VERSION),
+        &[answer(OK), event_then(&bogus, &ran(2))],
+    );
+    std::fs::write(dir.join("foreign.wasm"), wasm).expect("a writable folder");
+    let outcome = run_host(
+        dir,
+        &["--module", "foreign.wasm", "--ephemeral", "run", "x.lua"],
+    );
+    assert_eq!(outcome.code, Some(0), "{outcome:?}");
+    assert_eq!(outcome.stderr, "");
+    assert!(!dir.join("registry.db").exists(), "nothing is kept");
+}
+
+#[test]
 fn printed_text_outside_a_run_is_refused_and_never_shown() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let dir = dir.path();

@@ -270,6 +270,24 @@ fn a_store_grown_by_five_looping_runs_still_works_with_default_options() {
 }
 
 #[test]
+fn an_ephemeral_run_stops_at_its_commit_bounds_too() {
+    // The host neither checks nor stores what an ephemeral run commits, but still counts it.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("loop.lua"), LOOP).expect("a writable temporary folder");
+    let outcome = run_host(
+        dir.path(),
+        &["--ephemeral", "run", "--max-versions", "30", "loop.lua"],
+    );
+    assert_eq!(outcome.code, Some(3), "{outcome:?}");
+    assert_eq!(
+        outcome.stderr,
+        "error: the run stopped: it committed 30 versions, the most one run may (raise it with \
+         --max-versions); the versions committed before are kept\n"
+    );
+    assert!(!dir.path().join("registry.db").exists(), "nothing is kept");
+}
+
+#[test]
 fn a_run_stops_at_its_commit_bounds_keeping_what_it_committed() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let outcome = run_script(

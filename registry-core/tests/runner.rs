@@ -395,6 +395,35 @@ fn timed_runner(limit_ms: u64) -> Runner {
 }
 
 #[test]
+fn the_script_cannot_yield_its_own_thread_but_its_coroutines_can() {
+    for reentry in [false, true] {
+        let mut runner = runner();
+        runner.set_interpreter_reentry(reentry);
+        let output = run(
+            &mut runner,
+            "print(coroutine.isyieldable())\n\
+             print(pcall(coroutine.yield, 1))\n\
+             print(select(2, xpcall(coroutine.yield, function(m) return 'handled: ' .. m end)))\n\
+             local co = coroutine.wrap(function() print('inner', coroutine.isyieldable()) coroutine.yield(5) end)\n\
+             print(co())\n\
+             print(coroutine.status(coroutine.running()))\n\
+             coroutine.yield(1, 2)",
+        );
+        assert_eq!(
+            output.printed,
+            "false\nfalse\tattempt to yield across metamethod/C-call boundary\n\
+             handled: attempt to yield across metamethod/C-call boundary\ninner\ttrue\n5\n\
+             running\n"
+        );
+        let error = error_of(output);
+        assert_eq!(
+            (error.line, error.message.as_str()),
+            (None, "attempt to yield across metamethod/C-call boundary")
+        );
+    }
+}
+
+#[test]
 fn runaway_scripts_stop_at_the_time_limit_even_inside_pcall_and_coroutines() {
     let mut runner = timed_runner(50);
     for source in [

@@ -38,8 +38,10 @@ impl JsRegistry {
         } else {
             Some(HistoryExport::from_value(from_js(history)?).map_err(|e| to_error(e.into()))?)
         };
-        let service =
+        let mut service =
             Service::open(history, whole_ms(now_ms), Box::new(host::clock_ms)).map_err(to_error)?;
+        // V8 (Node, browsers) runs a long script on baseline code unless it re-enters.
+        service.set_interpreter_reentry(true);
         Ok(Self { service })
     }
 

@@ -63,6 +63,13 @@ impl Service {
         Ok(Self { runner })
     }
 
+    /// Lets runs re-enter Luau's interpreter, for engines that swap in optimized code only at
+    /// a function's next call ([`Runner::set_interpreter_reentry`]): JavaScript's. wasmtime
+    /// compiles the module once, fully, so its host leaves this off.
+    pub fn set_interpreter_reentry(&mut self, on: bool) {
+        self.runner.set_interpreter_reentry(on);
+    }
+
     /// Reports every commit and head move made by scripts, as it happens.
     pub fn set_event_listener(&mut self, listener: Option<EventListener>) {
         self.runner.set_event_listener(listener);

@@ -131,6 +131,8 @@ pub struct Runner {
     watchdog: Rc<Watchdog>,
     memory_limit: usize,
     builtins: Builtins,
+    /// Whether runs re-enter the interpreter ([`Runner::set_interpreter_reentry`]).
+    reenters: bool,
 }
 
 /// What `print` wrote, cut at the output limit.
@@ -198,6 +200,7 @@ impl Runner {
             watchdog,
             memory_limit: DEFAULT_MEMORY_LIMIT,
             builtins,
+            reenters: false,
         })
     }
 
@@ -210,6 +213,14 @@ impl Runner {
     /// a script that runs longer fails with `script exceeded its time limit of N ms`.
     pub fn set_time_limit(&mut self, limit_ms: Option<u64>) {
         self.watchdog.limit_ms.set(limit_ms);
+    }
+
+    /// For engines that swap in a function's optimized code only at its next call (V8, in Node
+    /// and Chromium, for wasm): runs yield and resume their script now and then so that it runs
+    /// in a new call of Luau's interpreter, within a budget per thread (`interrupt.rs`). Scripts
+    /// see no difference. Off by default: natively it would only cost.
+    pub fn set_interpreter_reentry(&mut self, on: bool) {
+        self.reenters = on;
     }
 
     /// Receives each version a script commits and each head move, as they happen.
@@ -251,10 +262,17 @@ impl Runner {
         self.printed.text.borrow_mut().clear();
         self.watchdog.start(source_name(chunk));
         // Luau calls the interrupt at every call and loop back-edge: install it only for runs
-        // that have a deadline.
+        // that have a deadline or re-enter the interpreter.
+        let reenter = self.reenters && interrupt::reentry_left();
         let interrupt = if self.watchdog.deadline.get().is_some() {
             let watchdog = Rc::clone(&self.watchdog);
-            interrupt::set(&self.lua, move |lua| watchdog.check(lua))
+            interrupt::set(
+                &self.lua,
+                Some(Box::new(move |lua| watchdog.check(lua))),
+                reenter,
+            )
+        } else if reenter {
+            interrupt::set(&self.lua, None, true)
         } else {
             self.lua.remove_interrupt();
             Ok(())
@@ -399,17 +417,22 @@ impl Runner {
             let thread = self.lua.create_thread(loader)?;
             thread.sandbox()?;
             let script: Function = thread.resume(())?;
-            let body = self
-                .lua
-                .create_thread(self.builtins.call_unprotected.clone())?;
-            Ok((body, script))
+            self.lua.create_thread(script)
         };
-        let (body, script) = load().map_err(|error| Stop::Error(error, None))?;
-        // The script runs as the body of a coroutine (called from C, so that it cannot yield, as
-        // when called from Rust), resumed by Luau's `coroutine.resume`, which calls no message
-        // handler: the failed coroutine keeps its frames. Luau gives an out-of-memory error no
-        // location (and mlua's handler returns at once for it), so its line is read from them.
-        let resumed = self.builtins.resume.call::<MultiValue>((&body, script));
+        let body = load().map_err(|error| Stop::Error(error, None))?;
+        // The script runs as the body of a coroutine, resumed by Luau's `coroutine.resume`,
+        // which calls no message handler: the failed coroutine keeps its frames. Luau gives an
+        // out-of-memory error no location (and mlua's handler returns at once for it), so its
+        // line is read from them. The script cannot yield its thread (`coroutine.rs`); only the
+        // interrupt does, to re-enter the interpreter, and the script is resumed at once.
+        interrupt::set_script_thread(body.state());
+        let mut resumed = self.builtins.resume.call::<MultiValue>(&body);
+        while coroutine::yielded(&body)
+            && matches!(&resumed, Ok(values) if values.front() == Some(&LuaValue::Boolean(true)))
+        {
+            resumed = self.builtins.resume.call::<MultiValue>(&body);
+        }
+        interrupt::set_script_thread(std::ptr::null_mut());
         let error = if coroutine::failed_of_memory(&body) {
             mlua::Error::MemoryError("not enough memory".to_owned())
         } else {
@@ -451,8 +474,7 @@ impl Runner {
     }
 }
 
-/// Luau's own functions a run uses, taken before the sandbox hides them, and the C function that
-/// runs a script.
+/// Luau's own functions a run uses, taken before the sandbox hides them.
 struct Builtins {
     /// `coroutine.resume`.
     resume: Function,
@@ -460,9 +482,6 @@ struct Builtins {
     tostring: Function,
     /// `debug.traceback`.
     traceback: Function,
-    /// Calls its first argument with the rest, unprotected, and returns all it returns: the body
-    /// of the coroutine a script runs in.
-    call_unprotected: Function,
 }
 
 impl Builtins {
@@ -477,7 +496,6 @@ impl Builtins {
             resume: library("coroutine", "resume")?,
             tostring: globals.get("tostring")?,
             traceback: library("debug", "traceback")?,
-            call_unprotected: coroutine::call_unprotected(lua)?,
         })
     }
 }
@@ -553,6 +571,7 @@ fn setup(lua: &Lua, ctx: &Rc<Context>, printed: &Rc<Printed>) -> mlua::Result<()
         globals.raw_set(escape, LuaValue::Nil)?;
     }
     globals.raw_set("os", os_table(lua, ctx)?)?;
+    coroutine::hide_script_yield(lua, &globals.get::<Table>("coroutine")?)?;
     lua.sandbox(true)
 }
 
