@@ -136,8 +136,7 @@ where
         match outcome {
             Ok(results) => Ok(results),
             Err(Failure::Raise(message)) => {
-                let raise = lua.named_registry_value::<LuaValue>(RAISE_KEY)?;
-                Ok((raise, message.into_lua(lua)?))
+                Ok((LuaValue::Table(raise_marker(lua)?), message.into_lua(lua)?))
             }
             Err(Failure::Return(error)) => {
                 let failed = match results {
