@@ -60,7 +60,7 @@ const JSON_OUT = option(
 );
 const NODE = process.execPath;
 
-// Rounds of part 1 (each about a minute) and part 2 (a few seconds each, most of it fengari).
+// Rounds of part 1 (each runs every driver's whole script, on both clocks) and of part 2.
 const rounds = (fallback) => {
   const n = Number(option('--rounds', fallback));
   if (!Number.isInteger(n) || n < 1) throw new Error(`--rounds must be a positive integer`);
