@@ -498,9 +498,10 @@ function report(meta) {
     `| load average (1, 5, 15 min) | ${results.loads.map((l) => `${l.when}: ${l.load}`).join('; ')} (2 cores: above 2 means other work was competing) |`,
   );
   md.push(`| suite time | ${(meta.seconds / 60).toFixed(1)} min |`);
-  md.push(
-    `| rounds | ${meta.rounds}; in each round every driver runs each workload (part 2: each program) once, measured after one warm-up repetition per process or page, the drivers in an order rotated every round |`,
-  );
+  if (meta.rounds)
+    md.push(
+      `| rounds | ${meta.rounds}; in each round every driver runs each workload (part 2: each program) once, measured after one warm-up repetition per process or page, the drivers in an order rotated every round |`,
+    );
   md.push('');
   md.push('Figures only: what they measure and what limits them is the hand-written part above.');
   md.push(
