@@ -7,9 +7,14 @@
 //            and Chromium; native Luau and ours under wasmtime for reference
 //   growth   our registry against a naive plain-Lua registry at 1,000 / 10,000 / 100,000 entries
 //   startup  module size, ready time in Chromium and in registry-host (cold and warm)
-// The tables state each target of issue #13 met or missed.
-// Usage: node bench.mjs [--parts drivers,vm,growth,startup] [--write ../BENCHMARKS.md] [--json FILE]
+// The tables state each target of issue #13 met or missed. Parts 1 and 2 run in rounds: in each,
+// every driver once per workload (part 2: per program), in an order rotated every round, so the
+// two times of a ratio are taken close together; a ratio is the median over the rounds of the
+// per-round ratios, which the machine's drift between rounds does not move.
+// Usage: node bench.mjs [--parts drivers,vm,growth,startup] [--rounds N] [--write ../BENCHMARKS.md]
+//                       [--json FILE]
 //        node bench.mjs --report-only FILE [--write ...]   (the tables again, from a saved results file)
+// --rounds N: N rounds in parts 1 and 2 instead of 5 and 7 (fewer: a quick check of the harness).
 // Prints the tables; --write replaces the part of BENCHMARKS.md between the suite markers. It
 // writes figures only (machine, command, tables): analysis is hand-written prose in BENCHMARKS.md.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -21,8 +26,9 @@ import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { withBrowser } from './lib/browser.mjs';
 import { hostRun, REGISTRY_HOST, runHost } from './lib/host.mjs';
 import { runNative, scratchFile } from './lib/native.mjs';
-import { runOk } from './lib/proc.mjs';
-import { runPrograms, VM_GROUPS } from './lib/vm-driver.mjs';
+import { lineServer, runOk } from './lib/proc.mjs';
+import { runRegistryJobs } from './lib/registry-driver.mjs';
+import { VM_GROUPS, vmRunner } from './lib/vm-driver.mjs';
 import {
   benchDir,
   clockScript,
@@ -35,7 +41,7 @@ import {
   vmProgram,
   workloadScript,
 } from './lib/scripts.mjs';
-import { median, summarize } from './lib/stats.mjs';
+import { median, pairedRatio, summarize } from './lib/stats.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -54,7 +60,15 @@ const JSON_OUT = option(
 );
 const NODE = process.execPath;
 
-const REPS = 5; // measured repetitions per workload and driver (after one warm-up)
+// Rounds of part 1 (each runs every driver's whole script, on both clocks) and of part 2.
+const rounds = (fallback) => {
+  const n = Number(option('--rounds', fallback));
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--rounds must be a positive integer`);
+  return n;
+};
+const DRIVER_ROUNDS = rounds(5);
+const VM_ROUNDS = rounds(7);
+const STARTUP_REPS = 10; // Chromium start-ups after one that warms the browser
 const VM_PROGRAMS = ['fib', 'sort', 'strings', 'plain_registry'];
 const GROWTH_SIZES = [1000, 10000, 100000];
 
@@ -78,6 +92,8 @@ function moduleHash() {
   return dist;
 }
 const noteLoad = (when) => results.loads.push({ when, load: loadavg() });
+/** The list started at its k-th element: round k's order of the drivers. */
+const rotate = (list, k) => list.map((_, i) => list[(i + k) % list.length]);
 
 // ---------------------------------------------------------------------------------------------
 // Part 1: the same workloads on every driver.
@@ -94,141 +110,178 @@ const runNode = (source, { clock, name }) =>
     ]).stdout,
   );
 
+const SELF_TIMING = { native: runNative, wasmtime: runHost, node: runNode };
+
 /**
- * Native, wasmtime and Node 24: the same self-timing script (setup, then each workload), once per
- * clock; the CPU runs of the three first, back to back, then Chromium (both clocks in one pass),
- * then the wall-clock runs. Returns { driver: { workload: { ops, cpu: [s], wall: [s] } } }.
+ * DRIVER_ROUNDS rounds. In each, every driver runs the setup and then each workload once as a
+ * warm-up and once measured, in a fresh process (Chromium: a fresh page of one browser); first
+ * all four on the CPU clock (Chromium gives both clocks in one pass), then native, wasmtime and
+ * Node 24 on the wall clock; each pass in the round's rotated order. Returns { rounds: [{ cpu:
+ * [driver...], wall: [driver...] }], driver: { workload: { ops, cpu: [s], wall: [s] } } }, one
+ * time per round (index k: round k).
  */
 async function drivers() {
-  const selfTiming = { native: runNative, wasmtime: runHost, node: runNode };
-  const out = {};
-  const clocked = (clock) => {
-    for (const [driver, run] of Object.entries(selfTiming)) {
-      log(`drivers: ${driver} (${clock} clock)`);
-      const lines = run(clockScript({ reps: REPS }), { clock, name: 'registry.lua' });
-      for (const name of ['setup', ...REGISTRY_WORKLOADS]) {
-        ((out[driver] ??= {})[name] ??= { ops: lines[name][0].ops })[clock] = lines[name].map(
-          (l) => l.seconds,
-        );
-      }
+  const out = { rounds: [] };
+  const record = (driver, name, ops, clock, seconds) =>
+    ((out[driver] ??= {})[name] ??= { ops, cpu: [], wall: [] })[clock].push(seconds);
+  const selfTimed = (driver, clock) => {
+    const lines = SELF_TIMING[driver](clockScript({ reps: 1 }), { clock, name: 'registry.lua' });
+    for (const name of ['setup', ...REGISTRY_WORKLOADS]) {
+      record(driver, name, lines[name][0].ops, clock, lines[name][0].seconds);
     }
   };
-  clocked('cpu');
-  out.chromium = await driversChromium();
-  clocked('wall');
+  await withBrowser(async (browser) => {
+    for (let r = 0; r < DRIVER_ROUNDS; r++) {
+      const round = {
+        cpu: rotate(['native', 'wasmtime', 'node', 'chromium'], r),
+        wall: rotate(Object.keys(SELF_TIMING), r),
+      };
+      for (const [clock, order] of Object.entries(round)) {
+        for (const driver of order) {
+          log(`drivers: round ${r + 1} of ${DRIVER_ROUNDS}, ${driver} (${clock} clock)`);
+          if (driver !== 'chromium') {
+            selfTimed(driver, clock);
+            continue;
+          }
+          const res = await driversChromium(browser);
+          record('chromium', 'setup', undefined, 'cpu', res.setup.cpuMs / 1000);
+          for (const [name, w] of Object.entries(res.workloads)) {
+            const base = median(w.baselineCpuMs);
+            record('chromium', name, w.ops, 'cpu', (w.repCpuMs[0] - base) / 1000);
+            out.chromium[name].wall.push(w.repWallSeconds[0]);
+            (out.chromium[name].baselineCpu ??= []).push(base / 1000);
+          }
+        }
+      }
+      out.rounds.push(round);
+    }
+    out.chromium.version = browser.version;
+  });
   return out;
 }
 
 /**
- * Chromium: CPU time around each call minus the median of its workload's baseline (the page has
- * no CPU clock to give the module); wall time from each repetition script's own os.clock().
+ * Chromium, one round in a fresh page: the setup, then per workload a warm-up repetition and one
+ * measured, as the self-timing script runs them (repetitions 1 and 2). CPU time around each call
+ * minus the median of its workload's baseline (the page has no CPU clock to give the module);
+ * wall time from the repetition script's own os.clock(). Returns runRegistryJobs' results.
  */
-async function driversChromium() {
-  log('drivers: Chromium');
+async function driversChromium(browser) {
   const jobs = {
     setup: setupScript(),
     workloads: REGISTRY_WORKLOADS.map((name) => ({
       name,
       baseline: workloadScript(name, { reps: 0 }),
-      warmup: workloadScript(name, { reps: 1, firstRep: 100 }),
-      reps: Array.from({ length: REPS }, (_, k) =>
-        workloadScript(name, { reps: 1, firstRep: k + 1 }),
-      ),
+      warmup: workloadScript(name, { reps: 1, firstRep: 1 }),
+      reps: [workloadScript(name, { reps: 1, firstRep: 2 })],
     })),
   };
-  return withBrowser(async (browser) => {
-    const { page, errors, timed, close } = await browser.page();
-    await page.evaluate(() => window.bench.open());
-    const { runRegistryJobs } = await import('./lib/registry-driver.mjs');
-    const exec = (source, chunk) => timed(([s, c]) => window.bench.run(s, c), [source, chunk]);
-    const res = await runRegistryJobs(exec, jobs);
-    await close();
-    if (errors.length) throw errors[0];
-    const out = { version: browser.version, setup: { cpu: [res.setup.cpuMs / 1000] } };
-    for (const [name, w] of Object.entries(res.workloads)) {
-      const base = median(w.baselineCpuMs);
-      out[name] = {
-        ops: w.ops,
-        cpu: w.repCpuMs.map((ms) => (ms - base) / 1000),
-        wall: w.repWallSeconds,
-        baselineCpu: base / 1000,
-      };
-    }
-    return out;
-  });
+  const { page, errors, timed, close } = await browser.page();
+  await page.evaluate(() => window.bench.open());
+  const exec = (source, chunk) => timed(([s, c]) => window.bench.run(s, c), [source, chunk]);
+  const res = await runRegistryJobs(exec, jobs);
+  await close();
+  if (errors.length) throw errors[0];
+  return res;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Part 2: VMs.
 
-function vmJob() {
-  return {
-    warmup: 1,
-    reps: REPS,
-    programs: Object.fromEntries(VM_PROGRAMS.map((p) => [p, vmProgram(p)])),
-  };
-}
+/** Part 2's drivers: native Luau, ours under wasmtime, and each VM in Node 24 and Chromium. */
+const VM_DRIVERS = [
+  'native',
+  'wasmtime',
+  ...['node', 'chromium'].flatMap((engine) =>
+    Object.values(VM_GROUPS)
+      .flat()
+      .map((vm) => `${engine} ${vm}`),
+  ),
+];
 
 /**
  * Native Luau (run_script: the reference, no time limit) or ours under wasmtime (registry-host:
- * always with a time limit), timed inside with os.clock() on the CPU clock; ms per program.
+ * always with a time limit): one process runs the program once untimed, then once timed inside
+ * with os.clock() on the CPU clock. Returns { result, cpuMs }.
  */
-function vmSelfTiming(run, name) {
-  const lines = run(vmClockScript(VM_PROGRAMS, { reps: REPS }), { clock: 'cpu', name });
-  return Object.fromEntries(
-    VM_PROGRAMS.map((p) => [
-      p,
-      { result: lines[p][0].ops, cpu: lines[p].map((l) => l.seconds * 1000) },
-    ]),
-  );
+function vmSelfTimed(run, program) {
+  const lines = run(vmClockScript([program], { reps: 1 }), {
+    clock: 'cpu',
+    name: `vm-${program}.lua`,
+  });
+  return { result: lines[program][0].ops, cpuMs: lines[program][0].seconds * 1000 };
 }
 
-/** runPrograms' results as { vm: { program: { result, cpu: [ms], wall: [ms] } } }. */
-const vmSummary = (res) =>
-  Object.fromEntries(
-    Object.entries(res).map(([vm, programs]) => [
-      vm,
-      Object.fromEntries(
-        Object.entries(programs).map(([p, r]) => [
-          p,
-          {
-            result: r.result,
-            cpu: r.runs.map((x) => x.cpuMs),
-            wall: r.runs.map((x) => x.wallMs),
-          },
-        ]),
-      ),
-    ]),
-  );
-
-function vmNode() {
-  const job = scratchFile(JSON.stringify(vmJob()), 'vm-job.json');
-  const out = {};
-  for (const group of Object.keys(VM_GROUPS)) {
-    log(`vm: Node 24 ${group}`);
-    const r = runOk(NODE, [
-      '--disable-warning=ExperimentalWarning',
-      path.join(benchDir, 'node-vm.mjs'),
+/**
+ * VM_ROUNDS rounds; in each, per program, every driver of VM_DRIVERS runs it once, in the round's
+ * rotated order. Native and wasmtime: a process per run (vmSelfTimed). Node 24 and Chromium: one
+ * process or page per group of VM_GROUPS, kept for the whole part, which warms a program up on a
+ * VM at its first run there (vmRunner). Returns { rounds: [[driver...]], native: { program:
+ * { result, cpu: [ms] } }, wasmtime: (the same), node: { vm: { program: { result, cpu: [ms],
+ * wall: [ms] } } }, chromium: (the same) }, one time per round.
+ */
+async function vm() {
+  const job = {
+    warmup: 1,
+    programs: Object.fromEntries(VM_PROGRAMS.map((p) => [p, vmProgram(p)])),
+  };
+  const jobFile = scratchFile(JSON.stringify(job), 'vm-job.json');
+  const groupOf = (key) => Object.keys(VM_GROUPS).find((g) => VM_GROUPS[g].includes(key));
+  const node = Object.fromEntries(
+    Object.keys(VM_GROUPS).map((group) => [
       group,
-      job,
-    ]);
-    Object.assign(out, vmSummary(JSON.parse(r.stdout)));
-  }
-  return out;
-}
-
-async function vmChromium() {
-  const job = vmJob();
+      lineServer(NODE, [
+        '--disable-warning=ExperimentalWarning',
+        path.join(benchDir, 'node-vm.mjs'),
+        group,
+        jobFile,
+      ]),
+    ]),
+  );
   return withBrowser(async (browser) => {
-    const out = {};
-    for (const [group, keys] of Object.entries(VM_GROUPS)) {
-      log(`vm: Chromium ${group}`);
-      const { page, errors, timed, close } = await browser.page();
-      await page.evaluate((g) => window.bench.openVms(g), group);
-      const exec = (key, source) => timed(([k, s]) => window.bench.eval(k, s), [key, source]);
-      Object.assign(out, vmSummary(await runPrograms(exec, keys, job.programs, job)));
-      await close();
-      if (errors.length) throw errors[0];
+    const pages = {};
+    for (const group of Object.keys(VM_GROUPS)) {
+      const p = await browser.page();
+      await p.page.evaluate((g) => window.bench.openVms(g), group);
+      const exec = (key, source) => p.timed(([k, s]) => window.bench.eval(k, s), [key, source]);
+      pages[group] = { ...p, rep: vmRunner(exec, job.programs, job) };
+    }
+    const runOne = (driver, program) => {
+      if (driver === 'native') return vmSelfTimed(runNative, program);
+      if (driver === 'wasmtime') return vmSelfTimed(runHost, program);
+      const [engine, key] = driver.split(' ');
+      return engine === 'node'
+        ? node[groupOf(key)].request({ key, program })
+        : pages[groupOf(key)].rep(key, program);
+    };
+    const out = { rounds: [] };
+    const checksums = Object.fromEntries(VM_PROGRAMS.map((p) => [p, new Set()]));
+    for (let r = 0; r < VM_ROUNDS; r++) {
+      const order = rotate(VM_DRIVERS, r);
+      log(`vm: round ${r + 1} of ${VM_ROUNDS}`);
+      for (const program of VM_PROGRAMS) {
+        for (const driver of order) {
+          const res = await runOne(driver, program);
+          const [engine, key] = driver.split(' ');
+          const where = key ? ((out[engine] ??= {})[key] ??= {}) : (out[engine] ??= {});
+          const w = (where[program] ??= { result: res.result, cpu: [] });
+          w.cpu.push(res.cpuMs);
+          if (res.wallMs !== undefined) (w.wall ??= []).push(res.wallMs);
+          checksums[program].add(res.result);
+        }
+      }
+      out.rounds.push(order);
+    }
+    for (const p of Object.values(pages)) {
+      await p.close();
+      if (p.errors.length) throw p.errors[0];
+    }
+    for (const server of Object.values(node)) await server.close();
+    // Same checksum everywhere, or the comparison means nothing.
+    for (const [program, seen] of Object.entries(checksums)) {
+      if (seen.size !== 1) {
+        throw new Error(`vm: ${program} returned different results: ${[...seen].join(', ')}`);
+      }
     }
     return out;
   });
@@ -283,7 +336,7 @@ function moduleSizes() {
 async function startupChromium() {
   return withBrowser(async (browser) => {
     const cold = [];
-    for (let k = 0; k < 1 + 2 * REPS; k++) {
+    for (let k = 0; k < 1 + STARTUP_REPS; k++) {
       const { page, errors, close } = await browser.page(); // a fresh context: nothing cached
       const r = await page.evaluate(() => window.bench.startup());
       await close();
@@ -352,6 +405,9 @@ const fmtUs = (s) => {
 };
 const pct = (x) => `±${Math.round((x * 100) / 2)}%`;
 const ratioText = (r) => `${r.toFixed(2)}×`;
+/** A paired ratio (stats.mjs pairedRatio): its median, and the range of the per-round ratios. */
+const pairedText = (r, bold = false) =>
+  `${bold ? `**${ratioText(r.median)}**` : ratioText(r.median)} [${r.min.toFixed(2)}–${r.max.toFixed(2)}]`;
 const sz = (b) => `${(b / 1e6).toFixed(2)} MB`;
 const kb = (b) => `${(b / 1e3).toFixed(0)} KB`;
 
@@ -392,13 +448,15 @@ function machine() {
   };
 }
 
-/** Summaries of part 1: rows of { name, driver: { ops/s median, spread, ratio } }. */
+/**
+ * Summaries of part 1: rows of { name, driver: { ops/s median, spread, ratio } }; ratio: the
+ * paired ratio to native (pairedRatio: per round, then the median).
+ */
 function driversTable(d, clock) {
   const drivers = ['native', 'wasmtime', 'node', 'chromium'].filter((k) => d[k]);
   const rows = [];
   for (const name of REGISTRY_WORKLOADS) {
     const row = { name, unit: OP_UNIT[name], cells: {} };
-    const nat = d.native && summarize(d.native[name][clock]).median;
     for (const k of drivers) {
       const w = d[k][name];
       const s = summarize(w[clock]);
@@ -407,7 +465,7 @@ function driversTable(d, clock) {
         secPerOp: s.median / w.ops,
         spread: s.spread,
         n: s.n,
-        ratio: nat ? s.median / nat : null,
+        ratio: d.native ? pairedRatio(w[clock], d.native[name][clock]) : null,
       };
     }
     rows.push(row);
@@ -440,11 +498,15 @@ function report(meta) {
     `| load average (1, 5, 15 min) | ${results.loads.map((l) => `${l.when}: ${l.load}`).join('; ')} (2 cores: above 2 means other work was competing) |`,
   );
   md.push(`| suite time | ${(meta.seconds / 60).toFixed(1)} min |`);
-  if (meta.repetitions) md.push(`| repetitions | ${meta.repetitions} |`);
+  if (meta.rounds)
+    md.push(
+      `| rounds | ${meta.rounds}; in each round every driver runs each workload (part 2: each program) once, measured after one warm-up repetition per process or page, the drivers in an order rotated every round |`,
+    );
   md.push('');
   md.push('Figures only: what they measure and what limits them is the hand-written part above.');
   md.push(
-    'Each figure is the median of the repetitions; ± is half the range (max − min) over the median.',
+    'Each time is the median over the rounds (parts 1 and 2) or the repetitions; ± is half the range (max − min) over the median.',
+    "Each ratio of two drivers is paired: per round, the one time ÷ the other (taken close together in that round), then the median over the rounds, with [min–max] of the per-round ratios; the targets are judged on that median. The machine's speed drifts between rounds; a per-round ratio does not see that drift.",
   );
   md.push('');
 
@@ -473,14 +535,17 @@ function report(meta) {
       for (const row of t.rows) {
         const cells = t.drivers.map((k) => {
           const c = row.cells[k];
-          const ratio = k === 'native' ? '' : ` — **${ratioText(c.ratio)}**`;
+          const ratio = k === 'native' ? '' : ` — ${pairedText(c.ratio, true)}`;
           return `${fmtOps(c.opsPerSec)} ${row.unit} (${fmtUs(c.secPerOp)}, ${pct(c.spread)})${ratio}`;
         });
         md.push(`| \`${row.name}\` | ${cells.join(' | ')} |`);
       }
       md.push('');
     }
-    md.push('Bold: time ÷ native time (1.00× = as fast; higher is slower).', '');
+    md.push(
+      'Bold: time ÷ native time, paired per round (1.00× = as fast; higher is slower); [min–max] of the rounds.',
+      '',
+    );
 
     const t = driversTable(d, 'cpu');
     const engines = ['wasmtime', 'node', 'chromium'].filter((k) => d[k]);
@@ -492,12 +557,12 @@ function report(meta) {
     for (const row of t.rows) {
       const cells = engines.map((k) => {
         const r = row.cells[k].ratio;
-        return `${ratioText(r)}: ${verdict(r <= 1.5, r, 1.5)}`;
+        return `${pairedText(r)}: ${verdict(r.median <= 1.5, r.median, 1.5)}`;
       });
       md.push(`| \`${row.name}\` | ${cells.join(' | ')} |`);
     }
     const every = engines.map((k) => {
-      const over = t.rows.filter((r) => r.cells[k].ratio > 1.5).length;
+      const over = t.rows.filter((r) => r.cells[k].ratio.median > 1.5).length;
       return `${verdict(over === 0)}${over ? ` (${over} of ${t.rows.length} over)` : ''}`;
     });
     md.push(`| every workload | ${every.join(' | ')} |`, '');
@@ -521,17 +586,17 @@ function report(meta) {
     md.push('### 2. VM: Luau in our module against wasmoon and fengari', '');
     const engines = ['node', 'chromium'].filter((e) => v[e]);
     const ENGINE = { node: 'Node 24', chromium: 'Chromium' };
-    const med = (runs) => summarize(runs.cpu).median;
+    const paired = (a, b) => pairedRatio(a.cpu, b.cpu);
     const timeRow = (label, runs) =>
       `| ${label} | ${VM_PROGRAMS.map((prog) => {
         const s = summarize(runs[prog].cpu);
         return `${fmtMs(s.median)} ${pct(s.spread)}`;
       }).join(' | ')} |`;
-    // a ÷ b per program; bold when it misses (above `limit`).
+    // a ÷ b per program, paired per round; bold when it misses (`limit` or above).
     const ratioRow = (label, a, b, limit) =>
       `| ${label} | ${VM_PROGRAMS.map((prog) => {
-        const r = med(a[prog]) / med(b[prog]);
-        return limit !== undefined && r >= limit ? `**${ratioText(r)}**` : ratioText(r);
+        const r = paired(a[prog], b[prog]);
+        return pairedText(r, limit !== undefined && r.median >= limit);
       }).join(' | ')} |`;
     md.push(`| ms of CPU time | ${VM_PROGRAMS.map((prog) => `\`${prog}\``).join(' | ')} |`);
     md.push(`|---|${VM_PROGRAMS.map(() => '---').join('|')}|`);
@@ -556,15 +621,18 @@ function report(meta) {
       md.push(ratioRow(`${E}: ours ÷ fengari`, x.luau, x.fengari, 1));
     }
     md.push('');
-    md.push('Ratios: time ÷ time (below 1 = the first is faster); bold: ours is not faster.', '');
+    md.push(
+      'Ratios: time ÷ time, paired per round (below 1 = the first is faster), [min–max] of the rounds; bold: ours is not faster.',
+      '',
+    );
     md.push('| target of issue #13 | measured (CPU) | met? |', '|---|---|---|');
     for (const e of engines) {
       for (const ours of ['luau', 'luau-limited']) {
         const lost = [];
         for (const prog of VM_PROGRAMS) {
           for (const them of ['wasmoon', 'fengari']) {
-            const r = med(v[e][ours][prog]) / med(v[e][them][prog]);
-            if (r >= 1) lost.push(`\`${prog}\` vs ${them} (${ratioText(r)} their time)`);
+            const r = paired(v[e][ours][prog], v[e][them][prog]);
+            if (r.median >= 1) lost.push(`\`${prog}\` vs ${them} (${pairedText(r)} their time)`);
           }
         }
         const pairs = VM_PROGRAMS.length * 2;
@@ -654,6 +722,14 @@ if (REPORT_ONLY) {
   // Rebuilds the report from a results file of an earlier run (its own date, load and machine).
   Object.assign(results, JSON.parse(readFileSync(REPORT_ONLY, 'utf8')));
   meta = results.meta;
+  for (const part of ['drivers', 'vm']) {
+    if (results.parts[part] && !results.parts[part].rounds) {
+      throw new Error(
+        `${REPORT_ONLY}: its ${part} part has no rounds (a results file from before the suite ` +
+          'paired its ratios, which cannot be paired afterwards): run the suite again',
+      );
+    }
+  }
 } else {
   const started = performance.now();
   const moduleAtStart = moduleHash();
@@ -663,28 +739,7 @@ if (REPORT_ONLY) {
     noteLoad('after part 1');
   }
   if (PARTS.includes('vm')) {
-    log('vm: native Luau reference, then ours under wasmtime');
-    const v = {
-      native: vmSelfTiming(runNative, 'vm.lua'),
-      wasmtime: vmSelfTiming(runHost, 'vm.lua'),
-      node: vmNode(),
-    };
-    v.chromium = await vmChromium();
-    // Same checksum everywhere, or the comparison means nothing.
-    for (const prog of VM_PROGRAMS) {
-      const seen = new Set([
-        v.native[prog].result,
-        v.wasmtime[prog].result,
-        ...['node', 'chromium'].flatMap((e) =>
-          Object.values(VM_GROUPS)
-            .flat()
-            .map((vm) => v[e][vm][prog].result),
-        ),
-      ]);
-      if (seen.size !== 1)
-        throw new Error(`vm: ${prog} returned different results: ${[...seen].join(', ')}`);
-    }
-    results.parts.vm = v;
+    results.parts.vm = await vm();
     noteLoad('after part 2');
   }
   if (PARTS.includes('growth')) {
@@ -705,7 +760,12 @@ if (REPORT_ONLY) {
     seconds: (performance.now() - started) / 1000,
     module: moduleAtStart.slice(0, 12),
     command: `node ${path.relative(repoDir, process.argv[1])} ${args.join(' ')}`.trim(),
-    repetitions: `${REPS} measured after one warm-up, per workload or program and driver`,
+    rounds: [
+      results.parts.drivers && `part 1: ${DRIVER_ROUNDS}`,
+      results.parts.vm && `part 2: ${VM_ROUNDS}`,
+    ]
+      .filter(Boolean)
+      .join(', '),
   };
   let moduleAtEnd = moduleAtStart;
   try {

@@ -1,17 +1,21 @@
 // Node 24 child of bench.mjs: the VM comparison for one group of VMs (argv[2], a key of
 // VM_GROUPS in lib/vm-driver.mjs: luau (ours without and with a time limit), wasmoon or fengari)
-// on the programs of a job file (argv[3]: { programs: {name: source}, warmup, reps }); prints
-// JSON. CPU time: the main thread's, around each eval (lib/node-clock.mjs).
+// on the programs of a job file (argv[3]: { programs: {name: source}, warmup }). It stays up for
+// the whole part, so that bench.mjs can interleave it with the other drivers: each stdin line
+// `{"key", "program"}` runs that program once on that VM (warmed up at its first request) and
+// answers one JSON line { result, cpuMs, wallMs }. CPU time: the main thread's, around each eval
+// (lib/node-clock.mjs).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import {
   fengariAdapter,
   luauAdapters,
-  runPrograms,
   timedEval,
   VM_GROUPS,
+  vmRunner,
   wasmoonAdapter,
 } from './lib/vm-driver.mjs';
 import { threadCpuMs } from './lib/node-clock.mjs';
@@ -42,4 +46,9 @@ const exec = async (key, source) => {
   const r = await timedEval(vms[key], source);
   return { ...r, cpuMs: threadCpuMs() - c0 };
 };
-process.stdout.write(JSON.stringify(await runPrograms(exec, VM_GROUPS[group], job.programs, job)));
+const rep = vmRunner(exec, job.programs, job);
+for await (const line of createInterface({ input: process.stdin })) {
+  const { key, program } = JSON.parse(line);
+  if (!VM_GROUPS[group].includes(key)) throw new Error(`${key} is not in VM group ${group}`);
+  process.stdout.write(`${JSON.stringify(await rep(key, program))}\n`);
+}

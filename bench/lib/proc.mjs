@@ -1,5 +1,6 @@
 // Running child processes and timing them from outside.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 /** Runs a command, returns { stdout, stderr, status, ms } (wall time around the process). */
 export function run(cmd, args, { input, env, cwd, timeoutMs = 600_000 } = {}) {
@@ -25,4 +26,37 @@ export function runOk(cmd, args, options) {
     );
   }
   return r;
+}
+
+/**
+ * A child that answers one JSON line on stdout per JSON line on stdin, kept running between
+ * requests. request(obj) -> the answer (one request at a time); close() ends its stdin and
+ * waits for it to exit. A child that exits or writes a non-JSON line fails the request with
+ * its stderr.
+ */
+export function lineServer(cmd, args) {
+  const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+  child.stdin.on('error', () => {}); // a child that died: its exit status tells
+  const exited = new Promise((resolve) => child.on('close', resolve));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const failure = (what) => new Error(`${cmd} ${args.join(' ')} ${what}:\n${stderr}`);
+  return {
+    async request(obj) {
+      child.stdin.write(`${JSON.stringify(obj)}\n`);
+      const { value, done } = await lines.next();
+      if (done) throw failure(`exited ${await exited} before answering ${JSON.stringify(obj)}`);
+      try {
+        return JSON.parse(value);
+      } catch {
+        throw failure(`answered ${JSON.stringify(value.slice(0, 200))}`);
+      }
+    },
+    async close() {
+      child.stdin.end();
+      const status = await exited;
+      if (status !== 0) throw failure(`exited ${status}`);
+    },
+  };
 }

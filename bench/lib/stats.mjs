@@ -1,4 +1,4 @@
-// Medians and spreads of repeated measurements.
+// Medians and spreads of repeated measurements, and ratios of paired ones.
 
 export function median(values) {
   const s = [...values].sort((a, b) => a - b);
@@ -13,4 +13,22 @@ export function summarize(seconds) {
   const min = Math.min(...seconds);
   const max = Math.max(...seconds);
   return { median: med, min, max, spread: (max - min) / med, n: seconds.length };
+}
+
+/**
+ * a ÷ b from paired times: a[k] and b[k] were taken in the same round, close together, so their
+ * ratio cancels the machine's drift between rounds. { median, min, max, n } of the per-round
+ * ratios.
+ */
+export function pairedRatio(a, b) {
+  if (a.length !== b.length || a.length === 0) {
+    throw new Error(`paired ratio of ${a.length} and ${b.length} rounds`);
+  }
+  const ratios = a.map((x, k) => x / b[k]);
+  return {
+    median: median(ratios),
+    min: Math.min(...ratios),
+    max: Math.max(...ratios),
+    n: a.length,
+  };
 }

@@ -13,27 +13,22 @@ export const VM_GROUPS = {
 };
 
 /**
- * Runs every program on the VMs `keys`: `warmup` untimed runs each, then `reps` timed ones,
- * taking the VMs in turn at each repetition.
+ * One timed run of a program on one VM at a time, in whatever order the caller interleaves them:
+ * the first call for a VM and program runs it `warmup` times untimed first.
  * exec(key, source) -> { wallMs, cpuMs, result } (may be async): one eval, timed by the caller.
- * Returns { key: { program: { runs: [{ wallMs, cpuMs }], result } } }.
+ * Returns rep(key, name) -> { wallMs, cpuMs, result }.
  */
-export async function runPrograms(exec, keys, programs, { warmup = 1, reps = 5 } = {}) {
-  const out = Object.fromEntries(keys.map((key) => [key, {}]));
-  for (const [name, source] of Object.entries(programs)) {
-    for (const key of keys) {
-      out[key][name] = { runs: [], result: undefined };
-      for (let k = 0; k < warmup; k++) out[key][name].result = (await exec(key, source)).result;
+export function vmRunner(exec, programs, { warmup = 1 } = {}) {
+  const warm = new Set();
+  return async (key, name) => {
+    const source = programs[name];
+    if (source === undefined) throw new Error(`unknown VM program ${name}`);
+    if (!warm.has(`${key}/${name}`)) {
+      for (let k = 0; k < warmup; k++) await exec(key, source);
+      warm.add(`${key}/${name}`);
     }
-    for (let k = 0; k < reps; k++) {
-      for (const key of keys) {
-        const r = await exec(key, source);
-        out[key][name].runs.push({ wallMs: r.wallMs, cpuMs: r.cpuMs });
-        out[key][name].result = r.result;
-      }
-    }
-  }
-  return out;
+    return exec(key, source);
+  };
 }
 
 /** Times one vm.eval(source) with performance.now(). */
