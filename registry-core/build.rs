@@ -1,6 +1,8 @@
 //! With the `lua` feature, against the Luau that mlua-sys builds (the luau0-src crate of this
 //! workspace's Cargo.lock, in cargo's registry; `LUAU_SOURCE_DIR` names another copy of Luau's
 //! source):
+//! - compiles `cpp/tables.cpp` (filling tables cloned from templates, `lua::tables`) against
+//!   the VM's internal headers, with the same flags;
 //! - compiles `cpp/syntax.cpp` (the syntax check with Luau's own parser and compiler,
 //!   `lua::syntax`) against Luau's headers. For wasm32 the flags are the ones
 //!   scripts/build-wasm.sh gives Luau's own C++ (`LUAU_CXXFLAGS`), so both link into the one
@@ -45,7 +47,36 @@ fn main() -> BuildResult<()> {
         }
     }
     build.try_compile("registry_syntax")?;
+    compile_table_fill(&luau)?;
     compile_chunks(&luau)
+}
+
+/// `cpp/tables.cpp`, which reads the VM's internal table and stack layout: against the VM's own
+/// headers, with the defines that shape that layout as mlua-sys gives them to Luau (its
+/// `find_vendored.rs`: a vector size of 3 without its `luau-vector4` feature, which this
+/// workspace does not enable).
+fn compile_table_fill(luau: &Path) -> BuildResult<()> {
+    println!("cargo:rerun-if-changed=cpp/tables.cpp");
+    let mut build = cc::Build::new();
+    build
+        .cpp(true)
+        .cpp_link_stdlib(None)
+        .std("c++17")
+        .warnings(false)
+        .define("LUA_VECTOR_SIZE", "3")
+        .define("LUAI_MAXCSTACK", "1000000")
+        .define("LUA_API", "extern \"C\"")
+        .file("cpp/tables.cpp");
+    for dir in ["Common/include", "VM/include", "VM/src"] {
+        build.include(luau.join(dir));
+    }
+    if let Ok(flags) = env::var("LUAU_CXXFLAGS") {
+        for flag in flags.split_whitespace() {
+            build.flag(flag);
+        }
+    }
+    build.try_compile("registry_tables")?;
+    Ok(())
 }
 
 /// The binding's own chunks, `src/lua/chunks/NAME.lua`, each compiled to `OUT_DIR/NAME.luau`.

@@ -3,7 +3,8 @@
 //! reference for every nested table and string key; `find` returns 1,000 entries at a time.
 //!
 //! Tables are sized and filled in the same order as before (maps by their sorted keys), so
-//! `pairs` visits them in the same order.
+//! `pairs` visits them in the same order. Entries, and maps whose keys repeat, are clones of a
+//! template filled by `registry_clone_fill` (`cpp/tables.cpp`) without a key lookup per field.
 #![expect(unsafe_code)]
 
 use std::cell::RefCell;
@@ -18,23 +19,22 @@ use crate::id::EntryId;
 use crate::state::State;
 use crate::value::{Map, SHARED_MAX_LEN, Value};
 
-/// The entry and op keys, at these indices of the strings table.
+/// The entry and op keys, at indices 1 to 5 of the strings table; these are read from it.
 const ID: c_int = 1;
 const KIND: c_int = 2;
-const META: c_int = 3;
-const DATA: c_int = 4;
 const ENTRY: c_int = 5;
 const KEYS: [&str; 5] = ["id", "kind", "meta", "data", "entry"];
 
 /// The table every entry table is cloned from, at this index of the strings table:
-/// `{id = false, kind = false, meta = false, data = false}`, made as an entry table is (sized for
-/// four fields, keys in this order), so that a clone has the same layout and `pairs` order, and
-/// filling it only overwrites values (no key is inserted).
+/// `{id = 1, kind = 2, meta = 3, data = 4}`, made as an entry table is (sized for four fields,
+/// keys in this order), so that a clone has the same layout and `pairs` order, and filling it
+/// only overwrites values (no key is inserted). A template's values are the positions of the
+/// keys' values on the stack when [`registry_clone_fill`] fills a clone.
 const ENTRY_TEMPLATE: c_int = 6;
 
 /// Map templates follow: template `n` at index `FIRST_MAP + n`. A map's template is a table with
-/// its keys (values `false`), made as the map's table is; it is cloned for every later map with
-/// the same keys (the same shared strings, in the same order).
+/// its keys (values their positions, 1 to n), made as the map's table is; it is cloned for every
+/// later map with the same keys (the same shared strings, in the same order).
 const FIRST_MAP: c_int = 7;
 const MAP_BITS: u32 = 6;
 const MAPS: usize = 1 << MAP_BITS;
@@ -47,6 +47,14 @@ const FIRST_SLOT: c_int = FIRST_MAP + MAPS as c_int;
 /// registry's entries usually repeat.
 const SLOT_BITS: u32 = 9;
 const SLOTS: usize = 1 << SLOT_BITS;
+
+unsafe extern "C-unwind" {
+    /// With a template at stack index -(n + 1) and its `n` values above it, replaces the `n + 1`
+    /// with a clone of the template whose value at each key is the one at the position the
+    /// template gives (`cpp/tables.cpp`). May run a GC step (it allocates); raises only what
+    /// `lua_clonetable` raises (out of memory).
+    fn registry_clone_fill(state: *mut ffi::lua_State, n: c_int);
+}
 
 /// Lua values made once per VM (kept as its app data) rather than once per table: the entry keys,
 /// the entry template, a direct-mapped cache of map templates, and a direct-mapped cache of the
@@ -87,8 +95,8 @@ impl Strings {
             table.raw_push(key)?;
         }
         let template = lua.create_table_with_capacity(0, 4)?;
-        for key in &KEYS[..4] {
-            template.raw_set(*key, false)?;
+        for (position, key) in KEYS[..4].iter().enumerate() {
+            template.raw_set(*key, position + 1)?;
         }
         table.raw_set(ENTRY_TEMPLATE, template)?;
         let strings = Rc::new(Strings {
@@ -159,9 +167,22 @@ impl<'a> Stack<'a> {
 
     /// Room for one table under construction: the table, a key, a value and a copy of it.
     fn reserve(&self) {
+        self.reserve_values(2);
+    }
+
+    /// Room for a table, `n` values and a copy of the last (a string stored in the cache).
+    fn reserve_values(&self, n: usize) {
+        let n = c_int::try_from(n).unwrap_or(c_int::MAX - 2);
         // SAFETY: the state is the protected call's; luaL_checkstack raises a Lua error (caught
         // by that call) when the stack cannot grow.
-        unsafe { ffi::luaL_checkstack(self.state, 4, c"nested too deeply".as_ptr()) }
+        unsafe { ffi::luaL_checkstack(self.state, n + 2, c"nested too deeply".as_ptr()) }
+    }
+
+    /// Replaces the template at -(n + 1) and the `n` values above it with the filled clone.
+    fn clone_fill(&self, n: usize) {
+        // SAFETY: the template (a table of `Strings`, its values the positions 1..=n) and its
+        // `n` values are on top, as the pushes that precede every call leave them.
+        unsafe { registry_clone_fill(self.state, n as c_int) }
     }
 
     fn string(&self, text: &str) {
@@ -260,17 +281,17 @@ impl<'a> Stack<'a> {
 
     /// Pushes a map as a fresh table, from its keys' template when there is one.
     fn map(&mut self, map: &Map) {
-        self.reserve();
-        if (1..=MAP_MAX_KEYS).contains(&map.len()) && self.map_template(map) {
-            // The clone replaces the template, which stays in the strings table.
-            // SAFETY: the template is on top; a table has room for its clone (see `reserve`).
-            unsafe {
-                ffi::lua_clonetable(self.state, -1);
-                ffi::lua_replace(self.state, -2);
+        if (1..=MAP_MAX_KEYS).contains(&map.len()) {
+            self.reserve_values(map.len());
+            if self.map_template(map) {
+                for (_, item) in map.shared_iter() {
+                    self.value(item);
+                }
+                self.clone_fill(map.len());
+                return;
             }
-        } else {
-            self.table(0, map.len());
         }
+        self.table(0, map.len());
         for (key, item) in map.shared_iter() {
             self.shared(key);
             self.value(item);
@@ -308,9 +329,9 @@ impl<'a> Stack<'a> {
         }
         // Asked twice in a row: make the template as the map's own table would be made.
         self.table(0, map.len());
-        for (key, _) in map.shared_iter() {
+        for (position, (key, _)) in map.shared_iter().enumerate() {
             self.shared(key);
-            self.boolean(false);
+            self.number((position + 1) as f64);
             self.set();
         }
         // SAFETY: room for the copy was reserved by `table`; the index is inside the strings
@@ -327,21 +348,14 @@ impl<'a> Stack<'a> {
 
     /// `{id = "ns:name", kind = ..., meta = {...}, data = ...}`: a clone of the entry template.
     fn entry(&mut self, entry: &Entry) {
-        self.reserve();
+        self.reserve_values(4);
         // SAFETY: room was reserved; the template is just above the strings table.
-        unsafe { ffi::lua_clonetable(self.state, self.strings + 1) };
-        self.key(ID);
+        unsafe { ffi::lua_pushvalue(self.state, self.strings + 1) };
         self.string(entry.id.as_str());
-        self.set();
-        self.key(KIND);
         self.shared(&entry.kind);
-        self.set();
-        self.key(META);
         self.map(&entry.meta);
-        self.set();
-        self.key(DATA);
         self.value(&entry.data);
-        self.set();
+        self.clone_fill(4);
     }
 
     /// `{id = "ns:name"}`, for a deleted entry no state has.
@@ -478,6 +492,47 @@ mod tests {
                     table.sequence_values().collect::<mlua::Result<_>>()?;
                 assert_eq!(converted, texts, "round {round}");
             }
+        }
+        Ok(())
+    }
+
+    /// Maps of 32 keys (the most a template takes) nested 100 levels deep: each level's values
+    /// wait on the stack for their clone, so the build needs about 33 slots a level. Converted
+    /// three times (built directly, templates made, templates used), each time complete.
+    #[test]
+    fn deep_maps_from_templates_keep_every_value() -> mlua::Result<()> {
+        let lua = Lua::new();
+        let mut value = serde_json::json!("bottom");
+        for level in 0..100 {
+            let mut map = serde_json::Map::new();
+            for key in 0..31 {
+                map.insert(format!("k{key:02}"), serde_json::json!(level * 100 + key));
+            }
+            map.insert("next".to_owned(), value);
+            value = serde_json::Value::Object(map);
+        }
+        let value = serde_json::from_value::<Value>(value).map_err(mlua::Error::external)?;
+        let check: mlua::Function = lua
+            .load(
+                r#"
+                local t = ...
+                for level = 99, 0, -1 do
+                    local count = 0
+                    for _ in pairs(t) do count += 1 end
+                    assert(count == 32, "level " .. level .. " has " .. count .. " fields")
+                    for key = 0, 30 do
+                        local got = t[string.format("k%02d", key)]
+                        assert(got == level * 100 + key, "level " .. level .. ": " .. tostring(got))
+                    end
+                    t = t.next
+                end
+                return t
+                "#,
+            )
+            .into_function()?;
+        for _ in 0..3 {
+            let bottom: String = check.call(from_value(&lua, &value)?)?;
+            assert_eq!(bottom, "bottom");
         }
         Ok(())
     }
