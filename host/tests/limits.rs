@@ -82,6 +82,18 @@ fn pcall_cannot_swallow_the_time_limit() {
 }
 
 #[test]
+fn recursion_and_a_long_pattern_match_stop_at_the_time_limit() {
+    // No loop: only calls and returns, or the steps of one pattern match, count towards checks.
+    let outcome = after_v1(
+        "local function f(n) return n > 0 and f(n - 1) + f(n - 1) or 0 end return f(60)",
+        &[],
+    );
+    assert_stopped(&outcome, TIME_LIMIT);
+    let outcome = after_v1("return string.rep('a', 1e5):find('.-.-.-b')", &[]);
+    assert_stopped(&outcome, TIME_LIMIT);
+}
+
+#[test]
 fn a_loop_in_a_coroutine_stops_at_the_time_limit() {
     let outcome = after_v1(
         "local co = coroutine.wrap(function() while true do end end)\nco()",

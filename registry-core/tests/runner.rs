@@ -433,6 +433,13 @@ fn runaway_scripts_stop_at_the_time_limit_even_inside_pcall_and_coroutines() {
         "local co = coroutine.wrap(function() while true do end end) co()",
         "local s = '' while true do s = string.rep('x', 100) end",
         "local n = 0 local function f() n = n + 1 end while true do f() end",
+        // Calls and returns only, no loop.
+        "local function f(n) return n > 0 and f(n - 1) + f(n - 1) or 0 end return f(60)",
+        // A coroutine resumed for fewer interrupts than a check takes: the count goes on.
+        "local co = coroutine.wrap(function() while true do coroutine.yield() end end) \
+         while true do co() end",
+        // One pattern match that runs long: each step counts.
+        "return string.rep('a', 1e5):find('.-.-.-b')",
     ] {
         let error = run(&mut runner, source).error;
         let stopped = error.as_ref().map(|e| (e.message.as_str(), e.limit));

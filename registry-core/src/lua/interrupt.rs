@@ -1,9 +1,12 @@
 //! A cheap front for Luau's interrupt, and re-entry of the interpreter.
 //!
-//! Luau calls the interrupt at every call and loop back-edge; mlua's handler wraps each call in
-//! Rust error handling, which cost call-heavy scripts about half their time under a time limit.
-//! This front counts interrupts in a plain counter and passes only every
-//! [`INTERRUPTS_PER_CHECK`]th one (or the next one, after [`check_at_next`]) to mlua's.
+//! Luau calls the interrupt at every call, return and loop back-edge; mlua's handler wraps each
+//! call in Rust error handling, which cost call-heavy scripts about half their time under a time
+//! limit. This front counts interrupts in a plain counter and passes only every
+//! [`INTERRUPTS_PER_CHECK`]th one (or the next one, after [`check_at_next`]) to mlua's. In the
+//! module, Luau itself counts in that counter (`wasm/patches/luau0-src-*-interrupt-counter.patch`)
+//! and calls the front only when a check is due: the other interrupts cost no call. Natively (the
+//! crates.io Luau) the front is called at every interrupt and counts.
 //!
 //! Re-entry: a script runs inside one call of Luau's interpreter function (calls between Lua
 //! functions do not leave it). V8 (Node, Chromium) first runs a wasm function as baseline code
@@ -21,7 +24,7 @@ use std::ptr;
 use mlua::{Lua, VmState, ffi};
 
 /// Interrupts counted between two checks: a check may read a clock through a host call.
-pub(crate) const INTERRUPTS_PER_CHECK: u32 = 1024;
+pub(crate) const INTERRUPTS_PER_CHECK: c_int = 1024;
 
 /// Checks during which the script's thread re-enters the interpreter, from a thread's first
 /// (about two million calls and loop iterations): enough for V8 to compile the interpreter's
@@ -34,8 +37,9 @@ type InterruptFn = unsafe extern "C-unwind" fn(*mut ffi::lua_State, c_int);
 
 thread_local! {
     /// Interrupts (and [`due`] calls) left before the next check. Per thread: a thread runs one
-    /// VM at a time, and sharing the count between VMs only moves a check earlier.
-    static COUNTDOWN: Cell<u32> = const { Cell::new(INTERRUPTS_PER_CHECK) };
+    /// VM at a time, and sharing the count between VMs only moves a check earlier. The module's
+    /// Luau counts in it too (`lua_setinterruptcounter`).
+    static COUNTDOWN: Cell<c_int> = const { Cell::new(INTERRUPTS_PER_CHECK) };
     /// mlua's interrupt handler (one function for every `Lua`), which runs the callback; none
     /// when the run has nothing to check, only re-entry.
     static MLUA_INTERRUPT: Cell<Option<InterruptFn>> = const { Cell::new(None) };
@@ -57,7 +61,7 @@ thread_local! {
 /// Whether a check is due: counts one interrupt (for Rust loops that stand in for Luau's).
 pub(crate) fn due() -> bool {
     COUNTDOWN.with(|countdown| match countdown.get() {
-        0 | 1 => {
+        ..=1 => {
             countdown.set(INTERRUPTS_PER_CHECK);
             true
         }
@@ -95,7 +99,30 @@ pub(crate) fn set(lua: &Lua, check: Option<Check>, reenter: bool) -> mlua::Resul
             let callbacks = ffi::lua_callbacks(state);
             let mlua_interrupt = (*callbacks).interrupt.replace(counted);
             MLUA_INTERRUPT.set(mlua_interrupt);
+            // The thread's counter outlives every VM on the thread.
+            #[cfg(target_arch = "wasm32")]
+            lua_setinterruptcounter(state, COUNTDOWN.with(Cell::as_ptr));
         })
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+unsafe extern "C-unwind" {
+    /// Added by `wasm/patches/luau0-src-*-interrupt-counter.patch`: Luau takes one off `*counter`
+    /// at each interrupt and calls the interrupt only once that leaves 0 or less (after setting
+    /// `*counter` to 0).
+    fn lua_setinterruptcounter(state: *mut ffi::lua_State, counter: *mut c_int);
+}
+
+/// Whether an interrupt Luau calls is due for a check. The module's Luau has counted it in
+/// [`COUNTDOWN`] already and calls only when one is; the crates.io Luau of native builds calls at
+/// every interrupt, counted here.
+fn called_due() -> bool {
+    if cfg!(target_arch = "wasm32") {
+        COUNTDOWN.set(INTERRUPTS_PER_CHECK);
+        true
+    } else {
+        due()
     }
 }
 
@@ -114,7 +141,7 @@ pub(crate) fn is_script_thread(state: *mut ffi::lua_State) -> bool {
 
 unsafe extern "C-unwind" fn counted(state: *mut ffi::lua_State, gc: c_int) {
     // gc >= 0: a garbage-collector step, which mlua ignores too.
-    if gc >= 0 || !due() {
+    if gc >= 0 || !called_due() {
         return;
     }
     if let Some(mlua_interrupt) = MLUA_INTERRUPT.get() {
