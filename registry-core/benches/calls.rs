@@ -1,4 +1,5 @@
-//! Instructions per `registry.get` and per `registry.find` (1,000 results) from Lua, for
+//! Instructions per `registry.get`, per `registry.find` (1,000 results) and per
+//! `registry.snapshot_at` from Lua, for
 //! callgrind: instruction counts are deterministic where this machine's timings drift. Not timed.
 //!
 //! Each workload runs as a Lua loop twice, `SHORT` and `LONG` times, each inside its own
@@ -12,7 +13,7 @@
 //! callgrind_annotate --inclusive=yes /tmp/calls.out | grep 'calls::'
 //! ```
 //!
-//! `calls-HASH get` or `calls-HASH find` runs one workload only.
+//! `calls-HASH get`, `calls-HASH find` or `calls-HASH snapshot_at` runs one workload only.
 
 mod common;
 
@@ -20,35 +21,57 @@ use std::hint::black_box;
 
 use registry_core::Runner;
 
-use common::{ENTRIES, lua_check, lua_ids, lua_loop};
+use common::{ENTRIES, add_versions, lua_check, lua_ids, lua_loop, registry_with};
 
 const GET_SHORT: u64 = 1_000;
 const GET_LONG: u64 = 3_000;
 const FIND_SHORT: u64 = 10;
 const FIND_LONG: u64 = 30;
+const SNAPSHOT_AT_SHORT: u64 = 2_000;
+const SNAPSHOT_AT_LONG: u64 = 6_000;
+
+/// Entries and versions of the `snapshot_at` fixture: taking a snapshot does not depend on
+/// how many entries a version holds, and the version is found by index.
+const SNAPSHOT_AT_ENTRIES: usize = 100;
+const SNAPSHOT_AT_VERSIONS: usize = 1_000;
 
 const GET: &str = "local e = registry.get(ids[i % 1024 + 1])";
 const FIND: &str = "local found = registry.find({[\".kind\"] = \"kind-\" .. (i % 100)})";
+const SNAPSHOT_AT: &str = "local s = registry.snapshot_at(i % 1000 + 1)";
 
 fn main() {
     let only = std::env::args().skip(1).find(|arg| !arg.starts_with("--"));
-    let mut runner = Runner::new(common::registry_with(ENTRIES)).expect("runner");
-    let ids = lua_ids(ENTRIES);
-    lua_check(
-        &mut runner,
-        &format!("{ids}\nlocal i = 1\n{GET}\nassert(e.id)"),
-    );
-    lua_check(
-        &mut runner,
-        "assert(#registry.find({[\".kind\"] = \"kind-42\"}) == 1000)",
-    );
-    if only.as_deref().is_none_or(|w| w == "get") {
-        get_short(&mut runner, &ids);
-        get_long(&mut runner, &ids);
+    let runs = |workload: &str| only.as_deref().is_none_or(|w| w == workload);
+    if runs("get") || runs("find") {
+        let mut runner = Runner::new(registry_with(ENTRIES)).expect("runner");
+        let ids = lua_ids(ENTRIES);
+        lua_check(
+            &mut runner,
+            &format!("{ids}\nlocal i = 1\n{GET}\nassert(e.id)"),
+        );
+        lua_check(
+            &mut runner,
+            "assert(#registry.find({[\".kind\"] = \"kind-42\"}) == 1000)",
+        );
+        if runs("get") {
+            get_short(&mut runner, &ids);
+            get_long(&mut runner, &ids);
+        }
+        if runs("find") {
+            find_short(&mut runner);
+            find_long(&mut runner);
+        }
     }
-    if only.as_deref().is_none_or(|w| w == "find") {
-        find_short(&mut runner);
-        find_long(&mut runner);
+    if runs("snapshot_at") {
+        let mut registry = registry_with(SNAPSHOT_AT_ENTRIES);
+        add_versions(&mut registry, SNAPSHOT_AT_ENTRIES, SNAPSHOT_AT_VERSIONS);
+        let mut runner = Runner::new(registry).expect("runner");
+        lua_check(
+            &mut runner,
+            "assert(registry.snapshot_at(1000):version():id() == 1000)",
+        );
+        snapshot_at_short(&mut runner);
+        snapshot_at_long(&mut runner);
     }
 }
 
@@ -70,4 +93,14 @@ fn find_short(runner: &mut Runner) {
 #[inline(never)]
 fn find_long(runner: &mut Runner) {
     black_box(lua_loop(runner, "", FIND, FIND_LONG));
+}
+
+#[inline(never)]
+fn snapshot_at_short(runner: &mut Runner) {
+    black_box(lua_loop(runner, "", SNAPSHOT_AT, SNAPSHOT_AT_SHORT));
+}
+
+#[inline(never)]
+fn snapshot_at_long(runner: &mut Runner) {
+    black_box(lua_loop(runner, "", SNAPSHOT_AT, SNAPSHOT_AT_LONG));
 }

@@ -4,7 +4,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::error::Result;
-use crate::history::{Registry, Version, VersionId};
+use crate::history::{Registry, Version, VersionId, version_id_from_number, version_not_found};
 
 /// A change a script made to the registry, reported as it happens.
 #[derive(Debug)]
@@ -67,5 +67,12 @@ impl Context {
     /// The version with this id, or `version not found: N`.
     pub(crate) fn version(&self, id: VersionId) -> Result<Rc<Version>> {
         self.registry.borrow().version(id).map(Rc::clone)
+    }
+
+    /// The version a script's number names: `invalid version id ...` for a number that is not a
+    /// whole number >= 0, `version not found: N` for one that names no version.
+    pub(crate) fn version_numbered(&self, number: f64) -> Result<Rc<Version>> {
+        version_id_from_number(number)
+            .and_then(|id| self.version(id).map_err(|_| version_not_found(id)))
     }
 }

@@ -13,5 +13,6 @@ mod interrupt;
 mod objects;
 mod registry_table;
 pub(crate) mod runner;
+mod snapshot_at;
 pub(crate) mod syntax;
 mod tables;

@@ -14,7 +14,7 @@ use super::find::find_in;
 use super::tables::{entries_table, entry_table, ops_table};
 use crate::entry::Op;
 use crate::error::Result;
-use crate::history::{Version, version_id_from_number, version_not_found};
+use crate::history::Version;
 use crate::state::State;
 
 /// A point-in-time view of one version. Holding it keeps that version's state alive; taking it is O(1).
@@ -267,8 +267,7 @@ pub(crate) fn version_arg(
         LuaValue::Number(n) => *n,
         _ => return Err(args.bad(n, "version")),
     };
-    Ok(version_id_from_number(number)
-        .and_then(|id| ctx.version(id).map_err(|_| version_not_found(id))))
+    Ok(ctx.version_numbered(number))
 }
 
 /// A version handle.

@@ -54,7 +54,18 @@ pub(crate) fn create(lua: &Lua, ctx: &Rc<Context>) -> mlua::Result<Table> {
     module.raw_set("get", super::get::function(lua, ctx, full_get)?)?;
     add("find", Results::Two, true, find)?;
     add("snapshot", Results::Two, false, snapshot)?;
-    add("snapshot_at", Results::Two, true, snapshot_at)?;
+    // `snapshot_at` of a version number, as `get`, is answered by a C function.
+    let full_snapshot_at = raw_function(
+        lua,
+        "snapshot_at",
+        Results::Two,
+        false,
+        bind("snapshot_at", true, snapshot_at),
+    )?;
+    module.raw_set(
+        "snapshot_at",
+        super::snapshot_at::function(lua, ctx, full_snapshot_at)?,
+    )?;
     add("current_version", Results::Two, false, current_version)?;
     add("versions", Results::Two, false, |lua, ctx, _| {
         versions_list(lua, ctx)
