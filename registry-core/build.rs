@@ -30,25 +30,32 @@ fn main() -> BuildResult<()> {
         Some(dir) => PathBuf::from(dir),
         None => luau0_src()?.join("luau"),
     };
+    let mut build = luau_cpp("cpp/syntax.cpp");
+    for part in ["Common", "Ast", "Bytecode", "Compiler"] {
+        build.include(luau.join(part).join("include"));
+    }
+    build.try_compile("registry_syntax")?;
+    compile_table_fill(&luau)?;
+    compile_chunks(&luau)
+}
+
+/// A build of one of the binding's C++ files for linking with Luau: mlua-sys links the C++
+/// standard library with Luau (CXXSTDLIB_<target> picks which); `LUAU_CXXFLAGS` (the module's
+/// wasm32 flags, or native builds' `-DNDEBUG`) follow cc's own flags, as luau0-src adds them.
+fn luau_cpp(file: &str) -> cc::Build {
     let mut build = cc::Build::new();
-    // mlua-sys links the C++ standard library with Luau (CXXSTDLIB_<target> picks which).
     build
         .cpp(true)
         .cpp_link_stdlib(None)
         .std("c++17")
         .warnings(false)
-        .file("cpp/syntax.cpp");
-    for part in ["Common", "Ast", "Bytecode", "Compiler"] {
-        build.include(luau.join(part).join("include"));
-    }
+        .file(file);
     if let Ok(flags) = env::var("LUAU_CXXFLAGS") {
         for flag in flags.split_whitespace() {
             build.flag(flag);
         }
     }
-    build.try_compile("registry_syntax")?;
-    compile_table_fill(&luau)?;
-    compile_chunks(&luau)
+    build
 }
 
 /// `cpp/tables.cpp`, which reads the VM's internal table and stack layout: against the VM's own
@@ -57,23 +64,13 @@ fn main() -> BuildResult<()> {
 /// workspace does not enable).
 fn compile_table_fill(luau: &Path) -> BuildResult<()> {
     println!("cargo:rerun-if-changed=cpp/tables.cpp");
-    let mut build = cc::Build::new();
+    let mut build = luau_cpp("cpp/tables.cpp");
     build
-        .cpp(true)
-        .cpp_link_stdlib(None)
-        .std("c++17")
-        .warnings(false)
         .define("LUA_VECTOR_SIZE", "3")
         .define("LUAI_MAXCSTACK", "1000000")
-        .define("LUA_API", "extern \"C\"")
-        .file("cpp/tables.cpp");
+        .define("LUA_API", "extern \"C\"");
     for dir in ["Common/include", "VM/include", "VM/src"] {
         build.include(luau.join(dir));
-    }
-    if let Ok(flags) = env::var("LUAU_CXXFLAGS") {
-        for flag in flags.split_whitespace() {
-            build.flag(flag);
-        }
     }
     build.try_compile("registry_tables")?;
     Ok(())
