@@ -232,6 +232,32 @@ struct RunInProgress {
     committed_bytes: u64,
 }
 
+impl RunInProgress {
+    /// Counts a commit of `bytes` of JSON against the run's bounds, or stops the run there.
+    fn count_commit(&mut self, bytes: usize) -> Result<()> {
+        let growth = self.growth;
+        if self.committed_versions >= growth.versions {
+            bail!(Stopped::Growth {
+                what: format!("{} versions", growth.versions),
+                option: "--max-versions",
+            });
+        }
+        let total = self.committed_bytes.saturating_add(bytes as u64);
+        if total > growth.bytes {
+            bail!(Stopped::Growth {
+                what: format!(
+                    "{} bytes of versions (the next would make {total})",
+                    self.committed_bytes
+                ),
+                option: "--max-commit-bytes",
+            });
+        }
+        self.committed_versions += 1;
+        self.committed_bytes = total;
+        Ok(())
+    }
+}
+
 /// [`StoreLimits`] that remember whether they refused memory, to name the cause of a trap.
 struct MemoryCap {
     limits: StoreLimits,
@@ -362,7 +388,7 @@ impl Guest {
 
     /// For a store thrown away at exit (`--ephemeral`): the versions and head moves a run reports
     /// are counted against its [`GrowthLimits`], but neither checked against the host's copy of
-    /// the history nor stored. Checking guards what a store keeps, and this one keeps nothing;
+    /// the history nor stored (a commit's version is not even read). Checking guards what a store keeps, and this one keeps nothing;
     /// both would double the cost of every commit (BENCHMARKS.md, "Performance candidates").
     pub fn keep_nothing(&mut self) {
         self.store.data_mut().keeps_changes = false;
@@ -776,13 +802,10 @@ impl fmt::Display for HostFailed {
 impl std::error::Error for HostFailed {}
 
 fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> Result<()> {
-    let memory = module_memory(caller)?;
+    let (memory, state) = module_memory(caller)?.data_and_store_mut(&mut *caller);
     let event = memory
-        .data(&*caller)
         .get(ptr..ptr.saturating_add(len))
         .context("an event lies outside the module's memory")?;
-    let event: Event =
-        serde_json::from_slice(event).context("the module sent an event the host cannot read")?;
     let HostState {
         store,
         history,
@@ -790,18 +813,24 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
         keeps_changes,
         loads,
         ..
-    } = caller.data_mut();
+    } = state;
     let refused = |what: String| anyhow!("the module reported {what}; registry-host refused it");
     let Some(run) = run.as_mut() else {
-        bail!(refused(match &event {
+        bail!(refused(match read_event(event)? {
             Event::Printed { .. } => "printed text outside a script run".to_owned(),
             change => format!(
                 "a change outside a script run, where nothing may change ({})",
-                describe(change)
+                describe(&change)
             ),
         }));
     };
-    match event {
+    // A run that keeps nothing neither checks nor stores its versions (`Guest::keep_nothing`):
+    // a commit only counts there, so its version is skipped as JSON instead of built (building
+    // it was most of the host's time in commit-heavy runs: BENCHMARKS.md, issue 13).
+    if !*keeps_changes && is_commit(event) {
+        return run.count_commit(len);
+    }
+    match read_event(event)? {
         // Printed text changes nothing: it goes straight to the run's output.
         Event::Printed { text } => run
             .printed
@@ -809,25 +838,7 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
             .and_then(|()| run.printed.flush())
             .context("cannot write the script's printed output"),
         Event::Committed { version } => {
-            let growth = run.growth;
-            if run.committed_versions >= growth.versions {
-                bail!(Stopped::Growth {
-                    what: format!("{} versions", growth.versions),
-                    option: "--max-versions",
-                });
-            }
-            let bytes = run.committed_bytes.saturating_add(len as u64);
-            if bytes > growth.bytes {
-                bail!(Stopped::Growth {
-                    what: format!(
-                        "{} bytes of versions (the next would make {bytes})",
-                        run.committed_bytes
-                    ),
-                    option: "--max-commit-bytes",
-                });
-            }
-            run.committed_versions += 1;
-            run.committed_bytes = bytes;
+            run.count_commit(len)?;
             if !*keeps_changes {
                 return Ok(());
             }
@@ -863,6 +874,21 @@ fn record_event(caller: &mut Caller<'_, HostState>, ptr: usize, len: usize) -> R
             store.borrow_mut().set_head(head)
         }
     }
+}
+
+fn read_event(event: &[u8]) -> Result<Event> {
+    serde_json::from_slice(event).context("the module sent an event the host cannot read")
+}
+
+/// Whether an event is a commit, read from its `event` field alone (the rest, its version, is
+/// skipped as JSON without being built).
+fn is_commit(event: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Kind<'a> {
+        #[serde(borrow)]
+        event: std::borrow::Cow<'a, str>,
+    }
+    serde_json::from_slice::<Kind<'_>>(event).is_ok_and(|kind| kind.event == "committed")
 }
 
 /// The open store, and the host's copy of its history, opened on the store's listing at the

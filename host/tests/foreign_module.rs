@@ -287,6 +287,54 @@ fn an_ephemeral_run_neither_checks_nor_keeps_what_it_commits() {
 }
 
 #[test]
+fn an_ephemeral_run_counts_its_commits_without_reading_their_versions() {
+    // Nothing checks or keeps an ephemeral run's versions, so the host reads a commit there only
+    // as far as its kind: a version that is no version passes unread, but the commit still
+    // counts against the run's bounds, and an event that is not JSON is still refused.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let dir = dir.path();
+    std::fs::write(dir.join("x.lua"), "").expect("a writable folder");
+    let unread = format!(
+        r#"{{"event":"committed","version":{{"id":"{}"}}}}"#,
+        "not a version ".repeat(100)
+    );
+    let cases: [(&str, &[&str], i32, &str); 3] = [
+        (&unread, &[], 0, ""),
+        (
+            &unread,
+            &["--max-commit-bytes", "1KiB"],
+            3,
+            "error: the run stopped: it committed 0 bytes of versions (the next would make 1441), \
+             the most one run may (raise it with --max-commit-bytes)",
+        ),
+        (
+            r#"{"event":"committed","version":{"id":"#,
+            &[],
+            2,
+            "error: the module sent an event the host cannot read: EOF while parsing",
+        ),
+    ];
+    for (event, options, code, problem) in cases {
+        let wasm = module(
+            Some(PROTOCOL_VERSION),
+            &[answer(OK), event_then(event, &ran(2))],
+        );
+        std::fs::write(dir.join("foreign.wasm"), wasm).expect("a writable folder");
+        let mut args = vec!["--module", "foreign.wasm", "--ephemeral", "run"];
+        args.extend(options);
+        args.push("x.lua");
+        let outcome = run_host(dir, &args);
+        if code == 0 {
+            assert_eq!(outcome.code, Some(0), "{outcome:?}");
+            assert_eq!(outcome.stderr, "");
+        } else {
+            assert_refused(&outcome, code, problem);
+        }
+    }
+    assert!(!dir.join("registry.db").exists(), "nothing is kept");
+}
+
+#[test]
 fn printed_text_outside_a_run_is_refused_and_never_shown() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let dir = dir.path();
