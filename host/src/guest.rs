@@ -388,8 +388,9 @@ impl Guest {
 
     /// For a store thrown away at exit (`--ephemeral`): the versions and head moves a run reports
     /// are counted against its [`GrowthLimits`], but neither checked against the host's copy of
-    /// the history nor stored (a commit's version is not even read). Checking guards what a store keeps, and this one keeps nothing;
-    /// both would double the cost of every commit (BENCHMARKS.md, "Performance candidates").
+    /// the history nor stored (a commit's version is not even read). Checking guards what a
+    /// store keeps, and this one keeps nothing; both would double the cost of every commit
+    /// (BENCHMARKS.md, "Performance candidates").
     pub fn keep_nothing(&mut self) {
         self.store.data_mut().keeps_changes = false;
     }
