@@ -64,7 +64,7 @@ pub(crate) fn create(lua: &Lua, ctx: &Rc<Context>) -> mlua::Result<Table> {
     )?;
     module.raw_set(
         "snapshot_at",
-        super::snapshot_at::function(lua, ctx, full_snapshot_at)?,
+        super::snapshots::snapshot_at(lua, ctx, full_snapshot_at)?,
     )?;
     add("current_version", Results::Two, false, current_version)?;
     add("versions", Results::Two, false, |lua, ctx, _| {
