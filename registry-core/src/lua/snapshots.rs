@@ -1,4 +1,5 @@
-//! `registry.snapshot_at` as a Luau C function ([`super::c_function`]), answered here when its
+//! `registry.snapshot` and `registry.snapshot_at` as Luau C functions ([`super::c_function`]).
+//! `snapshot()` is answered here whatever its arguments (it ignores them); `snapshot_at` when its
 //! argument is a number that names a version. Every other call (a version object, the module as
 //! argument 1, a number that names no version, any other value) goes to the full Rust function.
 #![expect(unsafe_code)]
@@ -12,11 +13,32 @@ use super::context::Context;
 use super::objects::SnapshotObject;
 use crate::history::Version;
 
+struct Snapshot(Rc<Context>);
+
 struct SnapshotAt(Rc<Context>);
+
+/// `registry.snapshot` over `full`, the raw function of the full call.
+pub(crate) fn snapshot(lua: &Lua, ctx: &Rc<Context>, full: Function) -> mlua::Result<Function> {
+    c_function(lua, Snapshot(Rc::clone(ctx)), full, ())
+}
 
 /// `registry.snapshot_at` over `full`, the raw function of the full call.
 pub(crate) fn snapshot_at(lua: &Lua, ctx: &Rc<Context>, full: Function) -> mlua::Result<Function> {
     c_function(lua, SnapshotAt(Rc::clone(ctx)), full, ())
+}
+
+impl FastPath for Snapshot {
+    const NAME: &'static std::ffi::CStr = c"snapshot";
+    type Found = Rc<Version>;
+
+    unsafe fn find(&self, _: *mut ffi::lua_State) -> Option<Rc<Version>> {
+        Some(self.0.head())
+    }
+
+    unsafe fn push(&self, lua: &Lua, state: *mut ffi::lua_State, version: Rc<Version>) -> bool {
+        // SAFETY: as `FastPath::push` promises.
+        unsafe { push_snapshot(lua, state, &self.0, version) }
+    }
 }
 
 impl FastPath for SnapshotAt {
