@@ -1,5 +1,5 @@
-//! Instructions per `registry.get`, per `registry.find` (1,000 results) and per
-//! `registry.snapshot_at` from Lua, for
+//! Instructions per `registry.get`, per `registry.find` (1,000 results), per
+//! `registry.snapshot_at`, per `registry.snapshot` and per `history:snapshot_at` from Lua, for
 //! callgrind: instruction counts are deterministic where this machine's timings drift. Not timed.
 //!
 //! Each workload runs as a Lua loop twice, `SHORT` and `LONG` times, each inside its own
@@ -13,7 +13,8 @@
 //! callgrind_annotate --inclusive=yes /tmp/calls.out | grep 'calls::'
 //! ```
 //!
-//! `calls-HASH get`, `calls-HASH find` or `calls-HASH snapshot_at` runs one workload only.
+//! `calls-HASH get`, `calls-HASH find`, `calls-HASH snapshot_at`, `calls-HASH snapshot` or
+//! `calls-HASH history_snapshot_at` runs one workload only.
 
 mod common;
 
@@ -38,6 +39,9 @@ const SNAPSHOT_AT_VERSIONS: usize = 1_000;
 const GET: &str = "local e = registry.get(ids[i % 1024 + 1])";
 const FIND: &str = "local found = registry.find({[\".kind\"] = \"kind-\" .. (i % 100)})";
 const SNAPSHOT_AT: &str = "local s = registry.snapshot_at(i % 1000 + 1)";
+const SNAPSHOT: &str = "local s = registry.snapshot()";
+const HISTORY_SETUP: &str = "local history = registry.history()";
+const HISTORY_SNAPSHOT_AT: &str = "local s = history:snapshot_at(i % 1000 + 1)";
 
 fn main() {
     let only = std::env::args().skip(1).find(|arg| !arg.starts_with("--"));
@@ -62,7 +66,7 @@ fn main() {
             find_long(&mut runner);
         }
     }
-    if runs("snapshot_at") {
+    if runs("snapshot_at") || runs("snapshot") || runs("history_snapshot_at") {
         let mut registry = registry_with(SNAPSHOT_AT_ENTRIES);
         add_versions(&mut registry, SNAPSHOT_AT_ENTRIES, SNAPSHOT_AT_VERSIONS);
         let mut runner = Runner::new(registry).expect("runner");
@@ -70,8 +74,18 @@ fn main() {
             &mut runner,
             "assert(registry.snapshot_at(1000):version():id() == 1000)",
         );
-        snapshot_at_short(&mut runner);
-        snapshot_at_long(&mut runner);
+        if runs("snapshot_at") {
+            snapshot_at_short(&mut runner);
+            snapshot_at_long(&mut runner);
+        }
+        if runs("snapshot") {
+            snapshot_short(&mut runner);
+            snapshot_long(&mut runner);
+        }
+        if runs("history_snapshot_at") {
+            history_snapshot_at_short(&mut runner);
+            history_snapshot_at_long(&mut runner);
+        }
     }
 }
 
@@ -103,4 +117,34 @@ fn snapshot_at_short(runner: &mut Runner) {
 #[inline(never)]
 fn snapshot_at_long(runner: &mut Runner) {
     black_box(lua_loop(runner, "", SNAPSHOT_AT, SNAPSHOT_AT_LONG));
+}
+
+#[inline(never)]
+fn snapshot_short(runner: &mut Runner) {
+    black_box(lua_loop(runner, "", SNAPSHOT, SNAPSHOT_AT_SHORT));
+}
+
+#[inline(never)]
+fn snapshot_long(runner: &mut Runner) {
+    black_box(lua_loop(runner, "", SNAPSHOT, SNAPSHOT_AT_LONG));
+}
+
+#[inline(never)]
+fn history_snapshot_at_short(runner: &mut Runner) {
+    black_box(lua_loop(
+        runner,
+        HISTORY_SETUP,
+        HISTORY_SNAPSHOT_AT,
+        SNAPSHOT_AT_SHORT,
+    ));
+}
+
+#[inline(never)]
+fn history_snapshot_at_long(runner: &mut Runner) {
+    black_box(lua_loop(
+        runner,
+        HISTORY_SETUP,
+        HISTORY_SNAPSHOT_AT,
+        SNAPSHOT_AT_LONG,
+    ));
 }

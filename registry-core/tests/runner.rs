@@ -627,6 +627,29 @@ fn the_memory_limit_holds_when_registry_calls_do_the_allocating() {
         .returned,
         [json!("registry.Snapshot{version=v1}")]
     );
+    // And `snapshot()`.
+    let error = error_of(run(
+        &mut runner,
+        "local r = require('registry')
+         local kept = {}
+         while true do kept[#kept + 1] = r.snapshot() end",
+    ));
+    assert_eq!(
+        (error.limit, error.line, error.message.as_str()),
+        (
+            Some(Limit::Memory),
+            Some(3),
+            "script exceeded its memory limit of 16 MiB (not enough memory)"
+        )
+    );
+    assert_eq!(
+        run(
+            &mut runner,
+            "return tostring(require('registry').snapshot())"
+        )
+        .returned,
+        [json!("registry.Snapshot{version=v1}")]
+    );
 }
 
 /// Found by the lua_values fuzz target: shared tables were copied once per reference.

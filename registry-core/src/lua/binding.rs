@@ -98,7 +98,7 @@ where
         .call((raw, count, raise_marker(lua)?))
 }
 
-/// The raise marker, for C functions that follow the convention ([`call_raising`]).
+/// The raise marker, for C functions that follow the convention (`c_function.rs`).
 pub(crate) fn raise_marker(lua: &Lua) -> mlua::Result<Table> {
     lua.named_registry_value::<Table>(RAISE_KEY)
 }
@@ -148,40 +148,6 @@ where
             Err(Failure::Lua(error)) => Err(error),
         }
     })
-}
-
-/// The wrapper's convention in a C function that stands in for the wrapper (see `get.rs`):
-/// calls the raw function at stack index `raw` with the call's arguments, then raises the
-/// message that follows the raise marker (at index `raise`) at the caller's line, as the
-/// wrapper's `error(message, 2)` does, or returns the two results.
-///
-/// # Safety
-/// `state` is running a C function whose arguments are all its stack holds; `raw` and `raise`
-/// are upvalue indices. No Rust value that needs dropping may be live in the caller: this may
-/// raise.
-#[expect(unsafe_code)]
-pub(crate) unsafe fn call_raising(
-    state: *mut mlua::ffi::lua_State,
-    raw: std::ffi::c_int,
-    raise: std::ffi::c_int,
-) -> std::ffi::c_int {
-    use mlua::ffi;
-    // SAFETY: as the caller promises; a C function has LUA_MINSTACK (20) free slots, of which
-    // this uses at most three (the function, then the location and the message's copy).
-    unsafe {
-        let args = ffi::lua_gettop(state);
-        ffi::lua_pushvalue(state, raw);
-        ffi::lua_insert(state, 1);
-        ffi::lua_call(state, args, 2);
-        if ffi::lua_rawequal(state, 1, raise) == 0 {
-            return 2;
-        }
-        // Level 1 is this C function's caller, as level 2 is the Lua wrapper's.
-        ffi::luaL_where(state, 1);
-        ffi::lua_insert(state, -2);
-        ffi::lua_concat(state, 2);
-        ffi::lua_error(state)
-    }
 }
 
 /// A table of wrapped methods, used as a userdata type's `__index`.

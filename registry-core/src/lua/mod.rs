@@ -1,6 +1,7 @@
 //! The Luau binding: the `registry` module, its objects, and the runner that hosts them.
 
 mod binding;
+mod c_function;
 mod chunks;
 pub(crate) mod context;
 mod convert;
@@ -13,6 +14,6 @@ mod interrupt;
 mod objects;
 mod registry_table;
 pub(crate) mod runner;
-mod snapshot_at;
+mod snapshots;
 pub(crate) mod syntax;
 mod tables;

@@ -53,8 +53,18 @@ pub(crate) fn create(lua: &Lua, ctx: &Rc<Context>) -> mlua::Result<Table> {
     let full_get = raw_function(lua, "get", Results::Two, false, bind("get", true, get))?;
     module.raw_set("get", super::get::function(lua, ctx, full_get)?)?;
     add("find", Results::Two, true, find)?;
-    add("snapshot", Results::Two, false, snapshot)?;
-    // `snapshot_at` of a version number, as `get`, is answered by a C function.
+    // `snapshot()`, and `snapshot_at` of a version number, as `get`, are answered by C functions.
+    let full_snapshot = raw_function(
+        lua,
+        "snapshot",
+        Results::Two,
+        false,
+        bind("snapshot", false, snapshot),
+    )?;
+    module.raw_set(
+        "snapshot",
+        super::snapshots::snapshot(lua, ctx, full_snapshot)?,
+    )?;
     let full_snapshot_at = raw_function(
         lua,
         "snapshot_at",
@@ -64,7 +74,7 @@ pub(crate) fn create(lua: &Lua, ctx: &Rc<Context>) -> mlua::Result<Table> {
     )?;
     module.raw_set(
         "snapshot_at",
-        super::snapshot_at::function(lua, ctx, full_snapshot_at)?,
+        super::snapshots::snapshot_at(lua, ctx, full_snapshot_at)?,
     )?;
     add("current_version", Results::Two, false, current_version)?;
     add("versions", Results::Two, false, |lua, ctx, _| {
