@@ -54,7 +54,16 @@ unsafe extern "C-unwind" {
     /// template gives (`cpp/tables.cpp`). May run a GC step (it allocates); raises only what
     /// `lua_clonetable` raises (out of memory).
     fn registry_clone_fill(state: *mut ffi::lua_State, n: c_int);
+
+    /// Pushes item `n` of the table at stack index `table` (positive), as `lua_rawgeti` does for a
+    /// table without a hash part, without its index translation and checks (`cpp/tables.cpp`).
+    /// Needs a free stack slot; raises nothing.
+    fn registry_push_item(state: *mut ffi::lua_State, table: c_int, n: c_int);
 }
+
+/// Stack slots reserved at a time: a build checks the stack only when what it is about to push
+/// would pass what it reserved last, so a `find`'s entries after the first check none.
+const RESERVE_AT_ONCE: c_int = 32;
 
 /// Lua values made once per VM (kept as its app data) rather than once per table: the entry keys,
 /// the entry template, a direct-mapped cache of map templates, and a direct-mapped cache of the
@@ -131,63 +140,83 @@ fn map_slot_of(map: &Map) -> usize {
     (hash >> (u64::BITS - MAP_BITS)) as usize
 }
 
-/// The VM's stack while a build runs: the strings table and the entry template in their slots,
-/// then what has been pushed so far. A build runs either inside [`build`]'s protected call or in a
-/// C function with the memory limit lifted ([`push_entry`]); Lua errors (out of memory) raised by
-/// the pushes end the protected call; nothing here owns memory that unwinding would leak, and the
-/// caches' Rust side changes only after their Lua side (see [`Stack::shared`]).
+/// The VM's stack while a build runs: the strings table in its slot, then what has been pushed
+/// so far. A build runs either inside [`build`]'s protected call or in a C function with the
+/// memory limit lifted ([`push_entry`]); Lua errors (out of memory) raised by the pushes end the
+/// protected call; nothing here owns memory that unwinding would leak, and the caches' Rust side
+/// changes only after their Lua side (see [`Stack::shared`]).
 struct Stack<'a> {
     state: *mut ffi::lua_State,
-    /// The stack index of the strings table; the entry template is just above it.
+    /// The stack index of the strings table.
     strings: c_int,
+    /// The index of the top value (`lua_gettop`), kept by every push and store below.
+    top: c_int,
+    /// The stack has room up to this index: the last check reserved it.
+    room: c_int,
     cache: &'a mut Cache,
 }
 
 impl<'a> Stack<'a> {
-    /// Pushes the strings table (from `strings`, any stack index) and the entry template, and
-    /// builds above them.
+    /// Pushes the strings table (from `strings`, any stack index) and builds above it.
     ///
     /// # Safety
-    /// `state` is running a C function or protected call with room for two more values, and the
+    /// `state` is running a C function or protected call with room for one more value, and the
     /// value at `strings` is the table of `cache`'s [`Strings`].
     unsafe fn new(state: *mut ffi::lua_State, strings: c_int, cache: &'a mut Cache) -> Self {
         // SAFETY: as the caller promises.
         let top = unsafe {
             ffi::lua_pushvalue(state, strings);
-            let top = ffi::lua_gettop(state);
-            ffi::lua_rawgeti_(state, top, ENTRY_TEMPLATE);
-            top
+            ffi::lua_gettop(state)
         };
         Stack {
             state,
             strings: top,
+            top,
+            room: top,
             cache,
         }
     }
 
     /// Room for one table under construction: the table, a key, a value and a copy of it.
-    fn reserve(&self) {
+    fn reserve(&mut self) {
         self.reserve_values(2);
     }
 
     /// Room for a table, `n` values and a copy of the last (a string stored in the cache).
-    fn reserve_values(&self, n: usize) {
-        let n = c_int::try_from(n).unwrap_or(c_int::MAX - 2);
+    fn reserve_values(&mut self, n: usize) {
+        // SAFETY: reads the state's top only.
+        debug_assert_eq!(self.top, unsafe { ffi::lua_gettop(self.state) });
+        let n = c_int::try_from(n).unwrap_or(c_int::MAX).saturating_add(2);
+        if n <= self.room - self.top {
+            return;
+        }
+        let n = n.max(RESERVE_AT_ONCE);
         // SAFETY: the state is the protected call's; luaL_checkstack raises a Lua error (caught
-        // by that call) when the stack cannot grow.
-        unsafe { ffi::luaL_checkstack(self.state, n + 2, c"nested too deeply".as_ptr()) }
+        // by that call) when the stack cannot grow. The room it makes stays the running C
+        // function's (Luau shrinks no stack below a call's top) until the build ends.
+        unsafe { ffi::luaL_checkstack(self.state, n, c"nested too deeply".as_ptr()) }
+        self.room = self.top + n;
     }
 
     /// Replaces the template at -(n + 1) and the `n` values above it with the filled clone.
-    fn clone_fill(&self, n: usize) {
+    fn clone_fill(&mut self, n: usize) {
         // SAFETY: the template (a table of `Strings`, its values the positions 1..=n) and its
         // `n` values are on top, as the pushes that precede every call leave them.
         unsafe { registry_clone_fill(self.state, n as c_int) }
+        self.top -= n as c_int;
     }
 
-    fn string(&self, text: &str) {
+    /// Pushes item `n` of the strings table.
+    fn item(&mut self, n: c_int) {
+        // SAFETY: a slot was reserved; the strings table is at `self.strings`.
+        unsafe { registry_push_item(self.state, self.strings, n) }
+        self.top += 1;
+    }
+
+    fn string(&mut self, text: &str) {
         // SAFETY: a slot was reserved; Luau copies the bytes.
         unsafe { ffi::lua_pushlstring_(self.state, text.as_ptr().cast::<c_char>(), text.len()) }
+        self.top += 1;
     }
 
     /// Pushes a shared string, from the cache when its slot holds it. On a miss the string is
@@ -203,59 +232,68 @@ impl<'a> Stack<'a> {
             .as_ref()
             .is_some_and(|held| Rc::ptr_eq(held, text))
         {
-            // SAFETY: a slot was reserved; the strings table is at `self.strings`.
-            unsafe { ffi::lua_rawgeti_(self.state, self.strings, index) };
-            return;
+            return self.item(index);
         }
         self.string(text);
-        // SAFETY: two slots were reserved (the string and its copy); the index is inside the
+        // Two slots were reserved (the string and its copy); the index is inside the strings
         // table's array part, so storing does not allocate.
-        unsafe {
-            ffi::lua_pushvalue(self.state, -1);
-            ffi::lua_rawseti_(self.state, self.strings, index);
-        }
+        self.copy();
+        self.store_item(self.strings, index as usize);
         self.cache.strings[slot] = Some(Rc::clone(text));
     }
 
-    /// One of the entry keys.
-    fn key(&self, key: c_int) {
-        // SAFETY: a slot was reserved; the strings table is at `self.strings` and holds the keys.
-        unsafe { ffi::lua_rawgeti_(self.state, self.strings, key) };
-    }
-
-    fn table(&self, items: usize, fields: usize) {
+    fn table(&mut self, items: usize, fields: usize) {
         self.reserve();
         let size = |n: usize| c_int::try_from(n).unwrap_or(c_int::MAX);
         // SAFETY: room was reserved just above.
         unsafe { ffi::lua_createtable(self.state, size(items), size(fields)) }
+        self.top += 1;
+    }
+
+    /// Pushes a copy of the value on top.
+    fn copy(&mut self) {
+        // SAFETY: a slot was reserved.
+        unsafe { ffi::lua_pushvalue(self.state, -1) }
+        self.top += 1;
     }
 
     /// Sets `table[key] = value` for the table under the key and value on top.
-    fn set(&self) {
+    fn set(&mut self) {
         // SAFETY: the table is at -3 (pushed by `table`), with no metatable.
         unsafe { ffi::lua_rawset(self.state, -3) }
+        self.top -= 2;
+    }
+
+    /// Sets `table[n] = value` for the table at `table` (a stack index) and the value on top.
+    fn store_item(&mut self, table: c_int, n: usize) {
+        let n = c_int::try_from(n).unwrap_or(c_int::MAX);
+        // SAFETY: a table without a metatable is at `table`.
+        unsafe { ffi::lua_rawseti_(self.state, table, n) }
+        self.top -= 1;
     }
 
     /// Sets `table[n] = value` for the table under the value on top.
-    fn set_item(&self, n: usize) {
-        let n = c_int::try_from(n).unwrap_or(c_int::MAX);
-        // SAFETY: the table is at -2 (pushed by `table`), with no metatable.
-        unsafe { ffi::lua_rawseti_(self.state, -2, n) }
+    fn set_item(&mut self, n: usize) {
+        // The table was pushed by `table`.
+        self.store_item(-2, n);
     }
 
-    fn nil(&self) {
+    fn nil(&mut self) {
         // SAFETY: a slot was reserved.
         unsafe { ffi::lua_pushnil(self.state) }
+        self.top += 1;
     }
 
-    fn boolean(&self, b: bool) {
+    fn boolean(&mut self, b: bool) {
         // SAFETY: a slot was reserved.
         unsafe { ffi::lua_pushboolean(self.state, c_int::from(b)) }
+        self.top += 1;
     }
 
-    fn number(&self, n: f64) {
+    fn number(&mut self, n: f64) {
         // SAFETY: a slot was reserved.
         unsafe { ffi::lua_pushnumber(self.state, n) }
+        self.top += 1;
     }
 
     /// Pushes a stored value as a fresh Lua value.
@@ -323,8 +361,8 @@ impl<'a> Stack<'a> {
             .as_ref()
             .is_some_and(|held| held.template)
         {
-            // SAFETY: room was reserved by `map`; the strings table is at `self.strings`.
-            unsafe { ffi::lua_rawgeti_(self.state, self.strings, index) };
+            // Room was reserved by `map`.
+            self.item(index);
             return true;
         }
         // Asked twice in a row: make the template as the map's own table would be made.
@@ -334,12 +372,10 @@ impl<'a> Stack<'a> {
             self.number((position + 1) as f64);
             self.set();
         }
-        // SAFETY: room for the copy was reserved by `table`; the index is inside the strings
-        // table's array part, so storing does not allocate.
-        unsafe {
-            ffi::lua_pushvalue(self.state, -1);
-            ffi::lua_rawseti_(self.state, self.strings, index);
-        }
+        // Room for the copy was reserved by `table`; the index is inside the strings table's
+        // array part, so storing does not allocate.
+        self.copy();
+        self.store_item(self.strings, index as usize);
         if let Some(held) = &mut self.cache.maps[slot] {
             held.template = true;
         }
@@ -349,8 +385,7 @@ impl<'a> Stack<'a> {
     /// `{id = "ns:name", kind = ..., meta = {...}, data = ...}`: a clone of the entry template.
     fn entry(&mut self, entry: &Entry) {
         self.reserve_values(4);
-        // SAFETY: room was reserved; the template is just above the strings table.
-        unsafe { ffi::lua_pushvalue(self.state, self.strings + 1) };
+        self.item(ENTRY_TEMPLATE);
         self.string(entry.id.as_str());
         self.shared(&entry.kind);
         self.map(&entry.meta);
@@ -359,21 +394,19 @@ impl<'a> Stack<'a> {
     }
 
     /// `{id = "ns:name"}`, for a deleted entry no state has.
-    fn id_only(&self, id: &EntryId) {
+    fn id_only(&mut self, id: &EntryId) {
         self.table(0, 1);
-        self.key(ID);
+        self.item(ID);
         self.string(id.as_str());
         self.set();
     }
 
-    /// Leaves only the result: the build's one value on top replaces the strings table and the
-    /// template below it.
-    fn finish(&self) {
-        // SAFETY: the result is on top, above the strings table and the template.
-        unsafe {
-            ffi::lua_replace(self.state, self.strings);
-            ffi::lua_settop(self.state, self.strings);
-        }
+    /// Leaves only the result: the build's one value on top replaces the strings table.
+    fn finish(&mut self) {
+        debug_assert_eq!(self.top, self.strings + 1);
+        // SAFETY: the result is on top, just above the strings table.
+        unsafe { ffi::lua_replace(self.state, self.strings) }
+        self.top = self.strings;
     }
 }
 
@@ -382,7 +415,7 @@ fn build<R: FromLuaMulti>(lua: &Lua, fill: impl FnOnce(&mut Stack)) -> mlua::Res
     let strings = Strings::of(lua)?;
     let mut cache = strings.cache.borrow_mut();
     // SAFETY: the strings table is the call's one argument, at index 1, and a protected call
-    // has room for two more values; `fill` only pushes through `Stack`, which reserves what it
+    // has room for one more value; `fill` only pushes through `Stack`, which reserves what it
     // uses, and leaves one value; `finish` then leaves that value alone on the call's stack.
     unsafe {
         lua.exec_raw(&strings.table, |state| {
@@ -398,7 +431,7 @@ fn build<R: FromLuaMulti>(lua: &Lua, fill: impl FnOnce(&mut Stack)) -> mlua::Res
 /// at stack index `at`; nothing else stays pushed.
 ///
 /// # Safety
-/// `state` is running a C function with room for three more values and at most a few dozen
+/// `state` is running a C function with room for one more value and at most a few dozen
 /// arguments (so that the stack can always grow by what a stored value's depth needs), the
 /// value at `at` is `strings`'s table, and nothing can raise a Lua error while it runs: the
 /// caller has lifted the memory limit.
@@ -449,10 +482,10 @@ pub(crate) fn ops_table(lua: &Lua, ops: &[Op], before: &State) -> mlua::Result<T
         stack.table(ops.len(), 0);
         for (i, op) in ops.iter().enumerate() {
             stack.table(0, 2);
-            stack.key(KIND);
+            stack.item(KIND);
             stack.string(op.kind_name());
             stack.set();
-            stack.key(ENTRY);
+            stack.item(ENTRY);
             match op {
                 Op::Create(entry) | Op::Update(entry) => {
                     latest.insert(&entry.id, Some(entry));
