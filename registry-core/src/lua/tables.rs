@@ -61,6 +61,11 @@ unsafe extern "C-unwind" {
     fn registry_push_item(state: *mut ffi::lua_State, table: c_int, n: c_int);
 }
 
+// `cpp/tables.cpp` is compiled for the VM's layout without mlua's `luau-vector4` feature
+// (`build.rs`: LUA_VECTOR_SIZE 3). That feature gives `lua_pushvector` a fourth component, so
+// turning it on stops the build here rather than letting the C++ misread every table.
+const _: unsafe extern "C-unwind" fn(*mut ffi::lua_State, f32, f32, f32) = ffi::lua_pushvector;
+
 /// Stack slots reserved at a time: a build checks the stack only when what it is about to push
 /// would pass what it reserved last, so a `find`'s entries after the first check none.
 const RESERVE_AT_ONCE: c_int = 32;
