@@ -14,7 +14,7 @@
 // Usage: node bench.mjs [--parts drivers,vm,growth,startup] [--rounds N] [--write ../BENCHMARKS.md]
 //                       [--json FILE]
 //        node bench.mjs --report-only FILE [--write ...]   (the tables again, from a saved results file)
-// --rounds N: N rounds in parts 1 and 2 instead of 5 and 7 (fewer: a quick check of the harness).
+// --rounds N: N rounds in parts 1 and 2 instead of 10 (fewer: a quick check of the harness).
 // Prints the tables; --write replaces the part of BENCHMARKS.md between the suite markers. It
 // writes figures only (machine, command, tables): analysis is hand-written prose in BENCHMARKS.md.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -66,8 +66,8 @@ const rounds = (fallback) => {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--rounds must be a positive integer`);
   return n;
 };
-const DRIVER_ROUNDS = rounds(5);
-const VM_ROUNDS = rounds(7);
+const DRIVER_ROUNDS = rounds(10);
+const VM_ROUNDS = rounds(10);
 const STARTUP_REPS = 10; // Chromium start-ups after one that warms the browser
 const VM_PROGRAMS = ['fib', 'sort', 'strings', 'plain_registry'];
 const GROWTH_SIZES = [1000, 10000, 100000];

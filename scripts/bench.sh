@@ -2,8 +2,8 @@
 # The benchmark suite (bench/): the same Lua workloads natively, under wasmtime (registry-host),
 # in Node 24 and in headless Chromium; Luau against wasmoon and fengari; our registry against a
 # naive one as history grows; start-up. Prints the tables and rewrites the generated section of
-# BENCHMARKS.md (between <!-- suite:begin --> and <!-- suite:end -->). About 10 minutes on two
-# idle cores (an estimate: parts 1 and 2, in rounds, took 16-17 minutes at load 5-8). Builds what
+# BENCHMARKS.md (between <!-- suite:begin --> and <!-- suite:end -->). About 16 minutes on two
+# idle cores (10 rounds of parts 1 and 2: 15.7 minutes at load 0.2-1.7, 2026-12-02). Builds what
 # is missing first: the release registry-host and run_script example, the module
 # (scripts/build-wasm.sh) if dist/ has none, the CPU-clock shim, bench/node_modules.
 #
