@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use mlua::{Lua, Table, Value as LuaValue};
+use mlua::{Function, Lua, Table, Value as LuaValue};
 
 use super::binding::{
     Args, Call, Results, convert_or_error, function, raw_function, returns, value_or_error,
@@ -49,32 +49,25 @@ pub(crate) fn create(lua: &Lua, ctx: &Rc<Context>) -> mlua::Result<Table> {
             function(lua, name, results, bind(name, takes_arguments, handler))?,
         )
     };
-    // `get`, the most frequent call, is a C function that answers the common case itself.
-    let full_get = raw_function(lua, "get", Results::Two, false, bind("get", true, get))?;
-    module.raw_set("get", super::get::function(lua, ctx, full_get)?)?;
+    // `get`, `snapshot()` and `snapshot_at` are C functions that answer their common calls
+    // themselves (`c_function.rs`), in front of the full function made here.
+    type CFunction = fn(&Lua, &Rc<Context>, Function) -> mlua::Result<Function>;
+    let add_c_function = |name: &'static str,
+                          takes_arguments: bool,
+                          handler: fn(&Lua, &Rc<Context>, Args) -> Call,
+                          c_function: CFunction| {
+        let bound = bind(name, takes_arguments, handler);
+        let full = raw_function(lua, name, Results::Two, false, bound)?;
+        module.raw_set(name, c_function(lua, ctx, full)?)
+    };
+    add_c_function("get", true, get, super::get::function)?;
     add("find", Results::Two, true, find)?;
-    // `snapshot()`, and `snapshot_at` of a version number, as `get`, are answered by C functions.
-    let full_snapshot = raw_function(
-        lua,
-        "snapshot",
-        Results::Two,
-        false,
-        bind("snapshot", false, snapshot),
-    )?;
-    module.raw_set(
-        "snapshot",
-        super::snapshots::snapshot(lua, ctx, full_snapshot)?,
-    )?;
-    let full_snapshot_at = raw_function(
-        lua,
+    add_c_function("snapshot", false, snapshot, super::snapshots::snapshot)?;
+    add_c_function(
         "snapshot_at",
-        Results::Two,
-        false,
-        bind("snapshot_at", true, snapshot_at),
-    )?;
-    module.raw_set(
-        "snapshot_at",
-        super::snapshots::snapshot_at(lua, ctx, full_snapshot_at)?,
+        true,
+        snapshot_at,
+        super::snapshots::snapshot_at,
     )?;
     add("current_version", Results::Two, false, current_version)?;
     add("versions", Results::Two, false, |lua, ctx, _| {
