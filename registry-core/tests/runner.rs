@@ -585,71 +585,49 @@ fn the_memory_limit_holds_when_registry_calls_do_the_allocating() {
         run(&mut runner, "return #require('registry').find({})").returned,
         [json!(200)]
     );
-    // `get` of a string id builds its entry in a C function of its own.
-    let error = error_of(run(
-        &mut runner,
-        "local r = require('registry')
-         local kept = {}
-         while true do kept[#kept + 1] = r.get('a:' .. (#kept % 200 + 1)) end",
-    ));
-    assert_eq!(
-        (error.limit, error.line, error.message.as_str()),
+    // `get` of a string id, `snapshot_at` of a version number and `snapshot()` make their
+    // results in C functions of their own (`c_function.rs`).
+    let cases = [
         (
-            Some(Limit::Memory),
-            Some(3),
-            "script exceeded its memory limit of 16 MiB (not enough memory)"
-        )
-    );
-    assert_eq!(
-        run(&mut runner, "return require('registry').get('a:7').id").returned,
-        [json!("a:7")]
-    );
-    // So does `snapshot_at` of a version number.
-    let error = error_of(run(
-        &mut runner,
-        "local r = require('registry')
-         local kept = {}
-         while true do kept[#kept + 1] = r.snapshot_at(#kept % 2) end",
-    ));
-    assert_eq!(
-        (error.limit, error.line, error.message.as_str()),
+            "r.get('a:' .. (#kept % 200 + 1))",
+            "return require('registry').get('a:7').id",
+            json!("a:7"),
+        ),
         (
-            Some(Limit::Memory),
-            Some(3),
-            "script exceeded its memory limit of 16 MiB (not enough memory)"
-        )
-    );
-    assert_eq!(
-        run(
+            "r.snapshot_at(#kept % 2)",
+            "return tostring(require('registry').snapshot_at(1))",
+            json!("registry.Snapshot{version=v1}"),
+        ),
+        (
+            "r.snapshot()",
+            "return tostring(require('registry').snapshot())",
+            json!("registry.Snapshot{version=v1}"),
+        ),
+    ];
+    for (keep, afterwards, returned) in cases {
+        let error = error_of(run(
             &mut runner,
-            "return tostring(require('registry').snapshot_at(1))"
-        )
-        .returned,
-        [json!("registry.Snapshot{version=v1}")]
-    );
-    // And `snapshot()`.
-    let error = error_of(run(
-        &mut runner,
-        "local r = require('registry')
-         local kept = {}
-         while true do kept[#kept + 1] = r.snapshot() end",
-    ));
-    assert_eq!(
-        (error.limit, error.line, error.message.as_str()),
-        (
-            Some(Limit::Memory),
-            Some(3),
-            "script exceeded its memory limit of 16 MiB (not enough memory)"
-        )
-    );
-    assert_eq!(
-        run(
-            &mut runner,
-            "return tostring(require('registry').snapshot())"
-        )
-        .returned,
-        [json!("registry.Snapshot{version=v1}")]
-    );
+            &format!(
+                "local r = require('registry')
+                 local kept = {{}}
+                 while true do kept[#kept + 1] = {keep} end"
+            ),
+        ));
+        assert_eq!(
+            (error.limit, error.line, error.message.as_str()),
+            (
+                Some(Limit::Memory),
+                Some(3),
+                "script exceeded its memory limit of 16 MiB (not enough memory)"
+            ),
+            "{keep}"
+        );
+        assert_eq!(
+            run(&mut runner, afterwards).returned,
+            [returned],
+            "{afterwards}"
+        );
+    }
 }
 
 /// Found by the lua_values fuzz target: shared tables were copied once per reference.
